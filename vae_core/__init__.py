@@ -1,0 +1,46 @@
+"""Latent Atelier's core: a convolutional VAE for garments and the model package that serves it.
+
+Pure Python + torch + numpy; never imports streamlit. Typical use::
+
+    from vae_core import ModelPackage
+    pkg = ModelPackage.load("assets/fashion-mnist-vae")
+    image = pkg.decode([0.0] * pkg.latent_dim)        # (28, 28) pixel probabilities
+    ranking = pkg.rank([0.0] * pkg.latent_dim, k=12)  # exact top-k by log q(z|x)
+    ranking.indices, ranking.scores, ranking.labels
+
+The command line is ``python -m vae_core --help``.
+"""
+
+from __future__ import annotations
+
+from .cli import DEFAULT_PACKAGE, parse_z
+from .config import ModelConfig, TrainConfig
+from .data import CLASS_NAMES, Split, load_split, read_split
+from .errors import DataError, InputError, LatentAtelierError, PackageError
+from .likelihood import LikelihoodIndex, Ranking, log_q, top_k
+from .model import VAE, vae_loss
+from .package import FORMAT_VERSION, ModelPackage, verify
+
+__all__ = [
+    "CLASS_NAMES",
+    "DEFAULT_PACKAGE",
+    "FORMAT_VERSION",
+    "DataError",
+    "InputError",
+    "LatentAtelierError",
+    "LikelihoodIndex",
+    "ModelConfig",
+    "ModelPackage",
+    "PackageError",
+    "Ranking",
+    "Split",
+    "TrainConfig",
+    "VAE",
+    "load_split",
+    "log_q",
+    "parse_z",
+    "read_split",
+    "top_k",
+    "vae_loss",
+    "verify",
+]
