@@ -1,0 +1,100 @@
+"""The one place that caches: the model package, the training images, and the base map figures.
+
+Cached objects are shared by every session of the server process and are never mutated.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
+from vae_core.data import ENV_VAR as DATA_ENV_VAR
+from vae_core.mapfig import map_figure
+
+PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
+
+
+def package_path() -> str:
+    """The package folder: ``$LATENT_ATELIER_PACKAGE`` or the shipped default."""
+    return os.environ.get(PACKAGE_ENV_VAR) or str(DEFAULT_PACKAGE)
+
+
+@st.cache_resource(show_spinner="Loading the model package...")
+def _load_package(path: str) -> ModelPackage:
+    pkg = ModelPackage.load(path)
+    _ = pkg.index  # build the ranking rows once, here, not on a user's first slider move
+    return pkg
+
+
+def get_package() -> ModelPackage:
+    """The shared model package; on failure, show the reason and stop the page."""
+    try:
+        return _load_package(package_path())
+    except LatentAtelierError as exc:
+        st.error(f"The model package could not be loaded. {exc}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+@st.cache_resource(show_spinner="Loading the training images (downloading them the first time)...")
+def _train_images(data_dir: str | None) -> np.ndarray:
+    return load_split("train", data_dir).images
+
+
+def get_train_images(pkg: ModelPackage) -> np.ndarray | None:
+    """The (N, 28, 28) uint8 training images, or None (with a notice) when they are unavailable.
+
+    Without the images every page still works from the package: thumbnails show the decoded
+    posterior means instead, labelled as such.
+    """
+    data_dir = os.environ.get(DATA_ENV_VAR) or None
+    try:
+        images = _train_images(data_dir)
+    except LatentAtelierError as exc:
+        st.info(
+            "Training images are unavailable, so thumbnails show each item's decoded mean "
+            f"instead of the original photo. {exc}",
+            icon=":material/cloud_off:",
+        )
+        return None
+    if len(images) != len(pkg):
+        st.warning(f"The training images ({len(images)}) do not match the package ({len(pkg)} items).")
+        return None
+    return images
+
+
+@st.cache_resource(show_spinner=False)
+def _decoded_means(path: str) -> np.ndarray:
+    pkg = _load_package(path)
+    return (pkg.decode(pkg.mu) * 255.0 + 0.5).astype(np.uint8)
+
+
+def item_images(pkg: ModelPackage, indices: np.ndarray | list[int]) -> np.ndarray:
+    """(k, 28, 28) uint8 pictures of training items: originals if available, else decoded means."""
+    idx = np.asarray(indices, dtype=np.int64)
+    images = get_train_images(pkg)
+    if images is not None:
+        return images[idx]
+    return _decoded_means(package_path())[idx]
+
+
+@st.cache_resource(show_spinner="Drawing the latent map...")
+def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 0) -> go.Figure:
+    """The map of every training item (no overlays), built once per package/projection/colouring.
+
+    Treat the returned figure as read-only: add overlays to a copy (``go.Figure(fig)``).
+    """
+    from vae_core.clusters import kmeans_labels
+
+    pkg = _load_package(path)
+    if color_by == "cluster":
+        groups = kmeans_labels(pkg.mu, n_clusters, seed=0)
+        names = [f"cluster {i}" for i in range(n_clusters)]
+    else:
+        groups, names = pkg.labels, list(pkg.class_names)
+    return map_figure(pkg.map_xy(method), groups, names)
+
