@@ -45,16 +45,19 @@ def _train_images(data_dir: str | None) -> np.ndarray:
     return load_split("train", data_dir).images
 
 
-def get_train_images(pkg: ModelPackage) -> np.ndarray | None:
+def get_train_images(pkg: ModelPackage, notify: bool = True) -> np.ndarray | None:
     """The (N, 28, 28) uint8 training images, or None (with a notice) when they are unavailable.
 
     Without the images every page still works from the package: thumbnails show the decoded
-    posterior means instead, labelled as such.
+    posterior means instead, labelled as such. ``notify=False`` skips the notice (for a page that
+    has already shown it once in this run).
     """
     data_dir = os.environ.get(DATA_ENV_VAR) or None
     try:
         images = _train_images(data_dir)
     except LatentAtelierError as exc:
+        if not notify:
+            return None
         st.info(
             "Training images are unavailable, so thumbnails show each item's decoded mean "
             f"instead of the original photo. {exc}",
@@ -62,6 +65,8 @@ def get_train_images(pkg: ModelPackage) -> np.ndarray | None:
         )
         return None
     if len(images) != len(pkg):
+        if not notify:
+            return None
         st.warning(f"The training images ({len(images)}) do not match the package ({len(pkg)} items).")
         return None
     return images
@@ -73,10 +78,10 @@ def _decoded_means(path: str) -> np.ndarray:
     return (pkg.decode(pkg.mu) * 255.0 + 0.5).astype(np.uint8)
 
 
-def item_images(pkg: ModelPackage, indices: np.ndarray | list[int]) -> np.ndarray:
+def item_images(pkg: ModelPackage, indices: np.ndarray | list[int], notify: bool = True) -> np.ndarray:
     """(k, 28, 28) uint8 pictures of training items: originals if available, else decoded means."""
     idx = np.asarray(indices, dtype=np.int64)
-    images = get_train_images(pkg)
+    images = get_train_images(pkg, notify)
     if images is not None:
         return images[idx]
     return _decoded_means(package_path())[idx]
@@ -98,3 +103,56 @@ def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 
         groups, names = pkg.labels, list(pkg.class_names)
     return map_figure(pkg.map_xy(method), groups, names)
 
+
+# ---------------------------------------------------------------- Latent map and Model pages
+@st.cache_resource(show_spinner="Clustering the latent means...")
+def cluster_labels(path: str, k: int) -> np.ndarray:
+    """(N,) k-means cluster (0..k-1, largest first) of every training item's mean; seed 0."""
+    from vae_core.clusters import kmeans_labels
+
+    labels = kmeans_labels(_load_package(path).mu, k, seed=0)
+    labels.setflags(write=False)
+    return labels
+
+
+@st.cache_resource(show_spinner="Drawing the latent map...")
+def projected_map(
+    path: str, method: str, components: tuple[int, int] = (0, 1), color_by: str = "class", n_clusters: int = 0
+) -> go.Figure:
+    """Like :func:`base_map`, for t-SNE or any two PCA components, with axis titles (PCA titles
+    give each component's explained variance). Read-only: copy it before adding overlays."""
+    from vae_core.browse import projection
+
+    pkg = _load_package(path)
+    proj = projection(pkg, method, components)
+    if color_by == "cluster":
+        groups, names = cluster_labels(path, n_clusters), [f"cluster {i + 1}" for i in range(n_clusters)]
+    else:
+        groups, names = pkg.labels, list(pkg.class_names)
+    fig = map_figure(proj.xy, groups, names, axis_titles=proj.axis_titles, height=640)
+    # Dragging selects (scroll zooms); zoom and legend filters persist while the axes mean the same.
+    fig.update_layout(
+        dragmode="select",
+        uirevision=f"{method}-{components}-{color_by}-{n_clusters}",
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.09,
+            "xanchor": "left",
+            "x": 0,
+            "title": {"text": "click to filter:"},
+        },
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return fig
+
+
+@st.cache_resource(show_spinner="Loading the test images...")
+def _test_split(data_dir: str | None):
+    return load_split("test", data_dir, allow_download=False)
+
+
+def get_test_split():
+    """The Fashion-MNIST test split (a :class:`vae_core.Split`), or raise the DataError that says
+    how to get it. Never downloads: the Model page explains instead."""
+    return _test_split(os.environ.get(DATA_ENV_VAR) or None)

@@ -1,0 +1,122 @@
+"""Latent map: every training garment's latent mean on a t-SNE or PCA map, to browse by eye.
+
+Drag a box or lasso to list garments, click one for its details, or find one by number.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import map_view as mv
+from ui.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
+from vae_core import InputError
+from vae_core.browse import projection
+
+st.title("Latent map")
+pkg = get_package()
+path = package_path()
+get_train_images(pkg)  # shows once why thumbnails are decoded means, if they are
+st.caption(
+    f"Every one of the {len(pkg):,} training garments, placed by its latent mean. "
+    "**Drag** a box (or pick the lasso in the toolbar) to list garments, **click** a point for its "
+    "details, **click a legend entry** to hide or show a class, scroll to zoom, double-click to reset."
+)
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    c1, c2 = st.columns(2)
+    method = c1.segmented_control(
+        "Projection",
+        ["tsne", "pca"],
+        key="map.method",
+        default="tsne",
+        required=True,
+        format_func={"tsne": "t-SNE", "pca": "PCA"}.get,
+        help="t-SNE keeps neighbours together (distances between clusters mean little); "
+        "PCA is a linear view along two principal directions of the latent means.",
+    )
+    color_by = c2.segmented_control(
+        "Colour by",
+        ["class", "cluster"],
+        key="map.color_by",
+        default="class",
+        required=True,
+        format_func={"class": "class", "cluster": "k-means cluster"}.get,
+        help="Class: the garment's label. k-means cluster: groups of nearby latent means, found "
+        "without the labels; select one to see which classes it mixes.",
+    )
+    components, k = (0, 1), 0
+    if method == "pca" or color_by == "cluster":
+        c3, c4, c5 = st.columns([1, 1, 2])
+        if method == "pca":
+            dims = list(range(pkg.latent_dim))
+            pc_x = c3.selectbox(
+                "Horizontal axis", dims, index=0, key="map.pc_x", format_func=lambda i: f"PC{i + 1}"
+            )
+            pc_y = c4.selectbox(
+                "Vertical axis", dims, index=1, key="map.pc_y", format_func=lambda i: f"PC{i + 1}"
+            )
+            components = (pc_x, pc_y)
+        if color_by == "cluster":
+            k = c5.slider(
+                "Number of clusters k",
+                2,
+                20,
+                10,
+                key="map.k",
+                help="k-means (k-means++ start, seed 0) on the latent means.",
+            )
+
+    try:
+        projection(pkg, method, components)  # validates the components with a clear message
+    except InputError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        st.stop()
+    fig = projected_map(path, method, components, color_by, k)
+    focus = st.session_state.get(mv.FOCUS)
+    if focus is not None and 0 <= focus < len(pkg):
+        xy = projection(pkg, method, components).xy[focus]
+        fig = go.Figure(fig)  # the cached figure stays untouched
+        fig.add_trace(
+            go.Scattergl(
+                x=[xy[0]],
+                y=[xy[1]],
+                mode="markers",
+                name=f"#{focus}",
+                marker={
+                    "symbol": "star",
+                    "size": 20,
+                    "color": "#ffd400",
+                    "line": {"width": 2, "color": "#111"},
+                },
+                hovertemplate=f"#{focus}<extra></extra>",
+            )
+        )
+    st.plotly_chart(
+        fig,
+        key=mv.CHART,
+        on_select=mv.on_map_select,
+        selection_mode=("points", "box", "lasso"),
+        config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
+    )
+    if color_by == "cluster":
+        sizes = cluster_labels(path, k)
+        st.caption(
+            f"{k} clusters; largest holds {int((sizes == 0).sum()):,} garments, smallest "
+            f"{int((sizes == k - 1).sum()):,}. Select one to see which classes it mixes."
+        )
+
+with right:
+    mv.find_controls(pkg)
+    items = st.session_state.get(mv.ITEMS)
+    if focus is not None and 0 <= focus < len(pkg):
+        mv.detail_panel(pkg, int(focus), has_items=bool(items))
+    elif items:
+        mv.items_panel(pkg, items)
+    else:
+        st.info(
+            "Nothing selected yet. Drag a box around a group of points to see those garments and "
+            "their classes, click a single point to inspect it, or find an item by number above.",
+            icon=":material/touch_app:",
+        )

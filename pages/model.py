@@ -1,0 +1,79 @@
+"""Model: what the VAE learned. Training curves and test metrics, reconstructions of unseen
+garments, what each latent dimension does, samples from the prior, and retrieval quality."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ui import model_view as mv
+from ui.loader import get_package, get_train_images, package_path
+
+st.title("Model")
+pkg = get_package()
+path = package_path()
+m = pkg.metrics
+active = int(np.sum(np.asarray(pkg.kl_per_dim) > 0.01))
+st.caption(
+    f"A convolutional VAE with a {pkg.latent_dim}-dimensional latent space, trained on "
+    f"{len(pkg):,} Fashion-MNIST garments for {len(pkg.history)} epochs. Package: `{path}`."
+)
+
+st.subheader("Training")
+cols = st.columns(5)
+cols[0].metric(
+    "Test negative ELBO",
+    f"{m['test_neg_elbo']:.1f}" if "test_neg_elbo" in m else "n/a",
+    help="Nats per test image: reconstruction + KL. Lower is better.",
+)
+cols[1].metric(
+    "Reconstruction",
+    f"{m['test_recon']:.1f}" if "test_recon" in m else "n/a",
+    help="Nats per test image: Bernoulli negative log-likelihood of the pixels.",
+)
+cols[2].metric(
+    "KL",
+    f"{m['test_kl']:.1f}" if "test_kl" in m else "n/a",
+    help="Nats per test image: KL(q(z|x) || N(0, I)), what the code costs.",
+)
+cols[3].metric(
+    "5-NN accuracy",
+    f"{100 * m['knn5_accuracy']:.1f}%" if "knn5_accuracy" in m else "n/a",
+    help="Test garments classified by a vote of their 5 nearest training means.",
+)
+cols[4].metric(
+    "Active units",
+    f"{active} / {pkg.latent_dim}",
+    help="Latent dimensions with an average KL above 0.01 nats.",
+)
+if pkg.history:
+    st.plotly_chart(mv.curves_figure(pkg.history), key="model.curves", config={"displayModeBar": False})
+    st.caption("Per epoch, in nats per image; solid: training set, dashed: test set.")
+else:
+    st.info("This package holds no training history.", icon=":material/info:")
+
+st.subheader("Reconstructions")
+mv.recon_panel(pkg)
+st.button(
+    "Other garments",
+    key="model.other_recon",
+    on_click=mv._next_seed,
+    args=(mv.RECON_SEED,),
+    icon=":material/shuffle:",
+)
+
+st.subheader("Latent dimensions")
+st.plotly_chart(mv.kl_figure(pkg.kl_per_dim), key="model.kl", config={"displayModeBar": False})
+st.caption(
+    f"Average KL of each dimension over the training garments: {active} of {pkg.latent_dim} carry "
+    "information (above the dotted line at 0.01 nats); grey ones the model ignores: whatever their "
+    "value, the garment stays the same."
+)
+mv.traversal_panel(pkg)
+
+st.subheader("Samples from the prior")
+get_train_images(pkg)  # one notice if neighbours are shown as decoded means
+mv.samples_panel(pkg)
+
+st.subheader("Retrieval quality")
+mv.retrieval_panel(pkg, path)

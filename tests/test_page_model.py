@@ -1,0 +1,185 @@
+"""The Model page under AppTest (tiny 600-item package): curves, metrics, reconstructions, KL,
+traversal controls, prior samples and retrieval quality."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from vae_core import ModelPackage
+from vae_core.traversal import samples_with_neighbours
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "model.py")
+
+
+@pytest.fixture()
+def app(tiny_package_dir, data_dir, monkeypatch) -> AppTest:
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_dir))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def pkg(tiny_package_dir) -> ModelPackage:
+    return ModelPackage.load(tiny_package_dir)
+
+
+def _array(value) -> np.ndarray:
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value, dtype=float)
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    """Plotly specs by chart key without the "model." prefix ("curves", "kl", ...)."""
+    return {c.proto.id.rsplit("-model.", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def test_training_curves_and_test_metrics(app, pkg):
+    spec = _charts(app)["curves"]
+    lines = {(t["xaxis"], t["name"]): t for t in spec["data"]}
+    assert len(spec["data"]) == 6  # 3 panels x (train, test)
+    history = pkg.history
+    assert len(history) == 2
+    np.testing.assert_allclose(_array(lines[("x", "train")]["y"]), [h["train_neg_elbo"] for h in history])
+    np.testing.assert_allclose(_array(lines[("x2", "test")]["y"]), [h["test_recon"] for h in history])
+    np.testing.assert_allclose(_array(lines[("x3", "test")]["y"]), [h["test_kl"] for h in history])
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Test negative ELBO"] == f"{pkg.metrics['test_neg_elbo']:.1f}"
+    assert metrics["KL"] == f"{pkg.metrics['test_kl']:.1f}"
+    assert metrics["5-NN accuracy"] == f"{100 * pkg.metrics['knn5_accuracy']:.1f}%"
+    active = int((pkg.kl_per_dim > 0.01).sum())
+    assert metrics["Active units"] == f"{active} / 10"
+
+
+def test_reconstructions_one_per_class_and_reshuffle(app):
+    recon = [img for img in app.image if "(test #" in img.proto.imgs[0].caption]
+    assert len(recon) == 10
+    first = [img.proto.imgs[0].caption for img in recon]
+    assert [c.split(" (test")[0] for c in first][:2] == ["T-shirt/top", "Trouser"]
+    app.button(key="model.other_recon").click().run()
+    again = [img.proto.imgs[0].caption for img in app.image if "(test #" in img.proto.imgs[0].caption]
+    assert again != first and len(again) == 10
+
+
+def test_reconstructions_without_test_images_say_how_to_get_them(tiny_package_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_dir))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(tmp_path / "no-data"))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    notice = [i.value for i in at.info if i.value.startswith("Test images are unavailable")]
+    assert notice and "LATENT_ATELIER_DATA_DIR" in notice[0]
+
+
+def test_kl_bars_match_the_package(app, pkg):
+    bars = _charts(app)["kl"]["data"][0]
+    np.testing.assert_allclose(_array(bars["y"]), pkg.kl_per_dim, rtol=1e-9)
+
+
+def _png(data_uri: str) -> np.ndarray:
+    """The grayscale pixels of a "data:image/png;base64,..." URI."""
+    assert data_uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1]))).convert("L"))
+
+
+def _traversal(at: AppTest) -> dict:
+    return _charts(at)["traversal"]
+
+
+def test_traversal_grid_default_and_controls(app, pkg):
+    spec = _traversal(app)
+    assert spec["layout"]["xaxis"]["ticktext"] == [f"{v:+.2g}" for v in np.linspace(-3, 3, 9)]
+    rows = spec["layout"]["yaxis"]["ticktext"]
+    order = np.argsort(-pkg.kl_per_dim, kind="stable")
+    assert rows == [f"z{d} · {pkg.kl_per_dim[d]:.2f} nats" for d in order]  # most used first
+    app.slider(key="model.trav_a").set_value(2.0).run()
+    app.slider(key="model.trav_steps").set_value(5).run()
+    app.toggle(key="model.trav_sort").set_value(False).run()
+    spec = _traversal(app)
+    assert spec["layout"]["xaxis"]["ticktext"] == ["-2", "-1", "+0", "+1", "+2"]
+    assert [r.split(" ·")[0] for r in spec["layout"]["yaxis"]["ticktext"]] == [f"z{d}" for d in range(10)]
+    assert app.radio(key="model.trav_base").options == ["0 (the prior's centre)"]  # no Explore z yet
+
+
+def test_traversal_image_is_the_decoded_grid(app, pkg):
+    """The grid's top-left cell is decode(z) with the most-used dimension at -3, the rest 0."""
+    from vae_core.images import to_uint8
+
+    img = _traversal(app)["data"][0]
+    z = np.zeros(10, dtype=np.float32)
+    z[int(np.argmax(pkg.kl_per_dim))] = -3.0
+    expected = to_uint8(pkg.decode(z))
+    assert img["type"] == "image"
+    cell = _png(img["source"])[: 28 * 2 : 2, : 28 * 2 : 2]  # undo the 2x upscale
+    np.testing.assert_array_equal(cell, expected)
+
+
+def test_traversal_can_start_from_the_explore_pages_z(app, pkg):
+    base = np.linspace(-1, 1, 10)
+    app.session_state["explore.z"] = base.tolist()
+    app.run()
+    app.radio(key="model.trav_base").set_value("explore").run()
+    assert not app.exception
+    from vae_core.images import to_uint8
+
+    img = _traversal(app)["data"][0]
+    z = base.astype(np.float32).copy()
+    z[int(np.argmax(pkg.kl_per_dim))] = -3.0
+    cell = _png(img["source"])[: 28 * 2 : 2, : 28 * 2 : 2]
+    np.testing.assert_array_equal(cell, to_uint8(pkg.decode(z)))
+
+
+def test_a_malformed_explore_z_is_ignored(app):
+    app.session_state["explore.z"] = [1.0, 2.0]  # wrong length
+    app.run()
+    assert not app.exception
+    assert app.radio(key="model.trav_base").options == ["0 (the prior's centre)"]
+
+
+def _sample_captions(at: AppTest) -> list[str]:
+    return [img.proto.imgs[0].caption for img in at.image if "typicality" in img.proto.imgs[0].caption]
+
+
+def test_prior_samples_show_their_nearest_garment_and_new_samples_change_them(app, pkg):
+    captions = _sample_captions(app)
+    expected = samples_with_neighbours(pkg, 8, seed=0)
+    assert captions == [
+        f"#{s.nearest} {pkg.class_names[s.label]} · log q {s.log_q:.1f} · typicality {s.typicality:.0f}%"
+        for s in expected
+    ]
+    app.button(key="model.new_samples").click().run()
+    again = _sample_captions(app)
+    assert len(again) == 8 and again != captions
+    assert any("with seed 1." in c.value for c in app.caption)
+
+
+def test_retrieval_quality_bars_and_command(app, pkg):
+    bars = _charts(app)["retrieval"]["data"][0]
+    np.testing.assert_allclose(
+        _array(bars["y"]),
+        [
+            100 * pkg.metrics["retrieval_top10_same_class_log_q"],
+            100 * pkg.metrics["retrieval_top10_same_class_euclidean"],
+        ],
+    )
+    assert any("python -m vae_core eval --package" in c.value for c in app.code)
+
+
+def test_retrieval_without_metrics_says_how_to_compute_them(tiny_package_copy, data_dir, monkeypatch):
+    pkg = ModelPackage.load(tiny_package_copy)
+    pkg.metrics = {k: v for k, v in pkg.metrics.items() if not k.startswith("retrieval")}
+    pkg.save(tiny_package_copy)
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_copy))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert any("holds no retrieval metrics" in i.value and "vae_core eval" in i.value for i in at.info)
