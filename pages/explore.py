@@ -1,0 +1,34 @@
+"""Explore: ten sliders build a latent vector z; see the garment it decodes to, its likeliest
+training garments, how typical it is, and where it sits on the latent map.
+
+Thin page: widgets and layout come from :mod:`ui.explore_ui`, logic from :mod:`vae_core`.
+A slider step reruns only the live fragment; the big map is redrawn on full reruns.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import explore_ui as ex
+from ui.loader import get_package, get_train_images
+from ui.upload import upload_garment
+
+pkg = get_package()
+ex.init_state(pkg)
+ex.apply_requests(pkg)
+
+st.title("Explore the latent space")
+st.caption(
+    f"Each of the {pkg.latent_dim} sliders moves one latent dimension; the model decodes z into a "
+    "garment, ranks the training garments by how likely each one is to have produced this z, and "
+    "places it on the map. The link in your address bar always reopens this exact garment."
+)
+images = get_train_images(pkg)
+ex.render_notices()
+ex.render_toolbar(pkg)
+with st.expander("Start from your own garment", icon=":material/upload:"):
+    ex.handle_upload(pkg, upload_garment(ex.K_UPLOAD))
+
+ex.explore_fragment(pkg, images)
+st.divider()
+ex.render_map(pkg)
