@@ -1,0 +1,174 @@
+"""Shared fixtures: the data folder, a tiny model package, a live Streamlit server and Chromium.
+
+Browser tests (marked ``browser``) start ``streamlit run app.py`` on a free loopback port and
+drive Debian's Chromium through Playwright with the flags this machine needs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vae_core import ModelConfig, TrainConfig
+from vae_core.data import ENV_VAR, Split, load_split
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_PACKAGE = ROOT / "assets" / "fashion-mnist-vae"
+CHROMIUM = os.environ.get("LATENT_ATELIER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """A folder of Fashion-MNIST files: $LATENT_ATELIER_DATA_DIR, else ../shared/data/fashion-mnist,
+    else the app's own one-time download (as on a newcomer's machine with internet access)."""
+    from vae_core.data import download
+
+    configured = os.environ.get(ENV_VAR)
+    shared = ROOT.parent / "shared" / "data" / "fashion-mnist"
+    folder = Path(configured) if configured else shared if shared.is_dir() else download()
+    os.environ[ENV_VAR] = str(folder)  # AppTest scripts and servers started by tests read it too
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_splits(data_dir: Path) -> tuple[Split, Split]:
+    """The first 600 training and 200 test items."""
+    tr, te = load_split("train", data_dir), load_split("test", data_dir)
+    return Split(tr.images[:600], tr.labels[:600]), Split(te.images[:200], te.labels[:200])
+
+
+@pytest.fixture(scope="session")
+def tiny_package_dir(tmp_path_factory: pytest.TempPathFactory, small_splits: tuple[Split, Split]) -> Path:
+    """A complete model package (tiny model, 600-item catalogue) saved to a temporary folder."""
+    from vae_core.build import build_package
+    from vae_core.train import train
+
+    tr, te = small_splits
+    tcfg = TrainConfig(epochs=2, batch_size=64, seed=0)
+    result = train(tr.as_float(), te.as_float(), ModelConfig(channels=(8, 16), hidden=64), tcfg)
+    pkg = build_package(result.model, tr, te, tcfg, result.history, n_jobs=1, train_seconds=result.seconds)
+    return pkg.save(tmp_path_factory.mktemp("pkg") / "tiny-package")
+
+
+@pytest.fixture()
+def tiny_package_copy(tiny_package_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the tiny package that a test may damage."""
+    import shutil
+
+    return Path(shutil.copytree(tiny_package_dir, tmp_path / "copy"))
+
+
+@pytest.fixture(scope="session")
+def shipped_package_dir() -> Path:
+    """The shipped default package (what a newcomer's app loads)."""
+    if not (SHIPPED_PACKAGE / "manifest.json").is_file():
+        pytest.fail(f"The shipped package {SHIPPED_PACKAGE} is missing.")
+    return SHIPPED_PACKAGE
+
+
+@pytest.fixture()
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_streamlit(script: Path, env_extra: dict[str, str] | None = None, timeout: float = 90.0):
+    """Start ``streamlit run script`` on a free loopback port; return (process, base URL)."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited early:\n{out}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def app_server(data_dir: Path, shipped_package_dir: Path) -> Iterator[str]:
+    """``streamlit run app.py`` with the shipped package and the local data; yields its URL."""
+    proc, url = start_streamlit(ROOT / "app.py", {ENV_VAR: str(data_dir)})
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    # "playwright" means Playwright's own downloaded Chromium (scripts/test.sh off Debian).
+    executable = None if CHROMIUM == "playwright" else CHROMIUM
+    if executable and not Path(executable).is_file():
+        pytest.fail(f"Chromium not found at {executable}; install it with `apt-get install -y chromium`.")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture()
+def page(browser) -> Iterator[object]:
+    """A fresh 1400x1000 browser page; errors in the page's console are collected on ``page.errors``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def wait_for_app(pg, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the script (no running indicator)."""
+    pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    pg.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')?.dataset?.teststate !== 'running'
+             && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')""",
+        timeout=timeout_ms,
+    )
