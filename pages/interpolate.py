@@ -1,0 +1,147 @@
+"""Interpolate & combine: walks between two garments, and latent arithmetic.
+
+Thin page: the maths is in ``vae_core.interpolate``, the widgets in ``ui.interpolate_*``.
+Links like ``?a=12&b=345&frames=10&method=slerp`` open a given walk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ui.interpolate_picker import apply_requests, garment_picker, set_index, start_run
+from ui.interpolate_views import (
+    METHOD_NAMES,
+    closeness_chart,
+    compute_walks,
+    exports,
+    latent_arithmetic,
+    player,
+    show_strip,
+    walk_map,
+)
+from ui.loader import get_package
+from vae_core import InputError
+from vae_core.interpolate import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
+
+METHOD_CHOICES = {"linear": "Linear", "slerp": "Spherical", "both": "Both"}
+
+pkg = get_package()
+start_run()
+for message in apply_requests(pkg):
+    st.toast(message, icon=":material/swap_horiz:")
+
+# A link's parameters are applied once per session; bad ones get a notice, never a traceback.
+if "interp.link_read" not in st.session_state:
+    st.session_state["interp.link_read"] = True
+    notes = []
+    params = st.query_params
+    for slot, name in (("A", "a"), ("B", "b")):
+        if name in params:
+            try:
+                set_index(slot, check_index(params[name], len(pkg)))
+            except InputError as exc:
+                notes.append(f"Link parameter {name}={params[name]!r} ignored: {exc}")
+    if "frames" in params:
+        try:
+            st.session_state["interp.frames"] = check_frames(params["frames"])
+        except InputError as exc:
+            notes.append(f"Link parameter frames={params['frames']!r} ignored: {exc}")
+    if "method" in params:
+        if params["method"] in METHOD_CHOICES:
+            st.session_state["interp.method"] = params["method"]
+        else:
+            notes.append(
+                f"Link parameter method={params['method']!r} ignored: use one of {', '.join(METHOD_CHOICES)}."
+            )
+    st.session_state["interp.link_notes"] = notes
+
+st.title("Interpolate & combine")
+st.caption(
+    "Walk from garment A to garment B through the latent space, watch which real garments the walk "
+    "passes, and move garments along directions such as *T-shirt → Shirt*."
+)
+for note in st.session_state.get("interp.link_notes", []):
+    st.warning(note, icon=":material/link_off:")
+
+
+def _first_of(cls: int, fallback: int) -> int:
+    hits = np.flatnonzero(np.asarray(pkg.labels) == cls)
+    return int(hits[0]) if len(hits) else fallback
+
+
+default_a = _first_of(0, 0)
+default_b = _first_of(min(3, len(pkg.class_names) - 1), min(1, len(pkg) - 1))
+col_a, col_b = st.columns(2, border=True)
+with col_a:
+    a = garment_picker(pkg, "A", default_a, "A (start)")
+with col_b:
+    b = garment_picker(pkg, "B", default_b, "B (end)")
+
+tab_walk, tab_arith = st.tabs(["Walk", "Latent arithmetic"])
+with tab_walk:
+    st.session_state.setdefault("interp.frames", DEFAULT_FRAMES)
+    st.session_state.setdefault("interp.method", "linear")
+    st.session_state.setdefault("interp.midpoint", True)
+    st.session_state.setdefault("interp.map_method", "tsne")
+    c1, c2, c3, c4 = st.columns([4, 4, 2, 2], vertical_alignment="bottom")
+    n = c1.slider(
+        "Frames", MIN_FRAMES, MAX_FRAMES, key="interp.frames", help="Frames from A to B, both included."
+    )
+    choice = c2.segmented_control(
+        "Path", list(METHOD_CHOICES), format_func=METHOD_CHOICES.get, key="interp.method", required=True
+    )
+    midpoint = c3.toggle(
+        "Midpoint",
+        key="interp.midpoint",
+        help="Always include the midpoint t = ½. It is on the grid only for an odd number of frames; "
+        "for an even number it is inserted as an extra frame.",
+    )
+    map_method = c4.segmented_control(
+        "Map", ["tsne", "pca"], format_func={"tsne": "t-SNE", "pca": "PCA"}.get, key="interp.map_method",
+        required=True,
+    )  # fmt: skip
+    methods = ["linear", "slerp"] if choice == "both" else [choice or "linear"]
+
+    views = []
+    if a is None or b is None:
+        st.info("Choose A and B above to draw the walk.", icon=":material/info:")
+    elif np.array_equal(a.z, b.z):
+        st.warning(
+            f"A and B are the same garment ({a.label}): a walk from a garment to itself is one repeated "
+            "picture. Choose a different B, e.g. a random item of another class or a click on the map.",
+            icon=":material/content_copy:",
+        )
+    else:
+        views = compute_walks(pkg, a, b, n, methods, midpoint, map_method)
+        mid = views[0].walk.mid
+        if n % 2 == 1:
+            st.caption(f"★ Frame {mid} is the midpoint t = ½ (on the linear walk exactly (A + B) / 2).")
+        elif mid is not None:
+            st.caption(
+                f"★ With {n} frames t = ½ falls between two frames, so the midpoint is inserted "
+                f"as frame {mid} ({n + 1} shown; on the linear walk it is exactly (A + B) / 2). Switch off "
+                f"'Midpoint' to see exactly {n}."
+            )
+        else:
+            st.caption(f"With {n} frames the midpoint t = ½ lies between frames {n // 2 - 1} and {n // 2}.")
+        for view in views:
+            show_strip(pkg, view)
+        st.caption(
+            "Under each frame: its nearest training garment by log q(z|x), with that score; "
+            "'off the data' marks frames scoring below 95% of real garments' own codes."
+        )
+        exports(views, a, b, pkg)
+        st.subheader("Play")
+        player(pkg, views)
+        st.subheader("How close the walk stays to real garments")
+        st.plotly_chart(closeness_chart(pkg, views), key="interp.closeness")
+        if a.index is not None and b.index is not None:
+            st.query_params.from_dict({"a": a.index, "b": b.index, "frames": n, "method": choice})
+    st.subheader("The walk on the latent map" if views else "Latent map")
+    walk_map(pkg, views, a, b, map_method)
+    if views:
+        st.caption(", ".join(f"{METHOD_NAMES[v.walk.method]}: {len(v.walk)} frames" for v in views))
+
+with tab_arith:
+    latent_arithmetic(pkg, a, b)
