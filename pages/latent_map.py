@@ -18,9 +18,10 @@ pkg = get_package()
 path = package_path()
 get_train_images(pkg)  # shows once why thumbnails are decoded means, if they are
 st.caption(
-    f"Every one of the {len(pkg):,} training garments, placed by its latent mean. "
-    "**Drag** a box (or pick the lasso in the toolbar) to list garments, **click** a point for its "
-    "details, **click a legend entry** to hide or show a class, scroll to zoom, double-click to reset."
+    f"Every one of the {len(pkg):,} training garments, placed by its latent mean. **Click** a point "
+    "for its details. To list a group, pick **Box select** or **Lasso select** in the map's toolbar "
+    "(top right of the map) and drag around it. Click a legend entry to hide or show a class; "
+    "scroll to zoom, drag to pan, double-click to reset the view."
 )
 
 left, right = st.columns([3, 2], gap="medium")
@@ -51,12 +52,8 @@ with left:
         c3, c4, c5 = st.columns([1, 1, 2])
         if method == "pca":
             dims = list(range(pkg.latent_dim))
-            pc_x = c3.selectbox(
-                "Horizontal axis", dims, index=0, key="map.pc_x", format_func=lambda i: f"PC{i + 1}"
-            )
-            pc_y = c4.selectbox(
-                "Vertical axis", dims, index=1, key="map.pc_y", format_func=lambda i: f"PC{i + 1}"
-            )
+            pc_x = c3.selectbox("Horizontal axis", dims, index=0, key="map.pc_x", format_func=lambda i: f"PC{i + 1}")
+            pc_y = c4.selectbox("Vertical axis", dims, index=1, key="map.pc_y", format_func=lambda i: f"PC{i + 1}")
             components = (pc_x, pc_y)
         if color_by == "cluster":
             k = c5.slider(
@@ -91,6 +88,7 @@ with left:
                     "line": {"width": 2, "color": "#111"},
                 },
                 hovertemplate=f"#{focus}<extra></extra>",
+                showlegend=False,
             )
         )
     st.plotly_chart(
@@ -98,6 +96,7 @@ with left:
         key=mv.CHART,
         on_select=mv.on_map_select,
         selection_mode=("points", "box", "lasso"),
+        theme=None,  # keep the figure's own legend placement and class colours
         config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
     )
     if color_by == "cluster":

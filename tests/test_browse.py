@@ -96,9 +96,7 @@ def test_parse_index_accepts_what_people_type(text, value):
 
 
 def test_parse_index_out_of_range_says_the_valid_range():
-    with pytest.raises(
-        InputError, match=r"no item #60,000: the catalogue holds 60,000 items, numbered 0 to 59,999"
-    ):
+    with pytest.raises(InputError, match=r"no item #60,000: the catalogue holds 60,000 items, numbered 0 to 59,999"):
         parse_index("60000", 60_000)
     with pytest.raises(InputError, match=r"no item #-1"):
         parse_index("-1", 60_000)

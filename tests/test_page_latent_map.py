@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui import map_view
 from vae_core import ModelPackage
 from vae_core.clusters import kmeans_labels
 
@@ -62,7 +63,7 @@ def test_default_map_is_tsne_coloured_by_class_with_every_item(app, pkg):
     assert [t["name"] for t in traces] == list(pkg.class_names)  # legend entries = class filters
     assert sum(len(_array(t["customdata"])) for t in traces) == len(pkg) == 600
     assert spec["layout"]["xaxis"]["title"]["text"] == "t-SNE 1"
-    assert spec["layout"]["dragmode"] == "select"
+    assert spec["layout"]["dragmode"] == "pan" and spec["layout"]["clickmode"] == "event+select"
     for t in traces:  # every point sits at its stored t-SNE position, in its class's trace
         idx = _array(t["customdata"]).astype(int)
         np.testing.assert_allclose(_array(t["x"]), pkg.tsne_xy[idx, 0], rtol=1e-6)
@@ -153,7 +154,7 @@ def test_show_class_lists_every_item_with_a_histogram_and_pages(app, pkg):
     hist = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     bars = [s for s in hist if s["data"][0].get("type") == "bar"][0]["data"][0]
     assert _array(bars["y"]).tolist() == [0] * 8 + [len(members), 0]
-    per_page = 32
+    per_page = map_view.PER_PAGE
     assert len(app.image) == min(per_page, len(members))
     assert [img.proto.imgs[0].caption for img in app.image][:3] == [f"#{i}" for i in members[:3]]
     if len(members) > per_page:

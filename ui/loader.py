@@ -130,19 +130,23 @@ def projected_map(
     else:
         groups, names = pkg.labels, list(pkg.class_names)
     fig = map_figure(proj.xy, groups, names, axis_titles=proj.axis_titles, height=640)
-    # Dragging selects (scroll zooms); zoom and legend filters persist while the axes mean the same.
+    # Dragging pans and a click selects one point (Streamlit only honours clicks in pan mode); the
+    # toolbar's box and lasso tools select groups. Zoom and legend filters persist while the axes
+    # mean the same.
     fig.update_layout(
-        dragmode="select",
+        dragmode="pan",
+        clickmode="event+select",
+        hovermode="closest",
         uirevision=f"{method}-{components}-{color_by}-{n_clusters}",
         legend={
             "orientation": "h",
             "yanchor": "top",
-            "y": -0.09,
+            "y": -0.12,
             "xanchor": "left",
             "x": 0,
             "title": {"text": "click to filter:"},
         },
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        margin={"l": 60, "r": 10, "t": 30, "b": 10},
     )
     return fig
 

@@ -31,7 +31,7 @@ from vae_core.mapfig import PALETTE
 CHART = "map.chart"
 ITEMS, FOCUS, PAGE = "map.items", "map.focus", "map.page"
 FIND, FIND_ERROR, CLASS = "map.find", "map.find_error", "map.class"
-PER_PAGE, COLUMNS = 32, 8
+PER_PAGE, COLUMNS = 30, 6
 
 
 # ------------------------------------------------------------------ callbacks (run before a rerun)
@@ -97,16 +97,16 @@ def _clear_items() -> None:
 # ------------------------------------------------------------------ panels
 def find_controls(pkg: ModelPackage) -> None:
     """Find an item by number, or list a whole class."""
-    c1, c2, c3 = st.columns([3, 3, 2], vertical_alignment="bottom")
-    c1.text_input(
+    st.text_input(
         "Find item number",
         key=FIND,
         on_change=on_find_index,
         placeholder=f"0 to {len(pkg) - 1:,}, then Enter",
         help="Training index of a garment, e.g. 123 or #123.",
     )
-    c2.selectbox("Class", pkg.class_names, key=CLASS)
-    c3.button("Show class", key="map.show_class", on_click=on_show_class, width="stretch")
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1.selectbox("Or list a whole class", pkg.class_names, key=CLASS)
+    c2.button("Show class", key="map.show_class", on_click=on_show_class, width="stretch")
     if st.session_state.get(FIND_ERROR):
         st.error(st.session_state[FIND_ERROR], icon=":material/search_off:")
 
@@ -140,11 +140,9 @@ def histogram_figure(counts: np.ndarray, class_names: tuple[str, ...]) -> go.Fig
 def items_panel(pkg: ModelPackage, items: dict) -> None:
     """Title, class histogram and a paged gallery of a list of garments."""
     indices = list(items["indices"])
-    head, close = st.columns([5, 1], vertical_alignment="center")
+    head, close = st.columns([3, 1], vertical_alignment="center")
     head.markdown(f"**{items['title']}**")
-    close.button(
-        "Clear", key="map.clear", on_click=_clear_items, help="Clear the selection.", width="stretch"
-    )
+    close.button("Clear", key="map.clear", on_click=_clear_items, help="Clear the selection.", width="stretch")
     if not indices:
         st.info(
             "The selection holds no garments. Drag a box around some points on the map.",
@@ -152,9 +150,7 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
         )
         return
     counts = class_histogram(pkg.labels, indices, len(pkg.class_names))
-    st.plotly_chart(
-        histogram_figure(counts, pkg.class_names), key="map.hist", config={"displayModeBar": False}
-    )
+    st.plotly_chart(histogram_figure(counts, pkg.class_names), key="map.hist", config={"displayModeBar": False})
     pg = page_slice(len(indices), st.session_state.get(PAGE, 0), PER_PAGE)
     st.session_state[PAGE] = pg.page
     shown = indices[pg.start : pg.stop]
@@ -172,9 +168,9 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
         args=(f"map.inspect.{pg.page}",),
     )
     if pg.n_pages > 1:
-        prev, label, nxt = st.columns([1, 2, 1], vertical_alignment="center")
+        prev, label, nxt = st.columns([1, 1.6, 1], vertical_alignment="center")
         prev.button(
-            "Previous",
+            "Prev",
             key="map.prev",
             on_click=_turn_page,
             args=(-1,),
@@ -251,11 +247,10 @@ def detail_panel(pkg: ModelPackage, index: int, has_items: bool) -> None:
     )
     c2.image(upscale(recon, 6), caption="reconstruction: decode(mu)", width="stretch")
     st.plotly_chart(posterior_figure(mu, sigma), key="map.posterior", config={"displayModeBar": False})
-    st.caption(
-        "Bars: the encoder's mean per latent dimension; whiskers: ±1 sigma; grey band: the prior's ±1."
-    )
-    b1, b2, b3 = st.columns(3)
+    st.caption("Bars: the encoder's mean per latent dimension; whiskers: ±1 sigma; grey band: the prior's ±1.")
     name = f"#{index} {label}"
+    b1 = st.container()
+    b2, b3 = st.columns(2)
     if b1.button("Open in Explore", key="map.to_explore", icon=":material/tune:", width="stretch"):
         state.open_in_explore(mu, index, name)
     if b2.button("Use as A", key="map.use_a", icon=":material/looks_one:", width="stretch"):

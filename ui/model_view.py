@@ -32,9 +32,7 @@ SAMPLE_SEED, RECON_SEED = "model.sample_seed", "model.recon_seed"
 def curves_figure(history: Sequence[dict[str, float]]) -> go.Figure:
     """Three panels (negative ELBO, reconstruction, KL), train and test, per epoch (nats/image)."""
     curves = training_curves(history)
-    fig = make_subplots(
-        rows=1, cols=3, subplot_titles=[title for _, title in CURVES], horizontal_spacing=0.07
-    )
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in CURVES], horizontal_spacing=0.07)
     for col, (key, _) in enumerate(CURVES, start=1):
         for split, color, dash in (("train", TRAIN_COLOR, "solid"), ("test", TEST_COLOR, "dash")):
             fig.add_trace(
@@ -90,9 +88,7 @@ def kl_figure(kl_per_dim: np.ndarray, threshold: float = 0.01) -> go.Figure:
     return fig
 
 
-def traversal_figure(
-    sheet: np.ndarray, row_labels: list[str], values: np.ndarray, pad: int, scale: int
-) -> go.Figure:
+def traversal_figure(sheet: np.ndarray, row_labels: list[str], values: np.ndarray, pad: int, scale: int) -> go.Figure:
     """The traversal sheet as an image with the swept value under each column and the
     dimension (and its KL) beside each row."""
     cell = (28 + pad) * scale
@@ -231,8 +227,7 @@ def samples_panel(pkg: ModelPackage, n: int = 8) -> None:
         col.image(
             upscale(pair, 4),
             width="stretch",
-            caption=f"#{s.nearest} {pkg.class_names[s.label]} · log q {s.log_q:.1f} · "
-            f"typicality {s.typicality:.0f}%",
+            caption=f"#{s.nearest} {pkg.class_names[s.label]} · log q {s.log_q:.1f} · typicality {s.typicality:.0f}%",
         )
     typ = np.array([s.typicality for s in samples])
     st.caption(
@@ -280,9 +275,7 @@ def retrieval_panel(pkg: ModelPackage, package_dir: str) -> None:
     command = f"python -m vae_core eval --package {package_dir} --data DIR --json"
     lq, eu = m.get("retrieval_top10_same_class_log_q"), m.get("retrieval_top10_same_class_euclidean")
     if lq is None or eu is None:
-        st.info(
-            f"This package holds no retrieval metrics. Compute them with `{command}`.", icon=":material/info:"
-        )
+        st.info(f"This package holds no retrieval metrics. Compute them with `{command}`.", icon=":material/info:")
         return
     shares = np.bincount(pkg.labels, minlength=len(pkg.class_names)) / len(pkg)
     chance = float(np.sum(shares**2))

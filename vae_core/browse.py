@@ -105,8 +105,7 @@ def parse_index(text: str, n_items: int) -> int:
     value = int(re.sub(r"[,_ ]", "", m.group(1)))
     if not 0 <= value < n_items:
         raise InputError(
-            f"There is no item #{value:,}: the catalogue holds {n_items:,} items, "
-            f"numbered 0 to {n_items - 1:,}."
+            f"There is no item #{value:,}: the catalogue holds {n_items:,} items, numbered 0 to {n_items - 1:,}."
         )
     return value
 

@@ -123,7 +123,6 @@ def training_curves(history: Sequence[dict[str, float]]) -> dict[str, dict[str, 
     curves: dict[str, Any] = {"epoch": epochs}
     for key, _ in CURVES:
         curves[key] = {
-            split: np.array([float(h.get(f"{split}_{key}", np.nan)) for h in history])
-            for split in ("train", "test")
+            split: np.array([float(h.get(f"{split}_{key}", np.nan)) for h in history]) for split in ("train", "test")
         }
     return curves
