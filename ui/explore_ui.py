@@ -67,11 +67,12 @@ K_SOURCE = "explore._source"
 K_MAP_STATE = "explore._map_state"
 K_FULL_RUN = "explore._full_run"
 K_RASTER = "explore._raster"
+K_THUMBS = "explore._thumbs"
 K_UPLOAD = "explore.upload"
 K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
 
-GARMENT_SCALE = 14  # 28 px -> 392 px, pixel-exact
+GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 THUMB_SCALE = 5
 MINIMAP_SIZE = 300
 
@@ -221,9 +222,7 @@ def render_notices() -> None:
         return
     with st.container(key="explore.notices"):
         st.warning("\n\n".join(notices), icon=":material/link_off:")
-        st.button(
-            "Dismiss", key="explore.dismiss", icon=":material/close:", type="tertiary", on_click=on_dismiss
-        )
+        st.button("Dismiss", key="explore.dismiss", icon=":material/close:", type="tertiary", on_click=on_dismiss)
 
 
 def render_toolbar(pkg: ModelPackage) -> None:
@@ -294,7 +293,12 @@ def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray
     idx = np.asarray(indices, dtype=np.int64)
     if images is not None:
         return images[idx]
-    return to_uint8(pkg.decode(pkg.mu[idx])) if len(idx) else np.zeros((0, 28, 28), np.uint8)
+    memo = st.session_state.setdefault(K_THUMBS, {})  # decoded means seen in this session
+    missing = [int(i) for i in idx if int(i) not in memo]
+    if missing:
+        for i, image in zip(missing, to_uint8(pkg.decode(pkg.mu[missing])), strict=True):
+            memo[i] = image
+    return np.stack([memo[int(i)] for i in idx]) if len(idx) else np.zeros((0, 28, 28), np.uint8)
 
 
 def _raster(pkg: ModelPackage, method: str) -> Raster:
@@ -317,9 +321,11 @@ def _neighbour_tiles(pkg, images, ranking, unit: str, fmt: str, other: set[int])
     return tiles
 
 
-# Captions of one gallery row take the same height, so the "use" buttons line up.
+# Captions of one gallery row take the same height, so the "use" buttons line up; garments stay
+# pixel-sharp when the browser scales them to the column width.
 _NEIGHBOUR_CSS = """<style>
 .st-key-explore-neighbours [data-testid="stImageCaption"] { min-height: 3.1em; }
+.st-key-explore-neighbours img, .st-key-explore-garment img { image-rendering: pixelated; }
 </style>"""
 
 
@@ -329,7 +335,7 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     ss = st.session_state
     full_run = ss.pop(K_FULL_RUN, False)
     d = pkg.latent_dim
-    left, mid, right = st.columns([5, 4.2, 3.3], gap="large")
+    left, mid, right = st.columns([3.8, 4.4, 3.2], gap="medium")
     with left:
         st.radio(
             "Slider range",
@@ -372,9 +378,7 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
         with st.container(key="explore.garment"):
             st.image(upscale(garment, GARMENT_SCALE), width="content", output_format="PNG")
         source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
-        edited = (
-            ", then edited with the sliders" if source_z is not None and tuple(source_z) != z_tuple else ""
-        )
+        edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != z_tuple else ""
         st.caption(f"Decoded garment. Started from {source}{edited}.")
         badge = typicality_text(percentile, float(ranking.scores[0]), int(ranking.indices[0]))
         st.badge(badge.label, icon=badge.icon, color=badge.color)
@@ -382,17 +386,17 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
         with st.container(horizontal=True):
             st.download_button(
                 "PNG",
-                png_bytes(garment, scale=GARMENT_SCALE),
+                lambda: png_bytes(garment, scale=GARMENT_SCALE),  # made on click, not on every step
                 file_name="latent-atelier-garment.png",
                 mime="image/png",
                 icon=":material/download:",
-                help="The garment as a PNG (392 x 392, pixel-exact).",
+                help="The garment as a PNG (336 x 336, pixel-exact).",
                 on_click="ignore",
                 key="explore.png",
             )
             st.download_button(
                 "z JSON",
-                z_json(z, k=k, method=method, package=package_path(), data_fingerprint=pkg.data_fingerprint),
+                lambda: z_json(z, k=k, method=method, package=package_path(), data_fingerprint=pkg.data_fingerprint),
                 file_name="latent-atelier-z.json",
                 mime="application/json",
                 icon=":material/download:",

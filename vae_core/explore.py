@@ -187,9 +187,7 @@ def _parse_z(text: str, dim: int, notes: list[str]) -> tuple[float, ...]:
             f"dimensions, so the missing {dim - len(parts)} were set to 0."
         )
     elif len(parts) > dim:
-        notes.append(
-            f"The link gives {len(parts)} z values; this model has {dim}, so the extra ones were dropped."
-        )
+        notes.append(f"The link gives {len(parts)} z values; this model has {dim}, so the extra ones were dropped.")
     values += [0.0] * (dim - len(values))
     return round_z(values)[0]
 
@@ -358,9 +356,14 @@ def map_raster(xy: np.ndarray, groups: np.ndarray, size: int = 300, pad: float =
 
 
 def _disc(rgb: np.ndarray, cx: float, cy: float, radius: float, color: tuple[int, int, int]) -> None:
+    """Paint a filled disc in place (only the pixels of its bounding box are visited)."""
     h, w = rgb.shape[:2]
-    rows, cols = np.ogrid[:h, :w]
-    rgb[(cols - cx) ** 2 + (rows - cy) ** 2 <= radius**2] = color
+    r0, r1 = max(0, int(cy - radius)), min(h, int(cy + radius) + 2)
+    c0, c1 = max(0, int(cx - radius)), min(w, int(cx + radius) + 2)
+    if r0 >= r1 or c0 >= c1:
+        return
+    rows, cols = np.ogrid[r0:r1, c0:c1]
+    rgb[r0:r1, c0:c1][(cols - cx) ** 2 + (rows - cy) ** 2 <= radius**2] = color
 
 
 def mark_raster(raster: Raster, here: np.ndarray, neighbours: np.ndarray | None = None) -> np.ndarray:

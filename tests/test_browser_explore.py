@@ -1,0 +1,85 @@
+"""The Explore page in headless Chromium against ``streamlit run app.py`` (shipped package).
+
+A slider moved with the keyboard must redraw the garment and the top-k gallery through the
+fragment, update the link, and flag the big map as behind until "Update the map" is pressed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+GARMENT = '.st-key-explore-garment [data-testid="stImage"] img'
+SLIDERS = '.st-key-explore-sliders [data-testid="stSlider"] input[type="range"]'
+NEIGHBOUR_CAPTIONS = '.st-key-explore-neighbours [data-testid="stImageCaption"]'
+MINIMAP = '.st-key-explore-minimap [data-testid="stImage"] img'
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(GARMENT, timeout=120_000)
+    wait_for_app(page)
+
+
+def _src(page, selector: str) -> str:
+    return page.eval_on_selector(selector, "im => im.currentSrc || im.src")
+
+
+def _captions(page) -> list[str]:
+    return page.locator(NEIGHBOUR_CAPTIONS).all_inner_texts()
+
+
+def _assert_no_error(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.errors == []
+
+
+def check_slider_step(page, url: str) -> None:
+    """The whole scenario, so it can also be run against a server started by hand."""
+    _open(page, url)
+    sliders = page.locator(SLIDERS)
+    assert sliders.count() == 10
+    garment0, minimap0, captions0 = _src(page, GARMENT), _src(page, MINIMAP), _captions(page)
+    assert len(captions0) == 12 and all(re.search(r"#\d+ .+\nlog q -?\d", c) for c in captions0)
+    width = page.eval_on_selector(GARMENT, "im => im.getBoundingClientRect().width")
+    assert width >= 300  # the garment is shown large
+
+    sliders.first.focus()
+    for _ in range(30):  # 30 steps of 0.05: the most informative dimension moves to 1.5
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([sel, before]) => { const im = document.querySelector(sel);"
+        " return im && (im.currentSrc || im.src) !== before && im.complete && im.naturalWidth > 0; }",
+        arg=[GARMENT, garment0],
+        timeout=30_000,
+    )
+    wait_for_app(page)
+    assert sliders.first.get_attribute("aria-valuetext") == "1.50"
+    assert _src(page, MINIMAP) != minimap0  # "you are here" moved on the live mini-map
+    assert _captions(page) != captions0  # the likeliest garments changed
+    assert "z=" in page.url and "1.5" in page.url.split("z=")[1].split("&")[0]
+    # the big map is outside the fragment: it says it lags behind, and catches up on request
+    page.get_by_text("still shows an earlier garment").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Update the map").click()
+    page.get_by_text("The interactive map below shows this garment").wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+    _assert_no_error(page)
+
+
+def test_slider_step_updates_garment_neighbours_and_link(app_server, page):
+    check_slider_step(page, app_server)
+
+
+def test_malformed_link_opens_with_a_notice(app_server, page):
+    _open(page, f"{app_server}/?z=1,abc,nan,1e308&k=oops&map=umap")
+    notice = page.locator('[data-testid="stAlert"]', has_text="This link was malformed")
+    assert notice.count() == 1
+    text = notice.inner_text()
+    assert "not a number" in text and "clamped" in text and "missing 6 were set to 0" in text
+    assert "z=1%2C0%2C0%2C5%2C0" in page.url or "z=1,0,0,5,0" in page.url  # the repaired link
+    _assert_no_error(page)
