@@ -240,9 +240,7 @@ def bench_cold(browser: Any, apps: dict[str, Target], env: dict[str, str], opts:
                 time.sleep(0.5)  # let the first run settle before reading its memory
                 rss[name].append(server.rss_mib())
             print(f"  cold {i + 1}/{opts.cold} {name}: {times[name][-1]:.0f} ms", file=sys.stderr)
-    out: dict[str, Any] = {
-        n: {**summarize(times[n]), "rss_mib_median": statistics.median(rss[n])} for n in apps
-    }
+    out: dict[str, Any] = {n: {**summarize(times[n]), "rss_mib_median": statistics.median(rss[n])} for n in apps}
     out["ratio_median"] = out["app"]["median_ms"] / out["minimal"]["median_ms"]
     return out
 
@@ -271,9 +269,7 @@ def bench_steps(browser: Any, apps: dict[str, Target], env: dict[str, str], opts
     return out
 
 
-def bench_memory(
-    browser: Any, apps: dict[str, Target], env: dict[str, str], opts: argparse.Namespace
-) -> dict:
+def bench_memory(browser: Any, apps: dict[str, Target], env: dict[str, str], opts: argparse.Namespace) -> dict:
     """Server RSS after one session (package loaded), then with ``opts.sessions`` sessions open,
     each of which has moved a slider once."""
     out: dict[str, Any] = {}
@@ -302,6 +298,10 @@ def markdown(res: dict[str, Any]) -> str:
     def fmt(s: dict[str, float]) -> str:
         return f"median {s['median_ms']:.0f} ms, p90 {s['p90_ms']:.0f} ms (n={s['n']})"
 
+    failed = {p: r["error"] for p, r in res.items() if isinstance(r, dict) and "error" in r}
+    rows += [f"| {phase} | failed: {error[:200]} | | | |" for phase, error in failed.items()]
+    res = {k: v for k, v in res.items() if k not in failed}
+
     if "steps" in res:
         r = res["steps"]
         rows.append(
@@ -319,9 +319,7 @@ def markdown(res: dict[str, Any]) -> str:
         n = r["app"]["sessions"]
 
         def cell(m: dict[str, float]) -> str:
-            return (
-                f"{m['rss_mib_one_session']:.0f} MiB (1 session), {m[f'rss_mib_{n}_sessions']:.0f} MiB ({n})"
-            )
+            return f"{m['rss_mib_one_session']:.0f} MiB (1 session), {m[f'rss_mib_{n}_sessions']:.0f} MiB ({n})"
 
         rows.append(f"| server RSS | {cell(r['app'])} | {cell(r['minimal'])} | - | reported |")
     return "\n".join(rows)
@@ -373,14 +371,25 @@ def main(argv: list[str] | None = None) -> int:
             for phase, fn in (("cold", bench_cold), ("steps", bench_steps), ("memory", bench_memory)):
                 if phase in opts.only.split(","):
                     print(f"[browser {time.strftime('%H:%M:%S')}] {phase}", file=sys.stderr, flush=True)
-                    res[phase] = fn(browser, apps, env, opts)
+                    try:
+                        res[phase] = fn(browser, apps, env, opts)
+                    except Exception as exc:  # noqa: BLE001 - record it, go on with the next figure
+                        res[phase] = {"error": f"{type(exc).__name__}: {exc}"}
+                        print(f"  {phase} failed: {res[phase]['error']}", file=sys.stderr)
+                    save(res, opts.out)
         finally:
             browser.close()
-    if opts.out:
-        Path(opts.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(opts.out).write_text(json.dumps(res, indent=1) + "\n")
+    res["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    save(res, opts.out)
     print(markdown(res))
-    return 0
+    return 1 if any("error" in res.get(p, {}) for p in ("cold", "steps", "memory")) else 0
+
+
+def save(res: dict[str, Any], out: str | None) -> None:
+    """Write the results so far as JSON (after every figure, so a later failure loses nothing)."""
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(res, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -285,7 +285,7 @@ def bench_build(
     train_split: Any,
     test_split: Any,
     seed: int = 0,
-    sklearn_timeout: float = 1800.0,
+    sklearn_timeout: float = 1500.0,
     sklearn_items: int | None = None,
     n_jobs: int = 2,
     sklearn_max_iter: int = 750,
@@ -333,7 +333,7 @@ def run(
     items_1m: int = 1_000_000,
     decode_repeats: int = 1000,
     bandwidth_mb: int = 2048,
-    sklearn_timeout: float = 1800.0,
+    sklearn_timeout: float = 1500.0,
     sklearn_items: int | None = None,
     seed: int = 0,
     log: Callable[[str], None] = lambda s: None,
@@ -496,7 +496,7 @@ def add_bench_parser(sub: Any) -> None:
     b.add_argument("--repeats-1m", type=int, default=20, help="queries for the 1,000,000-item ranking")
     b.add_argument("--decode-repeats", type=int, default=1000)
     b.add_argument("--bandwidth-mb", type=int, default=2048, help="array size for the bandwidth probe")
-    b.add_argument("--sklearn-timeout", type=float, default=1800.0, help="seconds before sklearn is killed")
+    b.add_argument("--sklearn-timeout", type=float, default=1500.0, help="seconds before sklearn is killed")
     b.add_argument("--sklearn-items", type=int, default=None, help="run sklearn on the first N means only")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--out", default=None, help="write the JSON results to this file")
@@ -526,6 +526,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         log=lambda s: print(f"[bench {time.strftime('%H:%M:%S')}] {s}", file=sys.stderr, flush=True),
     )
+    results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     argv = sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench", "..."]
     results["command"] = "python -m vae_core " + " ".join(shlex.quote(a) for a in argv)
     if args.out:

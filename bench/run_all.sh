@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every benchmark in one run: the browser figures, then the pure-Python figures.
+# Usage (repository root): bench/run_all.sh [PACKAGE_DIR]   (default: assets/fashion-mnist-vae)
+# Results: bench/results/python.json, bench/results/browser.json (+ Markdown tables on stdout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-/work/venv/bin/python}
+PACKAGE=${1:-assets/fashion-mnist-vae}
+export LATENT_ATELIER_DATA_DIR=${LATENT_ATELIER_DATA_DIR:-/work/shared/data/fashion-mnist}
+mkdir -p bench/results
+date -u
+"$PY" bench/browser_bench.py --package "$PACKAGE" --out bench/results/browser.json
+date -u
+"$PY" -m vae_core bench --package "$PACKAGE" --out bench/results/python.json
+date -u
