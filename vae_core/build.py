@@ -41,9 +41,7 @@ def kl_per_dimension(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     return (-0.5 * (1.0 + logvar - mu**2 - np.exp(logvar))).mean(axis=0)
 
 
-def typicality_reference(
-    index: LikelihoodIndex, mu: np.ndarray, logvar: np.ndarray, n: int, seed: int
-) -> np.ndarray:
+def typicality_reference(index: LikelihoodIndex, mu: np.ndarray, logvar: np.ndarray, n: int, seed: int) -> np.ndarray:
     """Sorted best log q over the catalogue of ``n`` posterior samples z_i ~ q(z|x_i)."""
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(mu), size=min(n, len(mu)), replace=False)

@@ -109,9 +109,7 @@ def tsne(
     return np.asarray(emb, dtype=np.float32)
 
 
-def place_by_neighbours(
-    coords: np.ndarray, indices: np.ndarray, log_q: np.ndarray
-) -> np.ndarray:
+def place_by_neighbours(coords: np.ndarray, indices: np.ndarray, log_q: np.ndarray) -> np.ndarray:
     """Approximate 2-D position of z: neighbours' positions weighted by softmax(log q).
 
     Parameters

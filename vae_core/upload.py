@@ -42,9 +42,7 @@ def _open(data: bytes) -> Image.Image:
             img = Image.open(io.BytesIO(data))
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise InputError(
-                    f"The image is {w} x {h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
-                )
+                raise InputError(f"The image is {w} x {h} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels.")
             img.load()
     except InputError:
         raise
