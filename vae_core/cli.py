@@ -39,25 +39,30 @@ def parse_z(text: str, dim: int | None = None) -> np.ndarray:
 
 
 def _progress_bar() -> Callable[[str, int, int, dict[str, float]], None]:
-    """A tqdm-backed progress callback: one bar per stage, epoch summaries as lines."""
+    """A tqdm-backed progress callback: one bar at a time (per epoch or build stage), with
+    each epoch's metrics printed as a line."""
     from tqdm import tqdm
 
-    bars: dict[str, Any] = {}
+    state: dict[str, Any] = {"key": None, "bar": None}
 
     def report(stage: str, done: int, total: int, info: dict[str, float]) -> None:
         if stage == "epoch":
+            if state["bar"] is not None:
+                state["bar"].close()
+                state["bar"] = state["key"] = None
             tqdm.write(
                 f"epoch {done}/{total}: train -ELBO {info['train_neg_elbo']:.2f}, test -ELBO "
                 f"{info['test_neg_elbo']:.2f} (recon {info['test_recon']:.2f} + KL "
                 f"{info['test_kl']:.2f}) nats/image, {info['seconds']:.0f} s"
             )
             return
-        key = "train epoch" if stage == "batch" else stage
-        bar = bars.get(key)
-        if bar is None or bar.total != total or done < bar.n:
+        key = "training" if stage == "batch" else stage
+        bar = state["bar"]
+        if key != state["key"] or bar is None or done < bar.n:
             if bar is not None:
                 bar.close()
-            bar = bars[key] = tqdm(total=total, desc=key, leave=False, dynamic_ncols=True)
+            bar = state["bar"] = tqdm(total=total, desc=key, leave=False, dynamic_ncols=True)
+            state["key"] = key
         bar.update(done - bar.n)
         if "loss" in info:
             bar.set_postfix(loss=f"{info['loss']:.1f}")
@@ -79,8 +84,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     mcfg = ModelConfig(latent_dim=args.latent_dim, channels=tuple(args.channels), hidden=args.hidden)
     tcfg = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-        threads=args.threads, limit=args.limit,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        threads=args.threads,
+        limit=args.limit,
+        kl_warmup_epochs=args.kl_warmup,
     )
     train_split, test_split = load_split("train", args.data), load_split("test", args.data)
     ckpt = out.parent / f"{out.name}.ckpt"
@@ -90,8 +100,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = train(train_split.as_float(), test_split.as_float(), mcfg, tcfg, progress, ckpt)
     t = time.perf_counter()
     pkg = build_package(
-        result.model, train_split, test_split, tcfg, result.history, progress,
-        n_jobs=max(args.threads, 2), train_seconds=result.seconds,
+        result.model,
+        train_split,
+        test_split,
+        tcfg,
+        result.history,
+        progress,
+        n_jobs=max(args.threads, 2),
+        train_seconds=result.seconds,
     )
     pkg.save(out)
     ckpt.unlink(missing_ok=True)
@@ -125,7 +141,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         ) from None
     train_split, test_split = load_split("train", args.data), load_split("test", args.data)
     pkg = build_package(
-        model, train_split, test_split, tcfg, manifest.get("history", []), _progress_bar(),
+        model,
+        train_split,
+        test_split,
+        tcfg,
+        manifest.get("history", []),
+        _progress_bar(),
         train_seconds=manifest.get("metrics", {}).get("train_seconds"),
     )
     pkg.save(root)
@@ -222,14 +243,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=tc.epochs)
     t.add_argument("--batch-size", type=int, default=tc.batch_size)
     t.add_argument("--lr", type=float, default=tc.lr)
+    t.add_argument(
+        "--kl-warmup", type=float, default=tc.kl_warmup_epochs, help="epochs over which the KL weight rises from 0 to 1"
+    )
     t.add_argument("--seed", type=int, default=tc.seed)
     t.add_argument("--threads", type=int, default=tc.threads, help="torch threads (0: default)")
     t.add_argument("--limit", type=int, default=0, help="train on the first N images only")
     t.add_argument("--latent-dim", type=int, default=d.latent_dim)
     t.add_argument("--channels", type=int, nargs=2, default=list(d.channels))
     t.add_argument("--hidden", type=int, default=d.hidden)
-    t.add_argument("--no-resume", dest="resume", action="store_false",
-                   help="ignore a checkpoint left by an interrupted run")
+    t.add_argument(
+        "--no-resume", dest="resume", action="store_false", help="ignore a checkpoint left by an interrupted run"
+    )
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("build", help="rebuild a package's derived arrays from its weights")

@@ -63,6 +63,14 @@ def _lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * step / max(total, 1)))
 
 
+def _kl_weight(step: int, steps_per_epoch: int, cfg: TrainConfig) -> float:
+    """KL warm-up (Bowman et al. 2016; Sonderby et al. 2016): beta rises linearly from 0 to 1
+    over ``cfg.kl_warmup_epochs`` epochs, then the loss is the true negative ELBO."""
+    if cfg.kl_warmup_epochs <= 0:
+        return 1.0
+    return min(1.0, (step + 1) / (cfg.kl_warmup_epochs * steps_per_epoch))
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -88,6 +96,8 @@ def train(
     progress
         Called as ``progress("epoch", epoch, epochs, metrics)`` after each epoch and as
         ``progress("batch", step, steps_per_epoch, {"loss": ...})`` every few batches.
+        The reported train and test metrics are always the true negative ELBO (KL weight 1),
+        also during a KL warm-up.
     checkpoint
         If given, the state is saved there after every epoch and, if the file already exists
         with a matching configuration, training resumes from it.
@@ -134,7 +144,8 @@ def train(
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total_steps, cfg)
             logits, mu, logvar = model(x, noise)
             recon, kl = vae_loss(logits, x, mu, logvar)
-            loss = (recon + kl).mean()
+            beta = _kl_weight(epoch * steps_per_epoch + step, steps_per_epoch, cfg)
+            loss = (recon + beta * kl).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
