@@ -181,3 +181,15 @@ def test_open_in_explore_hands_over_the_items_mean(app, pkg):
     garment = app.session_state["interpolate.pending_B"]
     assert garment.index == 7
     np.testing.assert_allclose(garment.z, pkg.mu[7], rtol=1e-6)
+
+
+def test_renders_the_shipped_package(shipped_package_dir, data_dir, monkeypatch):
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(shipped_package_dir))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    assert not at.exception and not at.warning and not at.error
+    traces = _item_traces(_map_spec(at))
+    assert sum(len(_array(t["customdata"])) for t in traces) == 60_000
+    at.text_input(key="map.find").input("59999").run()
+    assert not at.exception and any(m.value.startswith("**#59999 · ") for m in at.markdown)
+    assert [img.proto.imgs[0].caption for img in at.image][0] == "original"  # real photo, not a decoded mean

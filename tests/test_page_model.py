@@ -97,7 +97,7 @@ def _traversal(at: AppTest) -> dict:
 
 def test_traversal_grid_default_and_controls(app, pkg):
     spec = _traversal(app)
-    assert spec["layout"]["xaxis"]["ticktext"] == [f"{v:+.2g}" for v in np.linspace(-3, 3, 9)]
+    assert spec["layout"]["xaxis"]["ticktext"] == [f"{v:+.3g}" for v in np.linspace(-3, 3, 9)]
     rows = spec["layout"]["yaxis"]["ticktext"]
     order = np.argsort(-pkg.kl_per_dim, kind="stable")
     assert rows == [f"z{d} · {pkg.kl_per_dim[d]:.2f} nats" for d in order]  # most used first
@@ -183,3 +183,14 @@ def test_retrieval_without_metrics_says_how_to_compute_them(tiny_package_copy, d
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception
     assert any("holds no retrieval metrics" in i.value and "vae_core eval" in i.value for i in at.info)
+
+
+def test_renders_the_shipped_package(shipped_package_dir, data_dir, monkeypatch):
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(shipped_package_dir))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    assert not at.exception and not at.warning and not at.error
+    pkg = ModelPackage.load(shipped_package_dir)
+    assert len(_array(_charts(at)["curves"]["data"][0]["y"])) == len(pkg.history) == 30
+    assert {m.label: m.value for m in at.metric}["Test negative ELBO"] == f"{pkg.metrics['test_neg_elbo']:.1f}"
+    assert len(_sample_captions(at)) == 8

@@ -100,7 +100,7 @@ def traversal_figure(sheet: np.ndarray, row_labels: list[str], values: np.ndarra
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
         xaxis={
             "tickvals": [(j + 0.5) * cell - pad * scale / 2 for j in range(len(values))],
-            "ticktext": [f"{v:+.2g}" for v in values],
+            "ticktext": [f"{v:+.3g}" for v in values],
             "title": "value of the swept dimension",
             "showgrid": False,
             "side": "bottom",
@@ -286,10 +286,11 @@ def retrieval_panel(pkg: ModelPackage, package_dir: str) -> None:
         config={"displayModeBar": False},
     )
     queries = int(m.get("retrieval_queries", 0))
+    who = f"each of {queries:,} test garments" if queries else "each test garment"
     better, worse = ("log q", "Euclidean distance") if lq >= eu else ("Euclidean distance", "log q")
     with c2:
         st.markdown(
-            f"For {'each of ' + format(queries, ',') if queries else 'each'} test garment, its latent "
+            f"For {who}, its latent "
             "mean is the query z and every training garment is ranked two ways: by **log q(z|x)**, "
             "how likely that garment's encoder distribution makes z (this is how the Explore page "
             "finds neighbours), and by **Euclidean distance** from z to the garment's mean, which "
