@@ -81,5 +81,5 @@ def test_malformed_link_opens_with_a_notice(app_server, page):
     assert notice.count() == 1
     text = notice.inner_text()
     assert "not a number" in text and "clamped" in text and "missing 6 were set to 0" in text
-    assert "z=1%2C0%2C0%2C5%2C0" in page.url or "z=1,0,0,5,0" in page.url  # the repaired link
+    assert "z=1%2C0%2C0%2C8%2C0" in page.url or "z=1,0,0,8,0" in page.url  # the repaired link
     _assert_no_error(page)

@@ -42,9 +42,9 @@ def test_missing_params_give_the_origin_without_notice():
 
 
 def test_valid_link_round_trips_exactly():
-    state = ExploreState(z=(1.25, -0.5, 0.0, 3.0, -4.999, 0.001, 2.0, -2.0, 0.125, 5.0), k=7, method="pca")
+    state = ExploreState(z=(1.25, -0.5, 0.0, 3.0, -4.999, 0.001, 2.0, -2.0, 0.125, 8.0), k=7, method="pca")
     query = to_query(state)
-    assert query == {"z": "1.25,-0.5,0,3,-4.999,0.001,2,-2,0.125,5", "k": "7", "map": "pca"}
+    assert query == {"z": "1.25,-0.5,0,3,-4.999,0.001,2,-2,0.125,8", "k": "7", "map": "pca"}
     back = parse_query(query, D)
     assert back == state
     assert back.notices == ()
@@ -81,8 +81,9 @@ def test_nan_and_inf_are_repaired():
 
 
 def test_huge_numbers_are_clamped():
-    state = parse_query({"z": "1e308,-1e308,1e309,6,-5.0001,4.9,0,0,0,0"}, D)
-    assert state.z[:6] == (5.0, -5.0, 5.0, 5.0, -5.0, 4.9)
+    state = parse_query({"z": "1e308,-1e308,1e309,9,-8.0001,7.9,0,0,0,0"}, D)
+    assert Z_LIMIT == 8.0
+    assert state.z[:6] == (8.0, -8.0, 8.0, 8.0, -8.0, 7.9)
     text = " ".join(state.notices)
     assert "1e308" in text and "clamped" in text
 
@@ -120,9 +121,7 @@ def test_k_is_validated(k_text, k, fragment):
         assert fragment in state.notices[0]
 
 
-@pytest.mark.parametrize(
-    ("text", "method"), [("pca", "pca"), ("PCA", "pca"), ("t-SNE", "tsne"), ("umap", "tsne")]
-)
+@pytest.mark.parametrize(("text", "method"), [("pca", "pca"), ("PCA", "pca"), ("t-SNE", "tsne"), ("umap", "tsne")])
 def test_map_is_validated(text, method):
     state = parse_query({"map": text}, D)
     assert state.method == method
@@ -159,8 +158,8 @@ def test_ties_keep_dimension_order_and_nan_is_inactive():
 
 
 def test_round_z_clips_and_reports():
-    z, clipped = round_z([1.23456, -7.0, float("nan"), float("inf")])
-    assert z == (1.235, -5.0, 0.0, 5.0)
+    z, clipped = round_z([1.23456, -9.0, float("nan"), float("inf")])
+    assert z == (1.235, -8.0, 0.0, 8.0)
     assert clipped
     assert round_z([0.1, -0.2]) == ((0.1, -0.2), False)
 
@@ -170,6 +169,7 @@ def test_range_widens_only_when_needed():
     assert range_for([2.9, -1.0], 3.0) == 3.0
     assert range_for([3.2, 0.0], 3.0) == 4.0
     assert range_for([-4.25], 3.0) == 5.0
+    assert range_for([5.73], 3.0) == 8.0
     assert range_for([1.0], 5.0) == 5.0  # never narrows on its own
     assert range_for([9.0], 2.0) == Z_LIMIT
 

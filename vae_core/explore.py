@@ -5,9 +5,9 @@ No streamlit here, so every rule is unit-tested directly (``tests/test_explore_l
 
 Slider range. The prior is N(0, I): +-3 covers 99.7 % of it per dimension, so a +-3 slider spends
 its whole travel on codes the decoder was trained to render, and a 0.05 step is a fine enough
-grain for a designer. Wider ranges (+-4, +-5 as in the seed) stay one click away, and a garment
-whose code lies outside the current range (some training means reach +-4) widens it
-automatically instead of being clipped.
+grain for a designer. Wider ranges (+-4, +-5 as in the seed, +-8 for extremes) stay one click
+away, and a garment whose code lies outside the current range (some training means of the
+shipped model reach +-5.7) widens it automatically instead of being clipped.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .mapfig import PALETTE
 if TYPE_CHECKING:
     from .package import ModelPackage
 
-SLIDER_RANGES = (2.0, 3.0, 4.0, 5.0)  # the +-a choices offered to the user
+SLIDER_RANGES = (2.0, 3.0, 4.0, 5.0, 8.0)  # the +-a choices offered to the user
 DEFAULT_RANGE = 3.0  # covers 99.7 % of the prior N(0, 1) in every dimension
 Z_LIMIT = max(SLIDER_RANGES)  # no slider can hold a value beyond this
 SLIDER_STEP = 0.05
