@@ -40,10 +40,11 @@ class ModelConfig:
 class TrainConfig:
     """How the VAE is trained (Adam with a cosine learning-rate decay)."""
 
-    epochs: int = 30  # passes over the training split
+    epochs: int = 40  # passes over the training split
     batch_size: int = 128  # images per optimiser step
     lr: float = 1.5e-3  # peak Adam learning rate
     lr_min: float = 1e-5  # learning rate at the end of the cosine decay
+    kl_warmup_epochs: float = 10.0  # KL weight rises linearly 0 -> 1 over this many epochs (0: off)
     seed: int = 0  # seeds weight init, shuffling and the reparameterisation noise
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     limit: int = 0  # train on the first `limit` images only (0 = all); for tests and smoke runs
