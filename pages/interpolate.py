@@ -51,9 +51,7 @@ if "interp.link_read" not in st.session_state:
         if params["method"] in METHOD_CHOICES:
             st.session_state["interp.method"] = params["method"]
         else:
-            notes.append(
-                f"Link parameter method={params['method']!r} ignored: use one of {', '.join(METHOD_CHOICES)}."
-            )
+            notes.append(f"Link parameter method={params['method']!r} ignored: use one of {', '.join(METHOD_CHOICES)}.")
     st.session_state["interp.link_notes"] = notes
 
 st.title("Interpolate & combine")
@@ -71,7 +69,7 @@ def _first_of(cls: int, fallback: int) -> int:
 
 
 default_a = _first_of(0, 0)
-default_b = _first_of(min(3, len(pkg.class_names) - 1), min(1, len(pkg) - 1))
+default_b = _first_of(min(1, len(pkg.class_names) - 1), min(1, len(pkg) - 1))  # a Trouser
 col_a, col_b = st.columns(2, border=True)
 with col_a:
     a = garment_picker(pkg, "A", default_a, "A (start)")
@@ -85,9 +83,7 @@ with tab_walk:
     st.session_state.setdefault("interp.midpoint", True)
     st.session_state.setdefault("interp.map_method", "tsne")
     c1, c2, c3, c4 = st.columns([4, 4, 2, 2], vertical_alignment="bottom")
-    n = c1.slider(
-        "Frames", MIN_FRAMES, MAX_FRAMES, key="interp.frames", help="Frames from A to B, both included."
-    )
+    n = c1.slider("Frames", MIN_FRAMES, MAX_FRAMES, key="interp.frames", help="Frames from A to B, both included.")
     choice = c2.segmented_control(
         "Path", list(METHOD_CHOICES), format_func=METHOD_CHOICES.get, key="interp.method", required=True
     )
@@ -128,8 +124,9 @@ with tab_walk:
         for view in views:
             show_strip(pkg, view)
         st.caption(
-            "Under each frame: its nearest training garment by log q(z|x), with that score; "
-            "'off the data' marks frames scoring below 95% of real garments' own codes."
+            "Under each frame: its nearest training garment by log q(z|x) (index, class, score). "
+            "⚠ marks frames whose best score is below 95% of real garments' own codes: there the walk "
+            "has left the data."
         )
         exports(views, a, b, pkg)
         st.subheader("Play")

@@ -71,10 +71,21 @@ def frame_caption(view: FramedWalk, i: int) -> str:
 
 
 def nearest_caption(pkg: ModelPackage, view: FramedWalk, i: int) -> str:
-    off = " · ⚠ off the data" if view.typicality[i] < OFF_DATA_PERCENTILE else ""
+    """``#index class · log q`` of a frame's nearest training garment; ⚠ marks a frame off the data."""
+    off = " ⚠" if view.typicality[i] < OFF_DATA_PERCENTILE else ""
     return (
         f"#{int(view.nearest[i])} {pkg.class_names[int(view.nearest_label[i])]} · "
-        f"log q {float(view.nearest_score[i]):.1f}{off}"
+        f"{float(view.nearest_score[i]):.1f}{off}"
+    )
+
+
+def player_caption(pkg: ModelPackage, view: FramedWalk, i: int) -> str:
+    """The long form of :func:`nearest_caption`, for the large player frame."""
+    off = " ⚠ The walk has left the data here." if view.typicality[i] < OFF_DATA_PERCENTILE else ""
+    return (
+        f"#{int(view.nearest[i])} {pkg.class_names[int(view.nearest_label[i])]}, "
+        f"log q {float(view.nearest_score[i]):.1f}: closer than {view.typicality[i]:.0f}% of real "
+        f"garments' codes are to theirs.{off}"
     )
 
 
@@ -85,8 +96,7 @@ def show_strip(pkg: ModelPackage, view: FramedWalk) -> None:
     per_row = min(PER_ROW, m)
     with st.container(border=True, key=f"interp_strip_{view.walk.method}"):
         st.markdown(
-            f"**{METHOD_NAMES[view.walk.method]}**: {m} frames from A to B, each over its nearest "
-            "training garment"
+            f"**{METHOD_NAMES[view.walk.method]}**: {m} frames from A to B, each over its nearest training garment"
         )
         for start in range(0, m, per_row):
             frames = range(start, min(m, start + per_row))
@@ -133,11 +143,11 @@ def closeness_chart(pkg: ModelPackage, views: list[FramedWalk]) -> go.Figure:
     return fig
 
 
-def walk_map(
-    pkg: ModelPackage, views: list[FramedWalk], a: Choice | None, b: Choice | None, map_method: str
-) -> None:
+def walk_map(pkg: ModelPackage, views: list[FramedWalk], a: Choice | None, b: Choice | None, map_method: str) -> None:
     """The walk drawn over the latent map; clicking a training item makes it A or B."""
-    fig = go.Figure(base_map(package_path(), map_method))
+    fig = go.Figure(base_map(package_path(), map_method))  # a copy: the cached base stays untouched
+    if views:  # fade the catalogue so the walk stands out
+        fig.update_traces(marker_opacity=0.25, selector={"type": "scattergl"})
     for v in views:
         xy = v.xy
         fig.add_trace(
@@ -148,8 +158,8 @@ def walk_map(
                 name=f"walk ({METHOD_NAMES[v.walk.method]})",
                 text=[("★" if i == v.walk.mid else str(i)) for i in range(len(xy))],
                 textposition="top center",
-                line={"color": PATH_COLOURS[v.walk.method], "width": 2},
-                marker={"size": 7, "color": PATH_COLOURS[v.walk.method]},
+                line={"color": PATH_COLOURS[v.walk.method], "width": 3},
+                marker={"size": 9, "color": PATH_COLOURS[v.walk.method], "line": {"width": 1, "color": "#fff"}},
                 hovertemplate="frame %{text}<extra></extra>",
             )
         )
@@ -183,9 +193,7 @@ def walk_map(
         + ("exactly by PCA." if map_method == "pca" else "at their likelihood-weighted neighbours.")
         + " Click a legend entry to hide a class."
     )
-    st.plotly_chart(
-        fig, key=MAP_KEY, on_select=on_map_select, selection_mode="points", config={"scrollZoom": True}
-    )
+    st.plotly_chart(fig, key=MAP_KEY, on_select=on_map_select, selection_mode="points", config={"scrollZoom": True})
 
 
 def _open_in_explore(z: np.ndarray, label: str) -> None:
@@ -215,12 +223,8 @@ def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
             st.session_state[key] = m - 1
     st.session_state.setdefault("interp.fps", 4)
     c1, c2, _ = st.columns([2, 3, 3], vertical_alignment="bottom")
-    playing = c1.toggle(
-        "Autoplay", key="interp.play", on_change=_toggle_play, help="Step through the walk, looping."
-    )
-    c2.select_slider(
-        "Speed", options=[1, 2, 4, 8, 12], key="interp.fps", format_func=lambda f: f"{f} frames/s"
-    )
+    playing = c1.toggle("Autoplay", key="interp.play", on_change=_toggle_play, help="Step through the walk, looping.")
+    c2.select_slider("Speed", options=[1, 2, 4, 8, 12], key="interp.fps", format_func=lambda f: f"{f} frames/s")
     interval = 1.0 / float(st.session_state["interp.fps"]) if playing else None
 
     @st.fragment(run_every=interval)
@@ -243,16 +247,14 @@ def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
                 with st.container(width=170):
                     st.caption("Nearest training garment")
                     st.image(upscale(thumbnails(pkg, [int(v.nearest[i])])[0], 4), width=84)
-                    st.caption(nearest_caption(pkg, v, i) + f" · percentile {v.typicality[i]:.0f}")
+                    st.caption(player_caption(pkg, v, i))
                     if st.button(
                         "Open in Explore",
                         key=f"interp.explore.{v.walk.method}",
                         icon=":material/tune:",
                         help="Load this frame's z into the Explore page's sliders.",
                     ):
-                        _open_in_explore(
-                            v.walk.z[i], f"{v.walk.method} walk, frame {i} (t = {v.walk.t[i]:.2f})"
-                        )
+                        _open_in_explore(v.walk.z[i], f"{v.walk.method} walk, frame {i} (t = {v.walk.t[i]:.2f})")
 
     _frame()
 
@@ -325,9 +327,7 @@ def latent_arithmetic(pkg: ModelPackage, a: Choice | None, b: Choice | None) -> 
         st.session_state.setdefault("interp.cls_from", 0)
         st.session_state.setdefault("interp.cls_to", min(6, len(names) - 1))
         c1, c2 = st.columns(2)
-        f = c1.selectbox(
-            "From class", range(len(names)), format_func=lambda c: names[c], key="interp.cls_from"
-        )
+        f = c1.selectbox("From class", range(len(names)), format_func=lambda c: names[c], key="interp.cls_from")
         t = c2.selectbox("To class", range(len(names)), format_func=lambda c: names[c], key="interp.cls_to")
         if not (np.all(np.isfinite(cents[f])) and np.all(np.isfinite(cents[t]))):
             st.warning("One of these classes has no training items, so it has no centroid.")
@@ -392,9 +392,7 @@ def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray) -> None:
     st.session_state.setdefault("interp.grid_rows", 4)
     st.session_state.setdefault("interp.grid_cols", 5)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
-    cls = c1.selectbox(
-        "More rows from class", range(len(names)), format_func=lambda c: names[c], key="interp.grid_cls"
-    )
+    cls = c1.selectbox("More rows from class", range(len(names)), format_func=lambda c: names[c], key="interp.grid_cls")
     n_rows = c2.slider("Rows", 1, 8, key="interp.grid_rows")
     n_cols = c3.slider("Strength columns", 3, 9, step=2, key="interp.grid_cols")
     reshuffle = c4.button("Shuffle", icon=":material/casino:", key="interp.grid_shuffle")

@@ -110,9 +110,7 @@ def check_index(index: Any, n_items: int) -> int:
     if not exact:
         raise InputError(f"A training index must be a whole number; got {index!r}.")
     if not 0 <= value < n_items:
-        raise InputError(
-            f"Index {value} is outside the training data: use a number from 0 to {n_items - 1:,}."
-        )
+        raise InputError(f"Index {value} is outside the training data: use a number from 0 to {n_items - 1:,}.")
     return value
 
 
@@ -234,9 +232,7 @@ class Walk:
         return int(self.t.shape[0])
 
 
-def walk(
-    a: Any, b: Any, n: int = DEFAULT_FRAMES, method: str = "linear", include_midpoint: bool = True
-) -> Walk:
+def walk(a: Any, b: Any, n: int = DEFAULT_FRAMES, method: str = "linear", include_midpoint: bool = True) -> Walk:
     """``n`` frames (plus the midpoint for even n, see :func:`frame_times`) from ``a`` to ``b``."""
     t, mid = frame_times(n, include_midpoint)
     z = interpolate(a, b, t, method)
@@ -329,9 +325,7 @@ def walk_gif(frames: np.ndarray, scale: int = 6, duration_ms: int = 120, bounce:
     pil = [Image.fromarray(np.kron(imgs[i], np.ones((scale, scale), np.uint8)), mode="L") for i in order]
     durations = [duration_ms * (3 if i in (0, len(imgs) - 1) else 1) for i in order]
     buf = io.BytesIO()
-    pil[0].save(
-        buf, format="GIF", save_all=True, append_images=pil[1:], duration=durations, loop=0, disposal=1
-    )
+    pil[0].save(buf, format="GIF", save_all=True, append_images=pil[1:], duration=durations, loop=0, disposal=1)
     return buf.getvalue()
 
 
@@ -387,16 +381,28 @@ def frame_walk(pkg: Any, walk_: Walk, map_method: str | None = None, k: int = 12
     ``pkg`` is a :class:`~vae_core.package.ModelPackage`; ``map_method`` ("tsne" or "pca") also
     places each frame on that map with the same rule as everywhere else (``pkg.place``).
     """
+    from .likelihood import top_k
+    from .projection import place_by_neighbours
+
     z = np.asarray(walk_.z, dtype=np.float64)
     images = pkg.decode(z.astype(np.float32))
-    nearest = np.empty(len(z), dtype=np.int64)
-    score = np.empty(len(z))
+    m = len(z)
+    nearest = np.empty(m, dtype=np.int64)
+    score = np.empty(m)
+    xy = None if map_method is None else np.empty((m, 2))
+    coords = None if map_method in (None, "pca") else pkg.map_xy(map_method)
     for i, zi in enumerate(z):
-        r = pkg.rank(zi, 1)
-        nearest[i], score[i] = int(r.indices[0]), float(r.scores[0])
+        # one exact log q scoring per frame serves both the nearest item and the map placement
+        # (the same rule as ModelPackage.place: PCA exactly, t-SNE by softmax(log q) over the top k)
+        scores = pkg.index.log_q(zi)
+        order = top_k(scores, max(k, 1))
+        nearest[i], score[i] = int(order[0]), float(scores[order[0]])
+        if map_method == "pca":
+            xy[i] = pkg.pca.transform(zi)
+        elif coords is not None:
+            xy[i] = place_by_neighbours(coords, order[:k], scores[order[:k]])
     ref = np.asarray(pkg.typicality_ref)
     typ = 100.0 * np.searchsorted(ref, score) / max(len(ref), 1)
-    xy = None if map_method is None else np.stack([pkg.place(zi, map_method, k) for zi in z])
     return FramedWalk(
         walk=walk_,
         images=images,

@@ -1,0 +1,123 @@
+"""The Interpolate page in a real headless Chromium against ``streamlit run app.py`` (shipped package).
+
+Builds walks, checks the strips' images really load, plays the walk, uses latent arithmetic and
+"open in Explore", and saves screenshots to ``screenshots/`` (look at them).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+def loaded_images(pg, selector: str) -> int:
+    """How many <img> under ``selector`` have actually loaded (natural width > 0)."""
+    return pg.eval_on_selector_all(f"{selector} img", "els => els.filter(e => e.complete && e.naturalWidth > 0).length")
+
+
+def no_exceptions(pg) -> None:
+    assert pg.locator('[data-testid="stException"]').count() == 0
+    assert pg.errors == []
+
+
+def open_interpolate(pg, url: str) -> None:
+    """Open the app at its root (so app.py sets up navigation), then go to Interpolate."""
+    pg.goto(url)
+    wait_for_app(pg, 180_000)
+    pg.locator('[data-testid="stSidebarNav"] a', has_text="Interpolate").click()
+    pg.wait_for_selector(".st-key-interp_strip_linear img", timeout=180_000)
+    wait_for_app(pg, 180_000)
+
+
+def wait_until(pg, predicate, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        pg.wait_for_timeout(250)
+    raise AssertionError("condition not met in time")
+
+
+def frame_slider_value(pg) -> int:
+    return int(pg.locator('.st-key-interp-frame input[type="range"]').input_value())
+
+
+def test_walk_strip_player_arithmetic_and_explore(app_server, page):
+    pg = page
+    SHOTS.mkdir(exist_ok=True)
+    open_interpolate(pg, app_server)
+    no_exceptions(pg)
+    # default: 10 frames + the inserted midpoint, each over its nearest training garment
+    strip = ".st-key-interp_strip_linear"
+    wait_until(pg, lambda: loaded_images(pg, strip) == 22)
+    assert pg.locator(strip).get_by_text("★ 5 · t=0.50").count() == 1
+    pg.screenshot(path=str(SHOTS / "interpolate-default.png"), full_page=True)
+
+    # 32 frames (keyboard on the slider: End), both methods side by side
+    pg.locator('.st-key-interp-frames input[type="range"]').focus()
+    pg.keyboard.press("End")
+    wait_for_app(pg, 180_000)
+    pg.locator(".st-key-interp-method button", has_text="Both").click()
+    wait_for_app(pg, 180_000)
+    wait_until(pg, lambda: loaded_images(pg, ".st-key-interp_strip_slerp") == 66)
+    assert loaded_images(pg, strip) == 66  # 32 frames + midpoint, and 33 nearest garments
+    no_exceptions(pg)
+    pg.set_viewport_size({"width": 1400, "height": 4200})
+    pg.wait_for_timeout(1500)
+    pg.screenshot(path=str(SHOTS / "interpolate-32-both.png"))
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+
+    # the map shows the walk
+    assert pg.locator(".st-key-interp-map .js-plotly-plot").count() == 1
+
+    # autoplay steps through the frames on its own; stopping leaves the slider where it was
+    pg.locator(".st-key-interp-play label").click()
+    progress = pg.locator('[data-testid="stProgress"]')
+    progress.wait_for(timeout=30_000)
+    first = progress.inner_text()
+    wait_until(pg, lambda: progress.count() and progress.inner_text() != first, 20)
+    pg.locator(".st-key-interp-play label").click()
+    pg.locator(".st-key-interp-frame").wait_for(timeout=30_000)
+    wait_for_app(pg)
+    assert frame_slider_value(pg) > 0
+    no_exceptions(pg)
+
+    # latent arithmetic: T-shirt/top -> Shirt by default
+    pg.get_by_role("tab", name="Latent arithmetic").click()
+    pg.wait_for_selector("text=result (strength +1.0)", timeout=60_000)
+    wait_for_app(pg)
+    no_exceptions(pg)
+    pg.screenshot(path=str(SHOTS / "interpolate-arithmetic.png"), full_page=True)
+    pg.set_viewport_size({"width": 1400, "height": 3000})
+    pg.wait_for_timeout(1500)
+    pg.screenshot(path=str(SHOTS / "interpolate-arithmetic-full.png"))
+    pg.set_viewport_size({"width": 1400, "height": 1000})
+
+    # open the current frame in Explore
+    pg.get_by_role("tab", name="Walk").click()
+    pg.locator(".st-key-interp-explore-linear button:visible").click()
+    pg.wait_for_selector("text=Explore the latent space", timeout=60_000)
+    wait_for_app(pg)
+    no_exceptions(pg)
+    pg.screenshot(path=str(SHOTS / "interpolate-open-in-explore.png"))
+
+
+def test_bad_choices_show_notices_not_tracebacks(app_server, page):
+    pg = page
+    open_interpolate(pg, app_server)
+    index_b = pg.locator(".st-key-interp-B-index input")
+    index_b.fill(pg.locator(".st-key-interp-A-index input").input_value())
+    index_b.press("Enter")
+    pg.wait_for_selector("text=A and B are the same garment", timeout=60_000)
+    index_b.fill("99999999")
+    index_b.press("Enter")
+    pg.wait_for_selector("text=is outside the training data", timeout=60_000)
+    wait_for_app(pg)
+    no_exceptions(pg)
+    pg.screenshot(path=str(SHOTS / "interpolate-bad-index.png"))
