@@ -72,7 +72,7 @@ with left:
         st.stop()
     fig = projected_map(path, method, components, color_by, k)
     focus = st.session_state.get(mv.FOCUS)
-    if focus is not None and 0 <= focus < len(pkg):
+    if focus is not None and 0 <= focus < len(pkg) and st.session_state.get(mv.MARK, True):
         xy = projection(pkg, method, components).xy[focus]
         fig = go.Figure(fig)  # the cached figure stays untouched
         fig.add_trace(

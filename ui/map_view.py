@@ -31,6 +31,10 @@ from vae_core.mapfig import PALETTE
 CHART = "map.chart"
 ITEMS, FOCUS, PAGE = "map.items", "map.focus", "map.page"
 FIND, FIND_ERROR, CLASS = "map.find", "map.find_error", "map.class"
+# Whether the focused garment gets a star on the map: yes when found by number or picked from a
+# list, no after a click on the map (the star would change the figure, and redrawing 60,000
+# points costs more than a second, for a point the user is already looking at).
+MARK = "map.mark_focus"
 PER_PAGE, COLUMNS = 30, 6
 
 
@@ -41,6 +45,7 @@ def on_map_select() -> None:
     sel = interpret_selection(st.session_state.get(CHART), len(pkg))
     if sel.kind == POINT:
         st.session_state[FOCUS] = sel.indices[0]
+        st.session_state[MARK] = False  # plotly already highlights the clicked point
     elif sel.kind == AREA:
         n = len(sel)
         title = f"{n:,} garment{'s' if n != 1 else ''} selected on the map"
@@ -58,6 +63,7 @@ def on_find_index() -> None:
         return
     try:
         st.session_state[FOCUS] = parse_index(text, len(pkg))
+        st.session_state[MARK] = True
     except InputError as exc:
         st.session_state[FIND_ERROR] = str(exc)
 
@@ -82,6 +88,7 @@ def _focus(index: int | None) -> None:
 def _inspect(key: str) -> None:
     if st.session_state.get(key) is not None:
         st.session_state[FOCUS] = int(st.session_state[key])
+        st.session_state[MARK] = True
         st.session_state[key] = None
 
 
