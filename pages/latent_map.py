@@ -115,7 +115,8 @@ with right:
         mv.items_panel(pkg, items)
     else:
         st.info(
-            "Nothing selected yet. Drag a box around a group of points to see those garments and "
-            "their classes, click a single point to inspect it, or find an item by number above.",
+            "Nothing selected yet. Click a point on the map to inspect that garment, pick Box or Lasso "
+            "select in the map's toolbar and drag to list a group with its classes, or find an item "
+            "by number above.",
             icon=":material/touch_app:",
         )

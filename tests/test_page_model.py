@@ -191,6 +191,6 @@ def test_renders_the_shipped_package(shipped_package_dir, data_dir, monkeypatch)
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception and not at.warning and not at.error
     pkg = ModelPackage.load(shipped_package_dir)
-    assert len(_array(_charts(at)["curves"]["data"][0]["y"])) == len(pkg.history) == 30
+    assert len(_array(_charts(at)["curves"]["data"][0]["y"])) == len(pkg.history) > 0
     assert {m.label: m.value for m in at.metric}["Test negative ELBO"] == f"{pkg.metrics['test_neg_elbo']:.1f}"
     assert len(_sample_captions(at)) == 8

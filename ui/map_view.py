@@ -152,7 +152,7 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
     close.button("Clear", key="map.clear", on_click=_clear_items, help="Clear the selection.", width="stretch")
     if not indices:
         st.info(
-            "The selection holds no garments. Drag a box around some points on the map.",
+            "The selection holds no garments: draw the box or lasso around some points.",
             icon=":material/info:",
         )
         return
