@@ -70,7 +70,7 @@ def map_figure(
             continue
         fig.add_trace(
             go.Scattergl(
-                x=xy[idx, 0], y=xy[idx, 1], customdata=idx, mode="markers",
+                x=xy[idx, 0], y=xy[idx, 1], customdata=idx.astype(np.int32), mode="markers",
                 name=f"{name}", legendgroup=f"g{g}",
                 marker={"size": point_size, "color": PALETTE[g % len(PALETTE)], "opacity": 0.55},
                 hovertemplate=f"#%{{customdata}} {name}<extra></extra>",

@@ -148,7 +148,7 @@ class ModelPackage:
             raise InputError(f"decode needs z of length {self.latent_dim}; got shape {arr.shape}.")
         if not np.all(np.isfinite(batch)):
             raise InputError("z contains NaN or infinite values.")
-        out = self.model.decode(torch.from_numpy(np.ascontiguousarray(batch)))[:, 0].numpy()
+        out = self.model.decode(torch.tensor(batch))[:, 0].numpy()  # a copy: arrays may be read-only
         return out[0] if single else out
 
     @torch.no_grad()
