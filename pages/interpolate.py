@@ -21,8 +21,11 @@ from ui.interpolate_views import (
     walk_map,
 )
 from ui.loader import get_package
+from ui.shell import require_shell
 from vae_core import InputError
 from vae_core.interpolate import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
+
+require_shell()
 
 METHOD_CHOICES = {"linear": "Linear", "slerp": "Spherical", "both": "Both"}
 

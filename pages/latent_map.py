@@ -10,8 +10,11 @@ import streamlit as st
 
 from ui import map_view as mv
 from ui.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
+from ui.shell import require_shell
 from vae_core import InputError
 from vae_core.browse import projection
+
+require_shell()
 
 st.title("Latent map")
 pkg = get_package()

@@ -8,6 +8,9 @@ import streamlit as st
 
 from ui import model_view as mv
 from ui.loader import get_package, get_train_images, package_path
+from ui.shell import require_shell
+
+require_shell()
 
 st.title("Model")
 pkg = get_package()
