@@ -409,7 +409,7 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
         raster = _raster(pkg, method)
         mini = mark_raster(raster, here, pkg.map_xy(method)[ranking.indices])
         with st.container(key="explore.minimap"):
-            st.image(mini, width="stretch", output_format="PNG")
+            st.image(mini, width="stretch", output_format="JPEG")  # 0.4 ms to encode; PNG takes 12
         where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
         st.caption(
             f"**You are here** (live) on the {METHOD_NAMES[method]} map: yellow disc at "
