@@ -11,8 +11,10 @@ import streamlit as st
 
 from ui import explore_ui as ex
 from ui.loader import get_package, get_train_images
+from ui.shell import require_shell
 from ui.upload import upload_garment
 
+require_shell()
 pkg = get_package()
 ex.init_state(pkg)
 ex.apply_requests(pkg)

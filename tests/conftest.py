@@ -165,10 +165,12 @@ def page(browser) -> Iterator[object]:
 
 
 def wait_for_app(pg, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (no running indicator)."""
+    """Wait until Streamlit has run the script (``data-test-script-state`` on ``stApp``, 1.67)."""
     pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     pg.wait_for_function(
-        """() => document.querySelector('[data-testid="stApp"]')?.dataset?.teststate !== 'running'
-             && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')""",
+        """() => {
+            const s = document.querySelector('[data-testid="stApp"]')?.dataset?.testScriptState;
+            return !!s && !['initial', 'running', 'rerunRequested'].includes(s);
+        }""",
         timeout=timeout_ms,
     )

@@ -7,7 +7,6 @@ names in the sidebar) until some session opened the root; see ``ui/shell.py``.
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT, start_streamlit, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,7 @@
   against the obvious numpy implementation (sigma from logvar, the formula broadcast over all
   items, ``np.argsort``), asserting that both return the same top-k;
 * ``ranking-1m``: the same over 1,000,000 synthetic items, plus the memory-bandwidth floor (the
-  bytes of the per-item rows read once at the machine's measured read bandwidth) and, for
-  comparison, :func:`streaming_rank`, an alternative implementation of the same exact ranking;
+  bytes of the per-item rows read once at the machine's measured read bandwidth);
 * ``decode``: one z, and a batch of 32, through the package's decoder;
 * ``build``: the package build from trained weights (every stage of
   :func:`vae_core.build.build_package`) against scikit-learn's t-SNE on the same means, run in
@@ -37,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .likelihood import LOG_SQRT_2PI, LikelihoodIndex, top_k
+from .likelihood import LOG_SQRT_2PI, LikelihoodIndex
 
 FIGURES = ("ranking", "ranking-1m", "decode", "build")
 SMOKE_SIZES = {"items": 3000, "items_1m": 20000, "repeats": 3, "decode": 3, "bandwidth_mb": 16}
@@ -129,28 +128,6 @@ def baseline_rank(z: np.ndarray, mu: np.ndarray, logvar: np.ndarray, k: int) -> 
     return np.argsort(-scores, kind="stable")[:k]
 
 
-def streaming_rank(rows: np.ndarray, z: np.ndarray, k: int, sample: int = 16384) -> np.ndarray:
-    """The same exact top-k as :meth:`LikelihoodIndex.rank`, reading the rows closer to bandwidth.
-
-    Two changes against ``rows @ features`` + ``np.partition``: ``np.einsum`` streams the
-    (N, 2d+1) rows faster than BLAS's gemv does for so few columns, and the k-th best score of an
-    evenly strided sample (a lower bound of the true k-th best) picks the candidates, which
-    replaces a partition of all N scores by one comparison pass. The candidates are then
-    ordered exactly (score descending, index ascending), so the result equals ``top_k``.
-    """
-    features = np.concatenate([z * z, z, [1.0]])
-    scores = np.einsum("nd,d->n", rows, features)
-    n = scores.shape[0]
-    step = max(n // max(sample, k), 1)
-    probe = scores[::step]
-    if probe.shape[0] <= k:
-        return top_k(scores, k)
-    threshold = np.partition(probe, probe.shape[0] - k)[probe.shape[0] - k]
-    candidates = np.flatnonzero(scores >= threshold)
-    order = np.lexsort((candidates, -scores[candidates]))
-    return candidates[order[:k]].astype(np.int64)
-
-
 def synthetic_posteriors(
     n: int, mu: np.ndarray, logvar: np.ndarray, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -168,12 +145,11 @@ def bench_ranking(
     k: int = 10,
     seed: int = 0,
     floor_gbps: float | None = None,
-    alternative: bool = False,
 ) -> dict[str, Any]:
     """Time ``LikelihoodIndex.rank`` against :func:`baseline_rank`, query by query, interleaved.
 
-    Each of ``repeats`` queries is a z drawn from the prior N(0, I) (what the sliders span). All
-    three implementations must return the same top-k indices; an ``AssertionError`` says which
+    Each of ``repeats`` queries is a z drawn from the prior N(0, I) (what the sliders span). Both
+    implementations must return the same top-k indices; an ``AssertionError`` says which
     query differed. With ``floor_gbps`` the result holds the bandwidth floor of reading the rows.
     """
     n, d = mu.shape
@@ -184,8 +160,6 @@ def bench_ranking(
         "baseline": lambda z: baseline_rank(z, mu64, logvar64, k),
         "fast": lambda z: index.rank(z, k).indices,
     }
-    if alternative:
-        impls["streaming"] = lambda z: streaming_rank(index.rows_, z, k)
     names = list(impls)
     times: dict[str, list[float]] = {name: [] for name in names}
     scores_t: list[float] = []
@@ -219,8 +193,6 @@ def bench_ranking(
         out["floor_ms"] = floor
         for name in names[1:]:
             out[f"{name}_over_floor"] = out[name]["median_ms"] / floor
-    if alternative:
-        out["streaming_speedup"] = out["baseline"]["median_ms"] / out["streaming"]["median_ms"]
     return out
 
 
@@ -362,7 +334,7 @@ def run(
         bw = read_bandwidth(bandwidth_mb << 20, repeats=3 if smoke else 7)
         log(f"ranking-1m: {items_1m:,} synthetic items x {repeats_1m} queries")
         mu1, lv1 = synthetic_posteriors(items_1m, mu, logvar, seed + 1)
-        res = bench_ranking(mu1, lv1, repeats_1m, seed=seed + 1, floor_gbps=bw["gbps"], alternative=True)
+        res = bench_ranking(mu1, lv1, repeats_1m, seed=seed + 1, floor_gbps=bw["gbps"])
         res["bandwidth"] = bw
         results["figures"]["ranking-1m"] = res
         del mu1, lv1
@@ -457,11 +429,6 @@ def markdown(results: dict[str, Any]) -> str:
                 rows.append(
                     f"| ... vs memory floor ({r['rows_mb']:.0f} MB rows at {bw:.1f} GB/s) | {ms(r['fast'])} "
                     f"| floor {r['floor_ms']:.2f} ms | **{r['fast_over_floor']:.2f}x** the floor | <= 1.5x |"
-                )
-                rows.append(
-                    f"| ... alternative `streaming_rank` (bench.py) | {ms(r['streaming'])} "
-                    f"| floor {r['floor_ms']:.2f} ms | {r['streaming_over_floor']:.2f}x the floor; "
-                    f"{r['streaming_speedup']:.1f}x faster than baseline | (proposal) |"
                 )
     if "decode" in f:
         r = f["decode"]
