@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.shell import mark_shell_ran
+
 st.set_page_config(page_title="Latent Atelier", page_icon=":material/checkroom:", layout="wide")
 
 pages = [
@@ -16,4 +18,5 @@ pages = [
     st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("pages/model.py", title="Model", icon=":material/monitoring:"),
 ]
+mark_shell_ran()
 st.navigation(pages).run()

@@ -3,8 +3,10 @@
 Streamlit keeps a legacy mode for apps with a ``pages/`` folder: until some session has run
 ``app.py`` (whose ``st.navigation`` switches the mode off for the process), a first request
 straight to ``/latent_map`` runs ``pages/latent_map.py`` alone, without the page config and the
-navigation. Each page calls :func:`require_shell` first; in that legacy mode it switches the mode
-off and reruns, so the request is served through ``app.py`` like any other.
+navigation. ``app.py`` calls :func:`mark_shell_ran`; each page calls :func:`require_shell` first,
+which, while the shell has never run in this process, switches the legacy mode off and reruns so
+the request is served through ``app.py``. (Streamlit's ``AppTest`` re-enters the legacy mode on
+every run after the first; the shell has run by then, so the guard leaves those runs alone.)
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+_shell_ran = False
+
+
+def mark_shell_ran() -> None:
+    """Record that ``app.py`` has run in this server process."""
+    global _shell_ran
+    _shell_ran = True
+
 
 def require_shell() -> None:
-    """Rerun through ``app.py`` when Streamlit's legacy ``pages/`` mode ran this page directly."""
-    if PagesManager.uses_pages_directory:
+    """Rerun through ``app.py`` when Streamlit's legacy ``pages/`` mode ran this page first."""
+    if PagesManager.uses_pages_directory and not _shell_ran:
         PagesManager.uses_pages_directory = False
         st.rerun()
