@@ -88,6 +88,34 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
+@pytest.fixture(scope="module")
+def pkg(tiny_package_dir: Path):
+    """The tiny package, loaded (modules may override this with their own ``pkg``)."""
+    from vae_core import ModelPackage
+
+    return ModelPackage.load(tiny_package_dir)
+
+
+def run_page(page: Path | str, package_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """``AppTest`` of one page script against ``package_dir``, after its first run (no exception)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(package_dir))
+    monkeypatch.setenv(ENV_VAR, str(data_dir))
+    at = AppTest.from_file(str(page), default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def plotly_array(value: object) -> np.ndarray:
+    """A Plotly JSON array: a plain list, or Plotly's typed-array ``{"dtype", "bdata"}`` form."""
+    import base64
+
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,16 +6,16 @@ test_browse.py and one real box selection runs in Chromium (test_browser_map.py)
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import plotly_array as _array
+from conftest import run_page
 from streamlit.testing.v1 import AppTest
 
 from ui import map_view
-from vae_core import ModelPackage
 from vae_core.clusters import kmeans_labels
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "latent_map.py")
@@ -23,23 +23,7 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "latent_map.py")
 
 @pytest.fixture()
 def app(tiny_package_dir, data_dir, monkeypatch) -> AppTest:
-    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_dir))
-    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception, at.exception
-    return at
-
-
-@pytest.fixture(scope="module")
-def pkg(tiny_package_dir) -> ModelPackage:
-    return ModelPackage.load(tiny_package_dir)
-
-
-def _array(value) -> np.ndarray:
-    """A plotly JSON array: a plain list, or plotly's typed-array {"dtype", "bdata"} form."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
+    return run_page(PAGE, tiny_package_dir, data_dir, monkeypatch)
 
 
 def _map_spec(at: AppTest) -> dict:

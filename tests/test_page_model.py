@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import plotly_array as _array
+from conftest import run_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -21,22 +23,7 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "model.py")
 
 @pytest.fixture()
 def app(tiny_package_dir, data_dir, monkeypatch) -> AppTest:
-    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_dir))
-    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception, at.exception
-    return at
-
-
-@pytest.fixture(scope="module")
-def pkg(tiny_package_dir) -> ModelPackage:
-    return ModelPackage.load(tiny_package_dir)
-
-
-def _array(value) -> np.ndarray:
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value, dtype=float)
+    return run_page(PAGE, tiny_package_dir, data_dir, monkeypatch)
 
 
 def _charts(at: AppTest) -> dict[str, dict]:
