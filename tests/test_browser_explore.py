@@ -83,3 +83,40 @@ def test_malformed_link_opens_with_a_notice(app_server, page):
     assert "not a number" in text and "clamped" in text and "missing 6 were set to 0" in text
     assert "z=1%2C0%2C0%2C8%2C0" in page.url or "z=1,0,0,8,0" in page.url  # the repaired link
     _assert_no_error(page)
+
+
+_MAP_POINTS_JS = """() => {
+  const gd = document.querySelector('.st-key-explore-map .js-plotly-plot');
+  const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, out = [];
+  gd._fullData.forEach(t => {
+    if (!t.customdata || t.visible !== true || t.name === 'top-k neighbours') return;
+    for (let i = 0; i < t.x.length; i++)
+      out.push([box.left + xa.l2p(t.x[i]), box.top + ya.l2p(t.y[i]), Number(t.customdata[i])]);
+  });
+  return {points: out, plot: [box.left, box.top, box.width, box.height]};
+}"""
+
+
+def test_clicking_a_map_point_loads_that_garment(page, app_server):
+    _open(page, app_server)
+    plot = page.locator(".st-key-explore-map .js-plotly-plot")
+    plot.scroll_into_view_if_needed()
+    page.wait_for_selector(".st-key-explore-map canvas", timeout=60_000)
+    before = _src(page, GARMENT)
+    info = page.evaluate(_MAP_POINTS_JS)
+    left, top, width, height = info["plot"]
+    inside = [p for p in info["points"] if left + 40 < p[0] < left + width - 40 and top + 40 < p[1] < top + height - 40]
+    # the point with the fewest other points within 6 px, so the click cannot hit a neighbour
+    xy = [(x, y) for x, y, _ in inside[::50]]
+    x, y, _ = min(inside[::50], key=lambda p: sum((p[0] - a) ** 2 + (p[1] - b) ** 2 < 36 for a, b in xy))
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "([sel, old]) => { const im = document.querySelector(sel); return im && im.src !== old; }",
+        arg=[GARMENT, before],
+        timeout=60_000,
+    )
+    wait_for_app(page)
+    assert re.search(r"item #\d+", page.locator('[data-testid="stMain"]').inner_text())
+    _assert_no_error(page)
