@@ -23,28 +23,16 @@ st.caption(
 )
 
 st.subheader("Training")
-cols = st.columns(5)
-cols[0].metric(
-    "Test negative ELBO",
-    f"{m['test_neg_elbo']:.1f}" if "test_neg_elbo" in m else "n/a",
-    help="Nats per test image: reconstruction + KL. Lower is better.",
-)
-cols[1].metric(
-    "Reconstruction",
-    f"{m['test_recon']:.1f}" if "test_recon" in m else "n/a",
-    help="Nats per test image: Bernoulli negative log-likelihood of the pixels.",
-)
-cols[2].metric(
-    "KL",
-    f"{m['test_kl']:.1f}" if "test_kl" in m else "n/a",
-    help="Nats per test image: KL(q(z|x) || N(0, I)), what the code costs.",
-)
-cols[3].metric(
-    "5-NN accuracy",
-    f"{100 * m['knn5_accuracy']:.1f}%" if "knn5_accuracy" in m else "n/a",
-    help="Test garments classified by a vote of their 5 nearest training means.",
-)
-cols[4].metric(
+METRICS = [  # (label, metric key, format, help)
+    ("Test negative ELBO", "test_neg_elbo", "{:.1f}", "Nats per test image: reconstruction + KL. Lower is better."),
+    ("Reconstruction", "test_recon", "{:.1f}", "Nats per test image: Bernoulli negative log-likelihood of the pixels."),
+    ("KL", "test_kl", "{:.1f}", "Nats per test image: KL(q(z|x) || N(0, I)), what the code costs."),
+    ("5-NN accuracy", "knn5_accuracy", "{:.1%}", "Test garments classed by a vote of their 5 nearest training means."),
+]
+cols = st.columns(len(METRICS) + 1)
+for col, (label, key, fmt, tip) in zip(cols, METRICS):
+    col.metric(label, fmt.format(m[key]) if key in m else "n/a", help=tip)
+cols[-1].metric(
     "Active units",
     f"{active} / {pkg.latent_dim}",
     help="Latent dimensions with an average KL above 0.01 nats.",
