@@ -44,12 +44,12 @@ from vae_core.explore import (
     typicality_text,
     z_json,
 )
-from vae_core.images import png_bytes, to_uint8, upscale
+from vae_core.images import png_bytes, upscale
 from vae_core.mapfig import map_figure, selected_indices
 from vae_core.upload import PreparedImage
 
 from .gallery import Tile, gallery
-from .loader import base_map, package_path
+from .loader import base_map, item_images, package_path
 from .state import take_explore_request
 
 # Session keys (all namespaced by the page).
@@ -67,7 +67,6 @@ K_SOURCE = "explore._source"
 K_MAP_STATE = "explore._map_state"
 K_FULL_RUN = "explore._full_run"
 K_RASTER = "explore._raster"
-K_THUMBS = "explore._thumbs"
 K_UPLOAD = "explore.upload"
 K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
@@ -289,16 +288,11 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
 
 
 def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
-    """Originals when the training images are available, else the items' decoded means."""
-    idx = np.asarray(indices, dtype=np.int64)
+    """Originals when the training images are available, else the items' decoded means
+    (``ui.loader.item_images``; the page has already shown the notice about missing images)."""
     if images is not None:
-        return images[idx]
-    memo = st.session_state.setdefault(K_THUMBS, {})  # decoded means seen in this session
-    missing = [int(i) for i in idx if int(i) not in memo]
-    if missing:
-        for i, image in zip(missing, to_uint8(pkg.decode(pkg.mu[missing])), strict=True):
-            memo[i] = image
-    return np.stack([memo[int(i)] for i in idx]) if len(idx) else np.zeros((0, 28, 28), np.uint8)
+        return images[np.asarray(indices, dtype=np.int64)]
+    return item_images(pkg, indices, notify=False)
 
 
 def _raster(pkg: ModelPackage, method: str) -> Raster:
