@@ -86,15 +86,21 @@ def _times(t: Any) -> tuple[np.ndarray, bool]:
     return arr, scalar
 
 
+def _whole_number(value: Any, what: str) -> int:
+    """``value`` as an int if it is a whole number, else :class:`InputError` naming ``what``."""
+    try:
+        out = int(value)
+        exact = float(value) == out
+    except (TypeError, ValueError, OverflowError):
+        exact = False
+    if not exact:
+        raise InputError(f"{what} must be a whole number; got {value!r}.")
+    return out
+
+
 def check_frames(n: Any) -> int:
     """``n`` as an int in [MIN_FRAMES, MAX_FRAMES], or :class:`InputError` saying what is allowed."""
-    try:
-        value = int(n)
-        exact = float(n) == value
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(f"The number of frames must be a whole number; got {n!r}.") from None
-    if not exact:
-        raise InputError(f"The number of frames must be a whole number; got {n!r}.")
+    value = _whole_number(n, "The number of frames")
     if not MIN_FRAMES <= value <= MAX_FRAMES:
         raise InputError(f"The number of frames must be between {MIN_FRAMES} and {MAX_FRAMES}; got {value}.")
     return value
@@ -102,13 +108,7 @@ def check_frames(n: Any) -> int:
 
 def check_index(index: Any, n_items: int) -> int:
     """A training index as an int in [0, n_items), or :class:`InputError` naming the valid range."""
-    try:
-        value = int(index)
-        exact = float(index) == value
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(f"A training index must be a whole number; got {index!r}.") from None
-    if not exact:
-        raise InputError(f"A training index must be a whole number; got {index!r}.")
+    value = _whole_number(index, "A training index")
     if not 0 <= value < n_items:
         raise InputError(f"Index {value} is outside the training data: use a number from 0 to {n_items - 1:,}.")
     return value
