@@ -30,10 +30,8 @@ from vae_core.explore import (
     SLIDER_RANGES,
     SLIDER_STEP,
     ExploreState,
-    Raster,
     encode_garment,
     format_range,
-    map_raster,
     mark_raster,
     parse_query,
     range_for,
@@ -49,7 +47,7 @@ from vae_core.mapfig import map_figure, selected_indices
 from vae_core.upload import PreparedImage
 
 from .gallery import Tile, gallery
-from .loader import base_map, item_images, package_path
+from .loader import base_map, item_images, minimap_raster, package_path
 from .state import take_explore_request
 
 # Session keys (all namespaced by the page).
@@ -66,7 +64,6 @@ K_NOTICES = "explore._notices"
 K_SOURCE = "explore._source"
 K_MAP_STATE = "explore._map_state"
 K_FULL_RUN = "explore._full_run"
-K_RASTER = "explore._raster"
 K_UPLOAD = "explore.upload"
 K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
@@ -295,15 +292,6 @@ def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray
     return item_images(pkg, indices, notify=False)
 
 
-def _raster(pkg: ModelPackage, method: str) -> Raster:
-    """The mini-map background, built once per session and map (~20 ms)."""
-    cache = st.session_state.setdefault(K_RASTER, {})
-    key = (package_path(), method)
-    if key not in cache:
-        cache[key] = map_raster(pkg.map_xy(method), pkg.labels, size=MINIMAP_SIZE)
-    return cache[key]
-
-
 def _neighbour_tiles(pkg, images, ranking, unit: str, fmt: str, other: set[int]) -> list[Tile]:
     thumbs = thumbnails(pkg, images, ranking.indices)
     tiles = []
@@ -400,7 +388,7 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
             )
 
     with right:
-        raster = _raster(pkg, method)
+        raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
         mini = mark_raster(raster, here, pkg.map_xy(method)[ranking.indices])
         with st.container(key="explore.minimap"):
             st.image(mini, width="stretch", output_format="JPEG")  # 0.4 ms to encode; PNG takes 12

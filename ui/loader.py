@@ -14,6 +14,7 @@ import torch
 
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.data import ENV_VAR as DATA_ENV_VAR
+from vae_core.explore import Raster, map_raster
 from vae_core.mapfig import map_figure
 
 PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
@@ -166,3 +167,11 @@ def get_test_split():
     """The Fashion-MNIST test split (a :class:`vae_core.Split`), or raise the DataError that says
     how to get it. Never downloads: the Model page explains instead."""
     return _test_split(os.environ.get(DATA_ENV_VAR) or None)
+
+
+@st.cache_resource(show_spinner=False)
+def minimap_raster(path: str, method: str, size: int) -> Raster:
+    """The Explore page's mini-map background (about 20 ms to build), shared by every session;
+    ``vae_core.explore.mark_raster`` draws on a copy."""
+    pkg = _load_package(path)
+    return map_raster(pkg.map_xy(method), pkg.labels, size=size)
