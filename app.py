@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.shell import mark_shell_ran
+from ui.shell import apply_style, mark_shell_ran
 
 st.set_page_config(page_title="Latent Atelier", page_icon=":material/checkroom:", layout="wide")
 
@@ -19,4 +19,5 @@ pages = [
     st.Page("pages/model.py", title="Model", icon=":material/monitoring:"),
 ]
 mark_shell_ran()
+apply_style()
 st.navigation(pages).run()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from vae_core.images import grid, png_bytes, to_uint8, upscale
+from vae_core.images import data_uri, grid, png_bytes, to_uint8, upscale
 
 
 def test_to_uint8_rounds_and_clips():
@@ -33,3 +34,21 @@ def test_png_bytes_round_trip():
     with Image.open(io.BytesIO(png_bytes(img, scale=2))) as decoded:
         assert decoded.size == (56, 56)
         np.testing.assert_array_equal(np.asarray(decoded)[::2, ::2], to_uint8(img))
+
+
+def test_data_uri_round_trips_png_pixels_and_refuses_unknown_formats():
+    import base64
+
+    def decoded(uri: str) -> Image.Image:
+        return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+
+    img = np.random.default_rng(0).random((28, 28))
+    uri = data_uri(img)
+    assert uri.startswith("data:image/png;base64,")
+    np.testing.assert_array_equal(np.asarray(decoded(uri)), to_uint8(img))
+    assert decoded(data_uri(img, scale=3)).size == (84, 84)
+    jpeg = data_uri(np.zeros((10, 12, 3), dtype=np.uint8), fmt="jpeg")
+    assert jpeg.startswith("data:image/jpeg;base64,")
+    assert decoded(jpeg).size == (12, 10)
+    with pytest.raises(ValueError, match="PNG or JPEG"):
+        data_uri(img, fmt="gif")

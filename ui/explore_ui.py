@@ -42,7 +42,7 @@ from vae_core.explore import (
     typicality_text,
     z_json,
 )
-from vae_core.images import png_bytes, upscale
+from vae_core.images import data_uri, png_bytes, upscale
 from vae_core.mapfig import map_figure, selected_indices
 from vae_core.upload import PreparedImage
 
@@ -69,7 +69,6 @@ K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
 
 GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
-THUMB_SCALE = 5
 MINIMAP_SIZE = 300
 
 
@@ -303,11 +302,9 @@ def _neighbour_tiles(pkg, images, ranking, unit: str, fmt: str, other: set[int])
     return tiles
 
 
-# Captions of one gallery row take the same height, so the "use" buttons line up; garments stay
-# pixel-sharp when the browser scales them to the column width.
+# Captions of one gallery row take the same height, so the "use" buttons line up.
 _NEIGHBOUR_CSS = """<style>
 .st-key-explore-neighbours [data-testid="stImageCaption"] { min-height: 3.1em; }
-.st-key-explore-neighbours img, .st-key-explore-garment img { image-rendering: pixelated; }
 </style>"""
 
 
@@ -358,7 +355,8 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
 
     with mid:
         with st.container(key="explore.garment"):
-            st.image(upscale(garment, GARMENT_SCALE), width="content", output_format="PNG")
+            # inline and native-size: shown with the page update, scaled pixel-sharp by the browser
+            st.image(data_uri(garment), width=28 * GARMENT_SCALE)
         source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
         edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != z_tuple else ""
         st.caption(f"Decoded garment. Started from {source}{edited}.")
@@ -391,7 +389,7 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
         raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
         mini = mark_raster(raster, here, pkg.map_xy(method)[ranking.indices])
         with st.container(key="explore.minimap"):
-            st.image(mini, width="stretch", output_format="JPEG")  # 0.4 ms to encode; PNG takes 12
+            st.image(data_uri(mini, fmt="JPEG"), width="stretch")  # 0.4 ms to encode; PNG takes 12
         where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
         st.caption(
             f"**You are here** (live) on the {METHOD_NAMES[method]} map: yellow disc at "
@@ -447,7 +445,6 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
                     columns=4,
                     action="use",
                     key="explore.logq",
-                    scale=THUMB_SCALE,
                 )
             with g2:
                 st.markdown("**By Euclidean distance to μ**")
@@ -457,7 +454,6 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
                         columns=4,
                         action="use",
                         key="explore.eu",
-                        scale=THUMB_SCALE,
                     )
                     or clicked
                 )
@@ -467,7 +463,6 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
                 columns=6,
                 action="use",
                 key="explore.logq",
-                scale=THUMB_SCALE,
             )
     if clicked is not None:
         request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)))

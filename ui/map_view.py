@@ -163,7 +163,7 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
     shown = indices[pg.start : pg.stop]
     images = item_images(pkg, shown, notify=False)
     tiles = [Tile(img, f"#{i}", str(i)) for img, i in zip(images, shown, strict=True)]
-    gallery(tiles, columns=COLUMNS, key="map.gallery", scale=2)
+    gallery(tiles, columns=COLUMNS, key="map.gallery")
     st.selectbox(
         "Inspect a garment",
         shown,

@@ -28,3 +28,14 @@ def require_shell() -> None:
     if PagesManager.uses_pages_directory and not _shell_ran:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# Garments are small PNGs scaled up by the browser: keep their pixels sharp instead of blurred.
+_STYLE = """<style>
+[data-testid="stImage"] img[src^="data:image/png"] { image-rendering: pixelated; }
+</style>"""
+
+
+def apply_style() -> None:
+    """App-wide CSS, drawn once per full run by ``app.py``."""
+    st.html(_STYLE)

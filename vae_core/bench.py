@@ -128,9 +128,7 @@ def baseline_rank(z: np.ndarray, mu: np.ndarray, logvar: np.ndarray, k: int) -> 
     return np.argsort(-scores, kind="stable")[:k]
 
 
-def synthetic_posteriors(
-    n: int, mu: np.ndarray, logvar: np.ndarray, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_posteriors(n: int, mu: np.ndarray, logvar: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` synthetic (mu, logvar) rows: real rows resampled with Gaussian jitter (0.1)."""
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(mu), n)
@@ -399,9 +397,7 @@ def _splits(data_dir: str | None, smoke: bool, seed: int) -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)
 
     def make(n: int) -> Split:
-        return Split(
-            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n).astype(np.uint8)
-        )
+        return Split(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n).astype(np.uint8))
 
     return make(200), make(50)
 

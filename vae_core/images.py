@@ -1,7 +1,9 @@
-"""Turning model outputs into pictures: uint8 conversion, blur-free upscaling, grids, PNG bytes."""
+"""Turning model outputs into pictures: uint8 conversion, blur-free upscaling, grids, PNG bytes
+and inline ``data:`` URIs."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
@@ -47,3 +49,30 @@ def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     buf = io.BytesIO()
     to_pil(image, scale).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def data_uri(image: np.ndarray, scale: int = 1, fmt: str = "PNG", quality: int = 90) -> str:
+    """A ``data:image/...;base64,`` URI of a grayscale image (upscaled without blur).
+
+    The browser shows such an image with no request to the server, so a page that redraws many
+    small garments (a gallery, the live garment) sends them inside the page update; at native
+    28 x 28 size a garment is a few hundred bytes and CSS ``image-rendering: pixelated`` scales it.
+
+    Parameters
+    ----------
+    image
+        (H, W) float in [0, 1] or uint8.
+    scale
+        Pixel repetition factor.
+    fmt
+        ``"PNG"`` (lossless) or ``"JPEG"`` (smaller for large, smooth images).
+    quality
+        JPEG quality; ignored for PNG.
+    """
+    fmt = fmt.upper()
+    if fmt not in ("PNG", "JPEG"):
+        raise ValueError(f"fmt must be PNG or JPEG, not {fmt!r}")
+    buf = io.BytesIO()
+    img = to_pil(image, scale) if np.asarray(image).ndim == 2 else Image.fromarray(to_uint8(image))
+    img.save(buf, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
+    return f"data:image/{fmt.lower()};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
