@@ -53,6 +53,28 @@ def test_rank_and_place(tiny_package_dir):
     assert pkg.typicality(np.full(10, 40.0)) == 0.0  # absurdly far: below every real garment
 
 
+def test_model_calls_apply_torch_threads_in_the_calling_thread(tiny_package_dir, small_splits, monkeypatch):
+    import threading
+
+    import torch
+
+    pkg = ModelPackage.load(tiny_package_dir)
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append((threading.current_thread().name, n)))
+    pkg.decode(np.zeros(10))
+    assert calls == []  # 0: torch's own setting is left alone
+    pkg.torch_threads = 3
+
+    def work() -> None:
+        pkg.decode(np.zeros(10))
+        pkg.encode(small_splits[1].images[:2])
+
+    worker = threading.Thread(target=work, name="rerun-7")
+    worker.start()
+    worker.join()
+    assert calls == [("rerun-7", 3), ("rerun-7", 3)]
+
+
 def test_arrays_are_read_only(tiny_package_dir):
     pkg = ModelPackage.load(tiny_package_dir)
     with pytest.raises(ValueError):

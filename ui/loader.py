@@ -10,7 +10,6 @@ import os
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.data import ENV_VAR as DATA_ENV_VAR
@@ -30,9 +29,10 @@ def package_path() -> str:
 def _load_package(path: str) -> ModelPackage:
     # The app's model calls are tiny (one z, or a few dozen); one torch thread per call keeps
     # concurrent sessions from oversubscribing the cores (0.9 vs 0.7 ms per decode when idle,
-    # over 10x faster under load on a 2-core machine).
-    torch.set_num_threads(int(os.environ.get(THREADS_ENV_VAR) or 1))
+    # over 10x faster under load on a 2-core machine). Streamlit runs every rerun in a new
+    # thread, so the package applies the setting in the calling thread (see torch_threads).
     pkg = ModelPackage.load(path)
+    pkg.torch_threads = int(os.environ.get(THREADS_ENV_VAR) or 1)
     _ = pkg.index  # build the ranking rows once, here, not on a user's first slider move
     return pkg
 
