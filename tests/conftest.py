@@ -107,6 +107,33 @@ def run_page(page: Path | str, package_dir: Path, data_dir: Path, monkeypatch: p
     return at
 
 
+def gallery_tiles(at, key: str) -> list[dict]:
+    """The tiles (``{src, caption, key}``) of the :func:`ui.gallery.gallery` drawn with ``key``
+    ([] when the page draws no such gallery)."""
+    import json
+
+    found = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    assert len(found) <= 1, f"{len(found)} galleries with key {key!r}"
+    return json.loads(found[0].proto.json)["tiles"] if found else []
+
+
+def click_gallery(at, key: str, tile_key: str):
+    """Press the action button of tile ``tile_key`` in the gallery ``key``, as the browser does:
+    a one-rerun trigger value ``[{"event": "action", "value": tile_key}]`` (AppTest cannot press
+    a custom component's buttons itself). Returns ``at`` after the rerun."""
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    (element,) = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    assert tile_key in [t["key"] for t in json.loads(element.proto.json)["tiles"]]
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(element.proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": "action", "value": tile_key}])
+    return at._run(states)
+
+
 def plotly_array(value: object) -> np.ndarray:
     """A Plotly JSON array: a plain list, or Plotly's typed-array ``{"dtype", "bdata"}`` form."""
     import base64

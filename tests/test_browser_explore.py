@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 GARMENT = '.st-key-explore-garment [data-testid="stImage"] img'
 SLIDERS = '.st-key-explore-sliders [data-testid="stSlider"] input[type="range"]'
-NEIGHBOUR_CAPTIONS = '.st-key-explore-neighbours [data-testid="stImageCaption"]'
+NEIGHBOUR_CAPTIONS = ".st-key-explore-neighbours .la-caption"  # the gallery component's tiles
 MINIMAP = '.st-key-explore-minimap [data-testid="stImage"] img'
 
 
@@ -119,4 +119,25 @@ def test_clicking_a_map_point_loads_that_garment(page, app_server):
     )
     wait_for_app(page)
     assert re.search(r"item #\d+", page.locator('[data-testid="stMain"]').inner_text())
+    _assert_no_error(page)
+
+
+def test_use_button_loads_that_neighbour(page, app_server):
+    _open(page, f"{app_server}/?z=0.5,0.5,0,0,0,0,0,0,0,0")
+    tiles = page.locator(".st-key-explore-neighbours .la-tile")
+    assert tiles.count() == 12
+    # garments are pixel-sharp thumbnails carried inside the page (no image request each)
+    assert page.eval_on_selector(".la-tile img", "im => getComputedStyle(im).imageRendering") == "pixelated"
+    assert page.eval_on_selector(".la-tile img", "im => im.src.startsWith('data:image/png')")
+    third = tiles.nth(2).get_attribute("data-key")
+    before = _src(page, GARMENT)
+    tiles.nth(2).get_by_role("button", name=f"use #{third}").click()
+    page.wait_for_function(
+        "([sel, old]) => { const im = document.querySelector(sel); return im && im.src !== old; }",
+        arg=[GARMENT, before],
+        timeout=60_000,
+    )
+    wait_for_app(page)
+    assert f"Started from item #{third} (" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "z=0.5%2C0.5%2C0%2C" not in page.url and "z=0.5,0.5,0," not in page.url  # the link follows
     _assert_no_error(page)

@@ -90,15 +90,15 @@ def test_box_selection_lists_the_garments_inside_the_box(page, app_server):
     page.mouse.up()
     heading = page.get_by_text(re.compile(r"^[\d,]+ garments? selected on the map$"))
     heading.wait_for(timeout=60_000)
-    page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
+    page.locator(".st-key-map-gallery .la-tile img").first.wait_for(timeout=60_000)
     select_ms, from_up_ms = 1000 * (time.perf_counter() - t0), 1000 * (time.perf_counter() - t_up)
     wait_for_app(page)
 
     n_selected = int(heading.inner_text().split()[0].replace(",", ""))
     assert abs(n_selected - len(inside)) <= max(2, len(inside) // 100)  # points on the border may differ
-    tiles = page.locator('[data-testid="stImage"]')
+    tiles = page.locator(".st-key-map-gallery .la-tile")
     assert tiles.count() == min(30, n_selected)
-    captions = [int(c[1:]) for c in tiles.locator('[data-testid="stImageCaption"]').all_inner_texts()]
+    captions = [int(c[1:]) for c in tiles.locator(".la-caption").all_inner_texts()]
     assert len(set(captions) & inside) >= len(captions) - 2
     assert page.locator(".js-plotly-plot").count() == 2  # the map and the class histogram
     _no_exceptions(page)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import click_gallery, gallery_tiles
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -79,8 +80,8 @@ def z_of(at: AppTest, pkg: ModelPackage) -> np.ndarray:
     return np.array([at.slider(key=slider_key(i)).value for i in range(pkg.latent_dim)])
 
 
-def neighbours(at: AppTest, prefix: str = "explore.logq") -> list[int]:
-    return [int(b.key.rsplit(".", 1)[1]) for b in at.button if b.key and b.key.startswith(prefix + ".")]
+def neighbours(at: AppTest, key: str = "explore.logq") -> list[int]:
+    return [int(t["key"]) for t in gallery_tiles(at, key)]
 
 
 def captions(at: AppTest) -> str:
@@ -203,7 +204,7 @@ def test_euclidean_toggle_shows_both_rankings(app, pkg):
 def test_use_loads_a_neighbour(app, pkg):
     at = app({"z": "0.5,0.5,0,0,0,0,0,0,0,0"})
     third = neighbours(at)[2]
-    at.button(key=f"explore.logq.{third}").click().run()
+    click_gallery(at, "explore.logq", str(third))
     assert not at.exception
     z = assert_consistent(at, pkg)
     np.testing.assert_allclose(z, round_z(pkg.mu[third])[0], atol=1e-9)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import gallery_tiles, run_page
 from conftest import plotly_array as _array
-from conftest import run_page
 from streamlit.testing.v1 import AppTest
 
 from ui import map_view
@@ -139,11 +139,13 @@ def test_show_class_lists_every_item_with_a_histogram_and_pages(app, pkg):
     bars = [s for s in hist if s["data"][0].get("type") == "bar"][0]["data"][0]
     assert _array(bars["y"]).tolist() == [0] * 8 + [len(members), 0]
     per_page = map_view.PER_PAGE
-    assert len(app.image) == min(per_page, len(members))
-    assert [img.proto.imgs[0].caption for img in app.image][:3] == [f"#{i}" for i in members[:3]]
+    tiles = gallery_tiles(app, "map.gallery")
+    assert len(tiles) == min(per_page, len(members))
+    assert [t["caption"] for t in tiles][:3] == [f"#{i}" for i in members[:3]]
+    assert all(t["src"].startswith("data:image/png;base64,") for t in tiles)
     if len(members) > per_page:
         app.button(key="map.next").click().run()
-        assert [img.proto.imgs[0].caption for img in app.image][0] == f"#{members[per_page]}"
+        assert gallery_tiles(app, "map.gallery")[0]["caption"] == f"#{members[per_page]}"
         assert any("page 2 of" in m.value for m in app.markdown)
 
 

@@ -302,12 +302,6 @@ def _neighbour_tiles(pkg, images, ranking, unit: str, fmt: str, other: set[int])
     return tiles
 
 
-# Captions of one gallery row take the same height, so the "use" buttons line up.
-_NEIGHBOUR_CSS = """<style>
-.st-key-explore-neighbours [data-testid="stImageCaption"] { min-height: 3.1em; }
-</style>"""
-
-
 @st.fragment
 def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     """Sliders, garment, typicality, export, mini-map and neighbours: a slider step reruns only this."""
@@ -430,7 +424,6 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
             "point LATENT_ATELIER_DATA_DIR at the Fashion-MNIST files this package was built from."
         )
     with st.container(key="explore.neighbours"):
-        st.html(_NEIGHBOUR_CSS)
         clicked = None
         if ss[K_EUCLID]:
             euclid = pkg.rank_euclidean(z, k)
