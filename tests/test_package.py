@@ -51,6 +51,10 @@ def test_rank_and_place(tiny_package_dir):
     assert pkg.tsne_xy[:, 0].min() <= xy[0] <= pkg.tsne_xy[:, 0].max()
     assert 0.0 <= pkg.typicality(pkg.mu[7]) <= 100.0
     assert pkg.typicality(np.full(10, 40.0)) == 0.0  # absurdly far: below every real garment
+    z = pkg.mu[7] + 0.3
+    ranking = pkg.rank(z, 12)  # one ranking reused for both gives the same answers
+    assert pkg.typicality(z, ranking=ranking) == pkg.typicality(z)
+    np.testing.assert_array_equal(pkg.place(z, "tsne", 12, ranking=ranking), pkg.place(z, "tsne", 12))
 
 
 def test_model_calls_apply_torch_threads_in_the_calling_thread(tiny_package_dir, small_splits, monkeypatch):

@@ -344,8 +344,8 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
 
     garment = pkg.decode(z)
     ranking = pkg.rank(z, k)
-    percentile = pkg.typicality(z)
-    here = pkg.place(z, method, k)
+    percentile = pkg.typicality(z, ranking=ranking)
+    here = pkg.place(z, method, k, ranking=ranking)
 
     with mid:
         with st.container(key="explore.garment"):

@@ -190,22 +190,28 @@ class ModelPackage:
             return self.pca_xy
         raise InputError(f"Unknown map {method!r}; use 'tsne' or 'pca'.")
 
-    def place(self, z: np.ndarray | list[float], method: str, k: int = 12) -> np.ndarray:
-        """Position (2,) of z on a map: exact for PCA, likelihood-weighted neighbours for t-SNE."""
+    def place(
+        self, z: np.ndarray | list[float], method: str, k: int = 12, *, ranking: Ranking | None = None
+    ) -> np.ndarray:
+        """Position (2,) of z on a map: exact for PCA, likelihood-weighted neighbours for t-SNE.
+
+        ``ranking``, if given, is ``self.rank(z, k)`` already computed (it is reused, not redone).
+        """
         z = self.check_z(z)
         if method == "pca":
             return self.pca.transform(z)
-        ranking = self.rank(z, k)
+        ranking = ranking if ranking is not None else self.rank(z, k)
         return place_by_neighbours(self.map_xy(method), ranking.indices, ranking.scores)
 
-    def typicality(self, z: np.ndarray | list[float]) -> float:
+    def typicality(self, z: np.ndarray | list[float], *, ranking: Ranking | None = None) -> float:
         """Percentile (0-100) of z's best log q among latent codes of real training garments.
 
         The reference holds, for training items' own posterior samples z_i ~ q(z|x_i), the best
         log q over the catalogue. A z scoring below almost all of them (low percentile) is far
-        from every training garment: a novel design rather than a near-copy.
+        from every training garment: a novel design rather than a near-copy. ``ranking``, if
+        given, is ``self.rank(z, k)`` for any k >= 1, already computed.
         """
-        best = float(self.rank(z, 1).scores[0])
+        best = float((ranking if ranking is not None else self.rank(z, 1)).scores[0])
         return float(100.0 * np.searchsorted(self.typicality_ref, best) / len(self.typicality_ref))
 
     # ------------------------------------------------------------------ persistence
