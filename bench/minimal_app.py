@@ -6,7 +6,9 @@ measures the real app against this one. Run it alone with::
 
     streamlit run bench/minimal_app.py
 
-The package is ``$LATENT_ATELIER_PACKAGE``, else the shipped default.
+The package is ``$LATENT_ATELIER_PACKAGE``, else the shipped default. With
+``LATENT_ATELIER_BENCH_FREEZE=1`` it also applies the app's own garbage-collector fix
+(``ui.loader.freeze_startup_objects``), to show what the real page costs beyond that fix.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ from vae_core.images import upscale  # noqa: E402
 @st.cache_resource
 def load_package() -> ModelPackage:
     """The model package, loaded once per server process."""
-    return ModelPackage.load(os.environ.get("LATENT_ATELIER_PACKAGE") or DEFAULT_PACKAGE)
+    pkg = ModelPackage.load(os.environ.get("LATENT_ATELIER_PACKAGE") or DEFAULT_PACKAGE)
+    if os.environ.get("LATENT_ATELIER_BENCH_FREEZE") == "1":
+        from ui.loader import freeze_startup_objects
+
+        freeze_startup_objects()
+    return pkg
 
 
 pkg = load_package()

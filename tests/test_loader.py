@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import weakref
 
@@ -19,12 +20,13 @@ def test_freeze_startup_objects_collects_garbage_then_freezes_the_rest():
     del garbage
     alive = _Node()
     assert any(obj is alive for obj in gc.get_objects())
-    before = gc.get_freeze_count()
+    before, exit_hooks = gc.get_freeze_count(), atexit._ncallbacks()
     try:
         freeze_startup_objects()
         assert gone() is None  # collected first, so not frozen
         assert gc.get_freeze_count() > before
         # the full collection Streamlit runs after every script no longer walks live objects
         assert not any(obj is alive for obj in gc.get_objects())
+        assert atexit._ncallbacks() == exit_hooks + 1  # unfrozen again at exit
     finally:
         gc.unfreeze()  # leave the test process as it was

@@ -5,6 +5,7 @@ Cached objects are shared by every session of the server process and are never m
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 
@@ -48,10 +49,13 @@ def freeze_startup_objects() -> None:
     plotly imported that full collection walks about 240,000 objects: 78 ms of every slider
     step or click. Frozen objects (``gc.freeze``) are skipped, which makes it about 1 ms; they are
     still freed by reference counting, only cycles among them are no longer collected. Garbage
-    is collected first, so none of it is frozen. Called once per process, after the package loads.
+    is collected first, so none of it is frozen. Called once per process, after the package loads;
+    the objects are unfrozen at exit, so the interpreter's final collection still frees them
+    (extension modules such as triton's report "leaked" objects otherwise).
     """
     gc.collect()
     gc.freeze()
+    atexit.register(gc.unfreeze)
 
 
 def get_package() -> ModelPackage:
