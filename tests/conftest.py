@@ -107,12 +107,16 @@ def run_page(page: Path | str, package_dir: Path, data_dir: Path, monkeypatch: p
     return at
 
 
+def _gallery_elements(at, key: str) -> list:
+    return [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+
+
 def gallery_tiles(at, key: str) -> list[dict]:
     """The tiles (``{src, caption, key}``) of the :func:`ui.gallery.gallery` drawn with ``key``
     ([] when the page draws no such gallery)."""
     import json
 
-    found = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    found = _gallery_elements(at, key)
     assert len(found) <= 1, f"{len(found)} galleries with key {key!r}"
     return json.loads(found[0].proto.json)["tiles"] if found else []
 
@@ -125,8 +129,8 @@ def click_gallery(at, key: str, tile_key: str):
 
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
 
-    (element,) = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
-    assert tile_key in [t["key"] for t in json.loads(element.proto.json)["tiles"]]
+    assert tile_key in [t["key"] for t in gallery_tiles(at, key)]
+    (element,) = _gallery_elements(at, key)
     states = at._tree.get_widget_states()
     trigger = states.widgets.add()
     trigger.id = _make_trigger_id(element.proto.id, "events")
