@@ -49,3 +49,25 @@ def test_reparameterize_uses_sigma():
     z = VAE.reparameterize(mu, logvar, gen)
     assert abs(float(z.mean()) - 3.0) < 0.05
     assert abs(float(z.std()) - 2.0) < 0.05
+
+
+def test_batch_norm_is_in_the_encoder_only_and_eval_codes_do_not_depend_on_the_batch():
+    model = VAE(ModelConfig(channels=(8, 16), hidden=32, batch_norm=True))
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.encoder.modules()) == 4
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.decoder.modules())
+    x = torch.rand(6, 1, 28, 28)
+    model.train()
+    model.encode(x)  # one training batch moves the running statistics away from (0, 1)
+    model.eval()
+    with torch.no_grad():
+        alone = model.encode(x[:1])[0]
+        in_batch = model.encode(x)[0][:1]
+    torch.testing.assert_close(alone, in_batch)  # an upload encoded alone gets the same code
+    plain = VAE(ModelConfig(channels=(8, 16), hidden=32, batch_norm=False))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+
+
+def test_manifests_without_batch_norm_describe_the_older_plain_encoder():
+    assert ModelConfig.from_dict({"latent_dim": 10, "channels": [32, 64], "hidden": 512}).batch_norm is False
+    assert ModelConfig.from_dict(ModelConfig().to_dict()) == ModelConfig()  # default: batch norm on
+    assert ModelConfig().batch_norm is True

@@ -9,9 +9,13 @@ are not drawn, so every widget value that must survive a page switch is also kep
 only where that is allowed: in a widget callback or before the sliders are drawn
 (:func:`load_z`); code that runs after them queues it (:func:`request_load`) and reruns.
 
-Speed. A slider step reruns only :func:`explore_fragment`: decode, exact ranking, typicality
-and a small raster mini-map with "you are here" (~20 ms of work). The 60,000-point Plotly map is
-outside the fragment and is redrawn on full reruns only; the fragment says when it is behind.
+Speed. A slider step reruns only :func:`explore_fragment`: decode, one exact ranking (reused by
+the typicality badge and the map position), a small raster mini-map with "you are here" and the
+neighbour gallery as one element (about 20 ms of server work). The garment, mini-map and
+thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly map is outside the fragment
+and is redrawn on full reruns only; the fragment says when it is behind. What used to dominate a
+step was not this page but Streamlit's full garbage collection after every run (see
+``ui.loader.freeze_startup_objects``) and torch's per-thread start-up (``ModelPackage.torch_threads``).
 """
 
 from __future__ import annotations

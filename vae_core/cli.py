@@ -82,7 +82,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train import train
 
     out = Path(args.out)
-    mcfg = ModelConfig(latent_dim=args.latent_dim, channels=tuple(args.channels), hidden=args.hidden)
+    mcfg = ModelConfig(
+        latent_dim=args.latent_dim, channels=tuple(args.channels), hidden=args.hidden, batch_norm=args.batch_norm
+    )
     tcfg = TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -252,6 +254,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--latent-dim", type=int, default=d.latent_dim)
     t.add_argument("--channels", type=int, nargs=2, default=list(d.channels))
     t.add_argument("--hidden", type=int, default=d.hidden)
+    t.add_argument(
+        "--no-batch-norm", dest="batch_norm", action="store_false", help="no batch normalisation in the encoder"
+    )
     t.add_argument(
         "--no-resume", dest="resume", action="store_false", help="ignore a checkpoint left by an interrupted run"
     )

@@ -21,6 +21,7 @@ class ModelConfig:
     channels: tuple[int, int] = (32, 64)  # conv channels at 14x14 and 7x7 resolution
     hidden: int = 512  # width of the dense layer between the convolutions and z
     image_size: int = 28  # images are 1 x image_size x image_size, values in [0, 1]
+    batch_norm: bool = True  # batch normalisation after each encoder convolution
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -31,6 +32,7 @@ class ModelConfig:
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
         known = {f.name for f in fields(cls)}
         kw = {k: v for k, v in d.items() if k in known}
+        kw.setdefault("batch_norm", False)  # manifests written before the option had none
         if "channels" in kw:
             kw["channels"] = tuple(kw["channels"])
         return cls(**kw)
@@ -44,7 +46,7 @@ class TrainConfig:
     batch_size: int = 128  # images per optimiser step
     lr: float = 1.5e-3  # peak Adam learning rate
     lr_min: float = 1e-5  # learning rate at the end of the cosine decay
-    kl_warmup_epochs: float = 10.0  # KL weight rises linearly 0 -> 1 over this many epochs (0: off)
+    kl_warmup_epochs: float = 30.0  # KL weight rises linearly 0 -> 1 over this many epochs (0: off)
     seed: int = 0  # seeds weight init, shuffling and the reparameterisation noise
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     limit: int = 0  # train on the first `limit` images only (0 = all); for tests and smoke runs

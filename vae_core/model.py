@@ -14,13 +14,20 @@ from torch import nn
 from .config import ModelConfig
 
 
-def _block(c_in: int, c_out: int, transpose: bool = False) -> nn.Sequential:
-    """A stride-2 (transposed) 4x4 convolution halving (doubling) the resolution, then a 3x3 one."""
+def _block(c_in: int, c_out: int, transpose: bool = False, batch_norm: bool = False) -> nn.Sequential:
+    """A stride-2 (transposed) 4x4 convolution halving (doubling) the resolution, then a 3x3 one,
+    each followed by batch normalisation (if asked) and GELU."""
     conv = nn.ConvTranspose2d if transpose else nn.Conv2d
+
+    def norm() -> list[nn.Module]:
+        return [nn.BatchNorm2d(c_out)] if batch_norm else []
+
     return nn.Sequential(
         conv(c_in, c_out, 4, stride=2, padding=1),
+        *norm(),
         nn.GELU(),
         nn.Conv2d(c_out, c_out, 3, padding=1),
+        *norm(),
         nn.GELU(),
     )
 
@@ -33,9 +40,10 @@ class VAE(nn.Module):
         self.config = config
         c1, c2 = config.channels
         side = config.image_size // 4
+        bn = config.batch_norm  # encoder only; in eval() mode it uses the running statistics
         self.encoder = nn.Sequential(
-            _block(1, c1),  # (B, c1, 14, 14)
-            _block(c1, c2),  # (B, c2, 7, 7)
+            _block(1, c1, batch_norm=bn),  # (B, c1, 14, 14)
+            _block(c1, c2, batch_norm=bn),  # (B, c2, 7, 7)
             nn.Flatten(),
             nn.Linear(c2 * side * side, config.hidden),
             nn.GELU(),
