@@ -37,15 +37,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CHROMIUM = os.environ.get("LATENT_ATELIER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from bench.chromium import launch  # noqa: E402  (the repository root is on the path only now)
+
 IMAGE = '[data-testid="stImage"] img'
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 APP_IMAGE = '.st-key-explore-garment [data-testid="stImage"] img'  # the Explore page's garment
@@ -366,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         "package": env.get("LATENT_ATELIER_PACKAGE", "default"),
     }
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch(pw)
         try:
             for phase, fn in (("cold", bench_cold), ("steps", bench_steps), ("memory", bench_memory)):
                 if phase in opts.only.split(","):

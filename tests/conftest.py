@@ -23,15 +23,6 @@ from vae_core.data import ENV_VAR, Split, load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PACKAGE = ROOT / "assets" / "fashion-mnist-vae"
-CHROMIUM = os.environ.get("LATENT_ATELIER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -198,12 +189,14 @@ def browser() -> Iterator[object]:
     """Headless Debian Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    # "playwright" means Playwright's own downloaded Chromium (scripts/test.sh off Debian).
-    executable = None if CHROMIUM == "playwright" else CHROMIUM
-    if executable and not Path(executable).is_file():
-        pytest.fail(f"Chromium not found at {executable}; install it with `apt-get install -y chromium`.")
+    from bench.chromium import executable, launch
+
+    try:
+        executable()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        b = launch(p)
         try:
             yield b
         finally:
