@@ -39,7 +39,11 @@ cols[-1].metric(
 )
 if pkg.history:
     st.plotly_chart(mv.curves_figure(pkg.history), key="model.curves", config={"displayModeBar": False})
-    st.caption("Per epoch, in nats per image; solid: training set, dashed: test set.")
+    st.caption(
+        "Per epoch, in nats per image; solid: training set, dashed: test set. The axes zoom in on "
+        "epochs 2 onwards (the first starts far higher); every value is in the package's manifest "
+        "(`python -m vae_core info --json`)."
+    )
 else:
     st.info("This package holds no training history.", icon=":material/info:")
 

@@ -181,3 +181,33 @@ def test_renders_the_shipped_package(shipped_package_dir, data_dir, monkeypatch)
     assert len(_array(_charts(at)["curves"]["data"][0]["y"])) == len(pkg.history) > 0
     assert {m.label: m.value for m in at.metric}["Test negative ELBO"] == f"{pkg.metrics['test_neg_elbo']:.1f}"
     assert len(_sample_captions(at)) == 8
+
+
+def test_long_history_curves_zoom_past_the_first_epoch_and_show_dashes():
+    from ui.model_view import curves_figure
+
+    epochs = 40
+    neg = [400.0] + [260.0 - i for i in range(epochs - 1)]  # epoch 1 far above the rest
+    history = [
+        {
+            "epoch": e + 1,
+            "train_neg_elbo": neg[e],
+            "test_neg_elbo": neg[e] + 3.0,
+            "train_recon": 220.0,
+            "test_recon": 222.0,
+            "train_kl": 150.0 if e == 0 else 20.0 - 0.1 * e,
+            "test_kl": 50.0 if e == 0 else 20.0 - 0.1 * e,
+        }
+        for e in range(epochs)
+    ]
+    fig = curves_figure(history)
+    low, high = fig.layout.yaxis.range
+    later = neg[1:] + [v + 3.0 for v in neg[1:]]
+    pad = 0.05 * (max(later) - min(later))
+    assert (low, high) == pytest.approx((min(later) - pad, max(later) + pad))
+    assert high < 400.0  # the first epoch is off the chart, not flattening it
+    assert fig.layout.yaxis3.range[1] < 50.0
+    assert {t.mode for t in fig.data} == {"lines"}  # 40 markers would hide the dashes
+    assert {t.line.dash for t in fig.data if t.name == "test"} == {"dash"}
+    short = curves_figure(history[:3])
+    assert short.layout.yaxis.range is None and {t.mode for t in short.data} == {"lines+markers"}

@@ -29,9 +29,24 @@ EXPLORE_Z = "explore.z"  # the Explore page's current z, read only when present
 SAMPLE_SEED, RECON_SEED = "model.sample_seed", "model.recon_seed"
 
 
+def _zoomed_range(values: np.ndarray, epochs: int) -> list[float] | None:
+    """A y range that leaves out the first epoch of each curve (training from random weights
+    starts far above where it ends and would flatten the rest), or None for short histories."""
+    if epochs < 4:
+        return None
+    later = values.reshape(2, epochs)[:, 1:]
+    later = later[np.isfinite(later)]
+    if later.size == 0:
+        return None
+    low, high = float(later.min()), float(later.max())
+    pad = 0.05 * max(high - low, 1e-6)
+    return [low - pad, high + pad]
+
+
 def curves_figure(history: Sequence[dict[str, float]]) -> go.Figure:
     """Three panels (negative ELBO, reconstruction, KL), train and test, per epoch (nats/image)."""
     curves = training_curves(history)
+    markers = len(history) <= 15  # dense markers would hide the test curve's dashes
     fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in CURVES], horizontal_spacing=0.07)
     for col, (key, _) in enumerate(CURVES, start=1):
         for split, color, dash in (("train", TRAIN_COLOR, "solid"), ("test", TEST_COLOR, "dash")):
@@ -39,7 +54,7 @@ def curves_figure(history: Sequence[dict[str, float]]) -> go.Figure:
                 go.Scatter(
                     x=curves["epoch"],
                     y=curves[key][split],
-                    mode="lines+markers",
+                    mode="lines+markers" if markers else "lines",
                     name=split,
                     line={"color": color, "dash": dash, "width": 2},
                     marker={"size": 5},
@@ -51,6 +66,9 @@ def curves_figure(history: Sequence[dict[str, float]]) -> go.Figure:
                 col=col,
             )
         fig.update_xaxes(title_text="epoch", row=1, col=col, dtick=max(1, len(history) // 8))
+        y_range = _zoomed_range(np.concatenate([curves[key]["train"], curves[key]["test"]]), len(history))
+        if y_range is not None:
+            fig.update_yaxes(range=y_range, row=1, col=col)
     fig.update_yaxes(title_text="nats per image", row=1, col=1)
     fig.update_layout(
         height=320,
