@@ -189,14 +189,13 @@ def browser() -> Iterator[object]:
     """Headless Debian Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    from bench.chromium import executable, launch
+    from bench.chromium import launch
 
-    try:
-        executable()
-    except FileNotFoundError as exc:
-        pytest.fail(str(exc))
     with sync_playwright() as p:
-        b = launch(p)
+        try:
+            b = launch(p)
+        except FileNotFoundError as exc:
+            pytest.fail(str(exc))
         try:
             yield b
         finally:

@@ -29,12 +29,12 @@ EXPLORE_Z = "explore.z"  # the Explore page's current z, read only when present
 SAMPLE_SEED, RECON_SEED = "model.sample_seed", "model.recon_seed"
 
 
-def _zoomed_range(values: np.ndarray, epochs: int) -> list[float] | None:
+def _zoomed_range(*series: np.ndarray) -> list[float] | None:
     """A y range that leaves out the first epoch of each curve (training from random weights
     starts far above where it ends and would flatten the rest), or None for short histories."""
-    if epochs < 4:
+    if len(series[0]) < 4:
         return None
-    later = values.reshape(2, epochs)[:, 1:]
+    later = np.concatenate([s[1:] for s in series])
     later = later[np.isfinite(later)]
     if later.size == 0:
         return None
@@ -66,7 +66,7 @@ def curves_figure(history: Sequence[dict[str, float]]) -> go.Figure:
                 col=col,
             )
         fig.update_xaxes(title_text="epoch", row=1, col=col, dtick=max(1, len(history) // 8))
-        y_range = _zoomed_range(np.concatenate([curves[key]["train"], curves[key]["test"]]), len(history))
+        y_range = _zoomed_range(curves[key]["train"], curves[key]["test"])
         if y_range is not None:
             fig.update_yaxes(range=y_range, row=1, col=col)
     fig.update_yaxes(title_text="nats per image", row=1, col=1)
