@@ -1,0 +1,266 @@
+"""The latent pad as a Streamlit v2 component: sliders whose garment the browser decodes live.
+
+One element (inline JS and CSS read from ``pad.js`` and ``pad.css``, no iframe) holds the sliders,
+the optional range choice and the garment. While a slider moves the browser redraws the garment on
+every animation frame and reports its values at most every 150 ms, and at once on release; each
+report reruns the enclosing fragment, and :func:`latent_pad` returns it on that run (None on
+runs with no new report). The server changes the sliders with :func:`set_pad` (a new ``seq``,
+applied once by the browser, never in the middle of a drag).
+
+Weights travel once per browser session: they are in the element's data only until the browser
+reports holding them (its ``have`` state value equals the decoder's hash); that acknowledgement is
+kept in a plain session key (:data:`K_ACKED`), which survives page switches where widget state does
+not, and afterwards the data is identical from rerun to rerun. A browser that lost them says
+``"missing"`` and gets them again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from vae_core.images import data_uri
+
+from .decoder_spec import DecoderSpec, Unsupported
+
+_HERE = Path(__file__).resolve().parent
+_COMPONENT = st.components.v2.component(
+    "latent_atelier.pad",
+    js=(_HERE / "pad.js").read_text(encoding="utf-8"),
+    css=(_HERE / "pad.css").read_text(encoding="utf-8"),
+)
+
+K_ACKED = "pad._acked"  # hash of the decoder whose weights this browser session holds
+STEP = 0.05
+GUIDES_HELP = (
+    "Shading behind a slider: how typical the garment would be at each position of that slider, "
+    "the others held (the best log q(z|x) over the training garments, as a percentile of real "
+    "garments' codes). Dark: real garments live there. ▸▸ shows a filmstrip of what the slider "
+    "does from here, decoded in your browser; click a frame to go there. Both follow on release."
+)
+
+
+@dataclass(frozen=True)
+class PadSlider:
+    """One slider: ``name`` (e.g. "z3"), the ``label`` shown and its ``help`` tooltip.
+
+    ``dim`` is the latent dimension it moves (Explore's one-slider-per-dimension pads); ``lo``,
+    ``hi`` and ``step`` its bounds where the pad has no range choice.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    dim: int = -1
+    active: bool = True
+    lo: float = -3.0
+    hi: float = 3.0
+    step: float = STEP
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "label": self.label, "help": self.help, "aria": self.label,
+            "dim": self.dim, "active": self.active, "min": self.lo, "max": self.hi, "step": self.step,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PadReport:
+    """What the browser reported: slider ``values`` (in slider order), the latent ``z`` they make,
+    the slider ``range`` (pads with a range choice) and whether the slider was released (``final``)."""
+
+    values: tuple[float, ...]
+    z: tuple[float, ...]
+    range: float | None
+    final: bool
+
+
+def dims_map() -> dict[str, Any]:
+    """One slider per latent dimension (``PadSlider.dim``)."""
+    return {"kind": "dims"}
+
+
+def affine_map(base: np.ndarray, dirs: np.ndarray) -> dict[str, Any]:
+    """z = base + sum_j t_j dirs[j] for slider values t."""
+    return {
+        "kind": "affine",
+        "base": [float(v) for v in np.asarray(base, dtype=np.float64).reshape(-1)],
+        "dirs": [[float(v) for v in row] for row in np.asarray(dirs, dtype=np.float64).reshape(len(dirs), -1)],
+    }
+
+
+def path_map(points: np.ndarray) -> dict[str, Any]:
+    """z along a piecewise-linear path: slider value t in [0, len(points) - 1] (integers are the points)."""
+    return {"kind": "path", "points": [[float(v) for v in p] for p in np.asarray(points, dtype=np.float64)]}
+
+
+def _state_keys(key: str) -> tuple[str, str, str]:
+    return f"{key}._set", f"{key}._report", f"{key}._have"
+
+
+def set_pad(key: str, values: Sequence[float], range_: float | None = None) -> None:
+    """Move the pad's sliders from the server (a loaded garment, a link, a map click): the browser
+    applies it once, unless the user is dragging at that moment (the user wins)."""
+    set_key, _, _ = _state_keys(key)
+    st.session_state[set_key] = {
+        "seq": uuid.uuid4().hex[:12],  # unique, so a reconnected page can never mistake an old one
+        "values": [float(v) for v in values],
+        "range": None if range_ is None else float(range_),
+    }
+
+
+def pad_values(key: str) -> tuple[list[float], float | None] | None:
+    """The values and range last set by :func:`set_pad` (None before the first)."""
+    got = st.session_state.get(_state_keys(key)[0])
+    return None if got is None else (list(got["values"]), got["range"])
+
+
+def _on_report(key: str, name: str) -> None:
+    """State callbacks: keep the new value in a plain key for :func:`latent_pad` to take."""
+    state = st.session_state.get(key) or {}
+    value = state.get(name) if hasattr(state, "get") else None
+    _, report_key, have_key = _state_keys(key)
+    st.session_state[report_key if name == "z" else have_key] = value
+
+
+def _parse_report(value: Any) -> PadReport | None:
+    try:
+        values = tuple(float(v) for v in value["values"])
+        z = tuple(float(v) for v in value["z"])
+        range_ = value.get("range")
+        if not all(np.isfinite(values)) or not all(np.isfinite(z)):
+            return None
+        return PadReport(values, z, None if range_ is None else float(range_), bool(value.get("final")))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def pad_data(
+    key: str,
+    decoder: DecoderSpec | Unsupported,
+    sliders: Sequence[PadSlider],
+    mapping: dict[str, Any],
+    latent_dim: int,
+    current: dict[str, Any],
+    *,
+    acked: bool,
+    ranges: Sequence[float] | None = None,
+    guides: np.ndarray | None = None,
+    guides_range: float | None = None,
+    server_image: np.ndarray | None = None,
+    film: bool = True,
+) -> dict[str, Any]:
+    """The element's data (plain JSON, except the weights array while not ``acked``)."""
+    supported = isinstance(decoder, DecoderSpec)
+    data: dict[str, Any] = {
+        "pad_key": key,
+        "latent_dim": int(latent_dim),
+        "map": mapping,
+        "sliders": [s.to_json() for s in sliders],
+        "ranges": None if ranges is None else [float(a) for a in ranges],
+        "range_help": "±3 covers 99.7 % of the prior N(0, 1), where the decoder draws real-looking "
+        "garments; widen it to push past the training distribution.",
+        "step": STEP,
+        "set": current,
+        "film": bool(film and supported),
+        "guides": None,
+        "guides_help": GUIDES_HELP if guides is not None else None,
+        "garment_label": "Decoded garment",
+        "spec": decoder.to_json() if supported else None,
+        "hash": decoder.hash if supported else None,
+        "out": list(decoder.out_shape) if supported else [1, 28, 28],
+        "acked": bool(acked),
+        "fallback": None,
+    }
+    if guides is not None:
+        data["guides"] = {
+            "range": None if guides_range is None else float(guides_range),
+            "tracks": np.rint(np.asarray(guides, dtype=np.float64)).astype(int).tolist(),
+        }
+    if supported and not acked:
+        data["weights"] = decoder.weights.view(np.uint16)  # float16 bits, sent as an Arrow column
+    if not supported:
+        image = data_uri(server_image) if server_image is not None else None
+        data["fallback"] = {
+            "note": f"Decoded on the server, after each report (not live): {decoder.message}",
+            "image": image,
+        }
+        if image is not None and np.asarray(server_image).ndim == 2:
+            data["out"] = [1, *np.asarray(server_image).shape]
+    return data
+
+
+def latent_pad(
+    decoder: DecoderSpec | Unsupported,
+    sliders: Sequence[PadSlider],
+    *,
+    key: str,
+    values: Sequence[float],
+    latent_dim: int,
+    mapping: dict[str, Any] | None = None,
+    ranges: Sequence[float] | None = None,
+    range_: float | None = None,
+    guides: np.ndarray | None = None,
+    guides_range: float | None = None,
+    server_image: np.ndarray | None = None,
+    film: bool = True,
+) -> PadReport | None:
+    """Draw the pad; return the browser's new report of this run, or None.
+
+    Parameters
+    ----------
+    decoder
+        ``decoder_spec(model.decoder)``; an :class:`Unsupported` one decodes on the server
+        (``server_image``, the current garment) and says so under the garment.
+    sliders
+        In display order.
+    key
+        Widget key, unique on the page (the CSS class is ``st-key-<key>``).
+    values, range_
+        The sliders' values and range on the pad's first draw; later the server moves them with
+        :func:`set_pad`.
+    mapping
+        How slider values make z: :func:`dims_map` (default), :func:`affine_map`, :func:`path_map`.
+    ranges
+        The range choice (±a), or None for fixed ``PadSlider.lo``/``hi`` bounds.
+    guides
+        (sliders, T) typicality percentiles along each slider (``ui.common.pad.guides``), for
+        positions spread evenly over ±``guides_range``.
+    """
+    ss = st.session_state
+    set_key, report_key, have_key = _state_keys(key)
+    if set_key not in ss:
+        set_pad(key, values, range_)
+    have = ss.pop(have_key, None)
+    supported = isinstance(decoder, DecoderSpec)
+    if supported and have == decoder.hash:
+        ss[K_ACKED] = decoder.hash
+    elif have == "missing":
+        ss.pop(K_ACKED, None)
+    acked = supported and ss.get(K_ACKED) == decoder.hash
+    data = pad_data(
+        key, decoder, sliders, mapping or dims_map(), latent_dim, ss[set_key],
+        acked=acked, ranges=ranges, guides=guides, guides_range=guides_range,
+        server_image=server_image, film=film,
+    )  # fmt: skip
+    _COMPONENT(
+        key=key,
+        data=data,
+        on_z_change=lambda: _on_report(key, "z"),
+        on_have_change=lambda: _on_report(key, "have"),
+    )
+    raw = ss.pop(report_key, None)
+    return None if raw is None else _parse_report(raw)
+
+
+def take_report(key: str) -> PadReport | None:
+    """The browser's new report for pad ``key`` before the pad is drawn in this run (or None);
+    :func:`latent_pad` then returns None for it."""
+    raw = st.session_state.pop(_state_keys(key)[1], None)
+    return None if raw is None else _parse_report(raw)

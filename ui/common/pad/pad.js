@@ -1,0 +1,543 @@
+// The latent pad: sliders whose garment is decoded in the browser on every animation frame.
+//
+// The decoder is the package's own, described as a layer list (ui/common/pad/decoder_spec.py)
+// and interpreted here in plain JavaScript; its float16 weights arrive once per browser session.
+// Python stays the source of truth: the pad reports z as the "z" state value (throttled while a
+// slider moves, at once on release) and the server's own changes of z arrive as data.set
+// {seq, values}, applied once per seq and never in the middle of a drag.
+//
+// This file is read as text by component.py and never formatted with per-run values: one text is
+// one ES module whose state (the weights, each pad's z) survives reruns and page switches.
+
+const REPORT_MS = 150; // at most one report per this many ms while a slider moves
+const FILM_FRAMES = 7;
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+const decoders = new Map(); // spec hash -> Decoder (weights parsed once per page load)
+const pads = new Map(); // component key -> pad state (survives reruns and remounts)
+
+// ------------------------------------------------------------------ float16 weights
+let HALF = null;
+function halfTable() {
+  if (HALF) return HALF;
+  HALF = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const f = h & 0x3ff;
+    HALF[h] = e === 0 ? sign * f * 2 ** -24 : e === 31 ? (f ? NaN : sign * Infinity) : sign * (1 + f / 1024) * 2 ** (e - 15);
+  }
+  return HALF;
+}
+
+// The weights column as raw float16 bits: an Arrow table (numpy array in data), or a plain array.
+function halfBits(weights) {
+  if (weights && typeof weights.getChildAt === "function") {
+    const names = weights.schema.fields.map((f) => f.name);
+    const at = Math.max(0, names.findIndex((n) => !n.startsWith("__index")));
+    return weights.getChildAt(at).toArray();
+  }
+  return Uint16Array.from(weights);
+}
+
+function parseWeights(weights, expected) {
+  const bits = halfBits(weights);
+  if (bits.length !== expected) throw new Error(`expected ${expected} weights, got ${bits.length}`);
+  const table = halfTable();
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
+// ------------------------------------------------------------------ the interpreter
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): GELU(x) = x/2 (1 + erf(x / sqrt 2)).
+function erf(x) {
+  const s = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * a);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
+  return s * y;
+}
+
+function gelu(x, n, tanhForm) {
+  if (tanhForm) {
+    const c = Math.sqrt(2 / Math.PI);
+    for (let i = 0; i < n; i++) { const v = x[i]; x[i] = 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v))); }
+  } else {
+    for (let i = 0; i < n; i++) { const v = x[i]; x[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2)); }
+  }
+}
+
+function linear(x, out, w, L) {
+  const nin = L.in[0], nout = L.out[0];
+  for (let o = 0; o < nout; o++) {
+    let s = L.b >= 0 ? w[L.b + o] : 0;
+    const r = L.w + o * nin;
+    for (let i = 0; i < nin; i++) s += w[r + i] * x[i];
+    out[o] = s;
+  }
+}
+
+// ConvTranspose2d as a scatter into a full-size grid (cropped by the padding afterwards).
+function convT(x, out, w, L, full) {
+  const [cin, h, wd] = L.in, [cout, ho, wo] = L.out;
+  const [kh, kw] = L.k, [sh, sw] = L.stride, [ph, pw] = L.padding;
+  const Hf = (h - 1) * sh + kh + L.output_padding[0], Wf = (wd - 1) * sw + kw + L.output_padding[1];
+  const plane = Hf * Wf;
+  full.fill(0, 0, cout * plane);
+  for (let ci = 0; ci < cin; ci++) {
+    for (let iy = 0; iy < h; iy++) {
+      for (let ix = 0; ix < wd; ix++) {
+        const v = x[(ci * h + iy) * wd + ix];
+        if (v === 0) continue;
+        const at = iy * sh * Wf + ix * sw;
+        for (let co = 0; co < cout; co++) {
+          const wb = L.w + (ci * cout + co) * kh * kw;
+          const ob = co * plane + at;
+          for (let ky = 0; ky < kh; ky++) {
+            const row = ob + ky * Wf, wr = wb + ky * kw;
+            for (let kx = 0; kx < kw; kx++) full[row + kx] += v * w[wr + kx];
+          }
+        }
+      }
+    }
+  }
+  for (let co = 0; co < cout; co++) {
+    const bias = L.b >= 0 ? w[L.b + co] : 0;
+    for (let oy = 0; oy < ho; oy++) {
+      const src = co * plane + (oy + ph) * Wf + pw, dst = (co * ho + oy) * wo;
+      for (let ox = 0; ox < wo; ox++) out[dst + ox] = full[src + ox] + bias;
+    }
+  }
+}
+
+// Conv2d as im2col: one K-long patch per output pixel, then one dot product per filter.
+function conv(x, out, w, L, cols) {
+  const [cin, h, wd] = L.in, [cout, ho, wo] = L.out;
+  const [kh, kw] = L.k, [sh, sw] = L.stride, [ph, pw] = L.padding;
+  const K = cin * kh * kw, P = ho * wo;
+  let c = 0;
+  for (let oy = 0; oy < ho; oy++) {
+    for (let ox = 0; ox < wo; ox++) {
+      for (let ci = 0; ci < cin; ci++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - ph + ky;
+          const inside = iy >= 0 && iy < h;
+          const rb = (ci * h + iy) * wd;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pw + kx;
+            cols[c++] = inside && ix >= 0 && ix < wd ? x[rb + ix] : 0;
+          }
+        }
+      }
+    }
+  }
+  for (let co = 0; co < cout; co++) {
+    const wb = L.w + co * K, bias = L.b >= 0 ? w[L.b + co] : 0;
+    for (let p = 0; p < P; p++) {
+      const cb = p * K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+      for (; k + 3 < K; k += 4) {
+        s0 += w[wb + k] * cols[cb + k];
+        s1 += w[wb + k + 1] * cols[cb + k + 1];
+        s2 += w[wb + k + 2] * cols[cb + k + 2];
+        s3 += w[wb + k + 3] * cols[cb + k + 3];
+      }
+      for (; k < K; k++) s0 += w[wb + k] * cols[cb + k];
+      out[co * P + p] = bias + s0 + s1 + s2 + s3;
+    }
+  }
+}
+
+const size = (shape) => shape.reduce((a, b) => a * b, 1);
+
+class Decoder {
+  constructor(spec, weights) {
+    this.spec = spec;
+    this.w = weights;
+    let big = spec.latent_dim, full = 1, cols = 1;
+    for (const L of spec.layers) {
+      big = Math.max(big, size(L.in), size(L.out));
+      if (L.op === "convT") {
+        full = Math.max(full, L.out[0] * ((L.in[1] - 1) * L.stride[0] + L.k[0] + L.output_padding[0]) * ((L.in[2] - 1) * L.stride[1] + L.k[1] + L.output_padding[1]));
+      }
+      if (L.op === "conv") cols = Math.max(cols, L.out[1] * L.out[2] * L.in[0] * L.k[0] * L.k[1]);
+    }
+    this.a = new Float32Array(big);
+    this.b = new Float32Array(big);
+    this.full = new Float32Array(full);
+    this.cols = new Float32Array(cols);
+    [this.channels, this.height, this.width] = spec.out;
+  }
+
+  // Pixel values in [0, 1], planar (C, H, W), for z (length latent_dim).
+  decode(z) {
+    let x = this.a, y = this.b;
+    x.set(z);
+    for (const L of this.spec.layers) {
+      const n = size(L.out);
+      switch (L.op) {
+        case "linear": linear(x, y, this.w, L); [x, y] = [y, x]; break;
+        case "convT": convT(x, y, this.w, L, this.full); [x, y] = [y, x]; break;
+        case "conv": conv(x, y, this.w, L, this.cols); [x, y] = [y, x]; break;
+        case "gelu": gelu(x, n, L.approximate === "tanh"); break;
+        case "relu": for (let i = 0; i < n; i++) if (x[i] < 0) x[i] = 0; break;
+        case "sigmoid": for (let i = 0; i < n; i++) x[i] = 1 / (1 + Math.exp(-x[i])); break;
+        case "tanh": for (let i = 0; i < n; i++) x[i] = Math.tanh(x[i]); break;
+        case "unflatten": break;
+        default: throw new Error(`unknown layer ${L.op}`);
+      }
+    }
+    return x;
+  }
+
+  // Decode z into an ImageData (grey for one channel, RGB for three), rounding as the server does.
+  draw(z, image) {
+    const x = this.decode(z), px = image.data, plane = this.height * this.width;
+    const byte = (v) => (v <= 0 ? 0 : v >= 1 ? 255 : Math.floor(v * 255 + 0.5));
+    for (let p = 0; p < plane; p++) {
+      const r = byte(x[p]);
+      px[4 * p] = r;
+      px[4 * p + 1] = this.channels === 3 ? byte(x[plane + p]) : r;
+      px[4 * p + 2] = this.channels === 3 ? byte(x[2 * plane + p]) : r;
+      px[4 * p + 3] = 255;
+    }
+    return image;
+  }
+}
+
+// ------------------------------------------------------------------ the pad
+const fmt = (v) => (Math.round(v * 100) / 100).toFixed(2);
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const round3 = (v) => Math.round(v * 1000) / 1000 + 0;
+
+function newPad(key) {
+  return {
+    key, root: null, data: null, decoder: null, values: [], range: 3, seq: -1, n: 0,
+    dragging: false, frame: 0, timer: 0, lastReport: 0, reported: null, film: new Set(),
+    setStateValue: () => {}, decodeMs: [], frames: 0,
+  };
+}
+
+// z from the slider values: one dimension per slider ("dims"), base + sum_j t_j dir_j ("affine"),
+// or a piecewise-linear path through points ("path", one slider from 0 to points - 1).
+function zOf(pad, values) {
+  const m = pad.data.map;
+  const d = pad.data.latent_dim;
+  const z = new Float64Array(d);
+  if (m.kind === "dims") {
+    pad.data.sliders.forEach((s, i) => { z[s.dim] = values[i]; });
+  } else if (m.kind === "affine") {
+    for (let j = 0; j < d; j++) z[j] = m.base[j];
+    m.dirs.forEach((dir, i) => { for (let j = 0; j < d; j++) z[j] += values[i] * dir[j]; });
+  } else if (m.kind === "path") {
+    const t = Math.min(Math.max(values[0], 0), m.points.length - 1);
+    const i = Math.min(Math.floor(t), m.points.length - 2), f = t - i;
+    const p = m.points[Math.max(i, 0)], q = m.points[Math.min(i + 1, m.points.length - 1)];
+    for (let j = 0; j < d; j++) z[j] = p[j] + f * (q[j] - p[j]);
+  }
+  return z;
+}
+
+function bounds(pad, i) {
+  const s = pad.data.sliders[i];
+  return pad.data.ranges ? [-pad.range, pad.range, pad.data.step] : [s.min, s.max, s.step];
+}
+
+function report(pad, final) {
+  clearTimeout(pad.timer);
+  pad.timer = 0;
+  pad.n += 1;
+  pad.lastReport = performance.now();
+  const values = pad.values.map(round3);
+  pad.setStateValue("z", {
+    values, z: Array.from(zOf(pad, values), round3), range: pad.range, final, n: pad.n, seq: pad.seq,
+  });
+}
+
+// While a slider moves: at most one report per REPORT_MS, the last one delayed, never dropped.
+function reportSoon(pad) {
+  const wait = REPORT_MS - (performance.now() - pad.lastReport);
+  if (wait <= 0) report(pad, false);
+  else if (!pad.timer) pad.timer = setTimeout(() => report(pad, false), wait);
+}
+
+function paint(pad) {
+  pad.frame = 0;
+  if (!pad.root) return;
+  const r = pad.root;
+  pad.values.forEach((v, i) => {
+    const input = r.inputs[i];
+    if (Number(input.value) !== v) input.value = String(v);
+    input.setAttribute("aria-valuetext", fmt(v));
+    r.outputs[i].textContent = fmt(v);
+  });
+  if (pad.decoder) {
+    const t0 = performance.now();
+    pad.decoder.draw(zOf(pad, pad.values), r.image);
+    r.ctx.putImageData(r.image, 0, 0);
+    pad.decodeMs.push(performance.now() - t0);
+    if (pad.decodeMs.length > 240) pad.decodeMs.shift();
+    pad.frames += 1;
+    r.canvas.dataset.frames = String(pad.frames);
+  }
+}
+
+function schedule(pad) {
+  if (!pad.frame) pad.frame = requestAnimationFrame(() => paint(pad));
+}
+
+function setRange(pad, a, clamp) {
+  pad.range = a;
+  if (clamp) pad.values = pad.values.map((v) => Math.min(Math.max(v, -a), a));
+  if (!pad.root) return;
+  pad.root.inputs.forEach((input, i) => {
+    const [lo, hi, step] = bounds(pad, i);
+    input.min = String(lo); input.max = String(hi); input.step = String(step);
+  });
+  pad.root.radios.forEach((radio) => { radio.checked = Number(radio.value) === a; });
+  drawGuides(pad);
+  pad.film.forEach((i) => drawFilm(pad, i));
+}
+
+// The likelihood track behind each slider: a strip shaded by the typicality percentile the
+// garment would have at each position (positions spread evenly over -range..range).
+function drawGuides(pad) {
+  const g = pad.data.guides;
+  pad.root.tracks.forEach((track, i) => {
+    const row = g && g.range === pad.range ? g.tracks[i] : null;
+    if (!row) { track.style.backgroundImage = ""; return; }
+    const stops = row.map((p, k) => `rgba(var(--la-guide-rgb), ${(0.08 + 0.72 * p / 100).toFixed(3)}) ${(100 * k / (row.length - 1)).toFixed(2)}%`);
+    track.style.backgroundImage = `linear-gradient(to right, ${stops.join(", ")})`;
+  });
+}
+
+function drawFilm(pad, i) {
+  const strip = pad.root.films[i];
+  if (!pad.decoder || !pad.film.has(i)) { strip.hidden = true; return; }
+  strip.hidden = false;
+  const [lo, hi] = bounds(pad, i);
+  const frames = strip.querySelectorAll("canvas");
+  frames.forEach((canvas, f) => {
+    const t = lo + (hi - lo) * f / (FILM_FRAMES - 1);
+    const values = pad.values.slice();
+    values[i] = t;
+    const ctx = canvas.getContext("2d");
+    const image = ctx.createImageData(canvas.width, canvas.height);
+    ctx.putImageData(pad.decoder.draw(zOf(pad, values), image), 0, 0);
+    canvas.dataset.value = String(round3(t));
+    canvas.parentElement.title = `${pad.data.sliders[i].name} = ${fmt(t)}: click to move the slider here`;
+  });
+}
+
+function release(pad) {
+  if (!pad.dragging) return;
+  pad.dragging = false;
+  report(pad, true);
+  pad.film.forEach((i) => drawFilm(pad, i));
+}
+
+function build(pad, parent) {
+  const data = pad.data;
+  const root = el("div", "la-pad");
+  root.dataset.key = pad.key;
+  const controls = el("div", "la-pad-controls");
+  const r = { root, inputs: [], outputs: [], tracks: [], films: [], radios: [] };
+
+  if (data.ranges) {
+    const group = el("div", "la-pad-ranges");
+    group.setAttribute("role", "radiogroup");
+    group.setAttribute("aria-label", "Slider range");
+    group.appendChild(el("span", "la-pad-ranges-label", "Slider range"));
+    for (const a of data.ranges) {
+      const label = el("label", "la-pad-range");
+      const radio = el("input");
+      radio.type = "radio";
+      radio.name = `${pad.key}-range`;
+      radio.value = String(a);
+      radio.addEventListener("change", () => {
+        if (!radio.checked) return;
+        setRange(pad, a, true);
+        schedule(pad);
+        report(pad, true);
+      });
+      label.append(radio, el("span", "", `±${a}`));
+      label.title = data.range_help || "";
+      group.appendChild(label);
+      r.radios.push(radio);
+    }
+    controls.appendChild(group);
+  }
+
+  const list = el("div", "la-pad-sliders");
+  data.sliders.forEach((s, i) => {
+    const row = el("div", `la-pad-row${s.active === false ? " la-pad-inactive" : ""}`);
+    const id = `${pad.key}-s${i}`.replace(/[^A-Za-z0-9_-]/g, "_");
+    const head = el("div", "la-pad-head");
+    const label = el("label", "la-pad-label", s.label);
+    label.htmlFor = id;
+    label.title = s.help || "";
+    const output = el("output", "la-pad-value");
+    output.htmlFor = id;
+    head.append(label, output);
+    if (data.film) {
+      const btn = el("button", "la-pad-film-btn", "▸▸");
+      btn.type = "button";
+      btn.title = `Filmstrip: what ${s.name} does from the current garment`;
+      btn.setAttribute("aria-label", `Show a filmstrip of ${s.name}`);
+      btn.setAttribute("aria-expanded", "false");
+      btn.addEventListener("click", () => {
+        if (pad.film.has(i)) pad.film.delete(i); else pad.film.add(i);
+        btn.setAttribute("aria-expanded", String(pad.film.has(i)));
+        btn.classList.toggle("la-on", pad.film.has(i));
+        drawFilm(pad, i);
+      });
+      head.appendChild(btn);
+    }
+    const track = el("div", "la-pad-track");
+    const input = el("input", "la-pad-input");
+    input.type = "range";
+    input.id = id;
+    input.setAttribute("aria-label", s.aria || s.label);
+    input.addEventListener("pointerdown", () => { pad.dragging = true; });
+    input.addEventListener("keydown", (ev) => {
+      if (/^(Arrow|Page|Home|End)/.test(ev.key)) pad.dragging = true;
+    });
+    input.addEventListener("keyup", () => release(pad));
+    input.addEventListener("input", () => {
+      pad.values[i] = Number(input.value);
+      schedule(pad);
+      if (pad.dragging) reportSoon(pad); else report(pad, true);
+    });
+    input.addEventListener("change", () => release(pad));
+    track.appendChild(input);
+    const film = el("div", "la-pad-film");
+    film.hidden = true;
+    for (let f = 0; f < FILM_FRAMES; f++) {
+      const frame = el("button", "la-pad-frame");
+      frame.type = "button";
+      const canvas = el("canvas");
+      canvas.width = data.out[2];
+      canvas.height = data.out[1];
+      frame.appendChild(canvas);
+      frame.addEventListener("click", () => {
+        pad.values[i] = Number(canvas.dataset.value);
+        schedule(pad);
+        report(pad, true);
+        pad.film.forEach((j) => drawFilm(pad, j));
+      });
+      film.appendChild(frame);
+    }
+    row.append(head, track, film);
+    list.appendChild(row);
+    r.inputs.push(input); r.outputs.push(output); r.tracks.push(track); r.films.push(film);
+  });
+  controls.appendChild(list);
+  if (data.guides_help) {
+    const help = el("p", "la-pad-help", data.guides_help);
+    controls.appendChild(help);
+  }
+
+  const view = el("figure", "la-pad-view");
+  const canvas = el("canvas", "la-pad-garment");
+  canvas.width = data.out[2];
+  canvas.height = data.out[1];
+  canvas.style.aspectRatio = `${data.out[2]} / ${data.out[1]}`;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", data.garment_label || "Decoded garment");
+  const fallback = el("img", "la-pad-garment la-pad-fallback");
+  fallback.alt = data.garment_label || "Decoded garment";
+  const note = el("figcaption", "la-pad-note");
+  view.append(canvas, fallback, note);
+  root.append(controls, view);
+  r.canvas = canvas;
+  r.ctx = canvas.getContext("2d");
+  r.image = r.ctx.createImageData(canvas.width, canvas.height);
+  r.fallback = fallback;
+  r.note = note;
+  parent.querySelectorAll(":scope > .la-pad").forEach((old) => old.remove());
+  parent.appendChild(root); // (the component's <style> lives beside it: keep it)
+  return r;
+}
+
+// Apply a server-initiated change of the sliders, once per seq and not during a drag.
+function applySet(pad) {
+  const set = pad.data.set;
+  if (!set || set.seq === pad.seq) return;
+  pad.seq = set.seq;
+  if (pad.dragging) return; // user wins: the drag's own report follows on release
+  pad.values = set.values.slice();
+  if (pad.data.ranges && set.range) setRange(pad, set.range, false);
+}
+
+function useWeights(pad) {
+  const data = pad.data;
+  if (!data.spec) { pad.decoder = null; return; }
+  let decoder = decoders.get(data.hash);
+  if (!decoder && data.weights) {
+    try {
+      decoder = new Decoder(data.spec, parseWeights(data.weights, data.spec.n_weights));
+      decoders.set(data.hash, decoder);
+    } catch (err) {
+      console.error("latent pad: could not read the decoder's weights", err);
+    }
+  }
+  pad.decoder = decoder || null;
+  // The server sends the weights until it hears their hash back, and again after "missing".
+  const have = data.weights && decoder ? data.hash : data.acked && !decoder ? "missing" : null;
+  if (have && pad.reported !== have) {
+    pad.reported = have;
+    pad.setStateValue("have", have);
+  }
+}
+
+export default function ({ data, key: elementId, parentElement, setStateValue }) {
+  const key = data.pad_key || elementId; // the Python key: stable across remounts
+  let pad = pads.get(key);
+  if (!pad) { pad = newPad(key); pads.set(key, pad); }
+  pad.setStateValue = setStateValue;
+  const rebuild = !pad.root || !parentElement.contains(pad.root.root) || JSON.stringify(pad.shape) !== JSON.stringify([data.sliders, data.ranges, data.out, data.film]);
+  pad.data = data;
+  pad.shape = [data.sliders, data.ranges, data.out, data.film];
+  if (pad.values.length !== data.sliders.length) { pad.values = data.set.values.slice(); pad.range = data.set.range || pad.range; }
+  if (rebuild) pad.root = build(pad, parentElement);
+  useWeights(pad);
+  applySet(pad);
+  setRange(pad, pad.range, false);
+  const r = pad.root;
+  const server = !pad.decoder && data.fallback;
+  r.canvas.hidden = !!server || !pad.decoder;
+  r.fallback.hidden = !server;
+  if (server) r.fallback.src = data.fallback.image;
+  r.note.textContent = data.fallback ? data.fallback.note : pad.decoder ? "" : "Loading the decoder…";
+  r.root.classList.toggle("la-pad-server", !!server);
+  pad.film.forEach((i) => drawFilm(pad, i));
+  paint(pad);
+
+  if (!pad.up) {
+    pad.up = () => release(pad);
+    window.addEventListener("pointerup", pad.up);
+    window.addEventListener("pointercancel", pad.up);
+  }
+  // for tests and benchmarks: the decoder and timings of this pad
+  window.__latentPads = window.__latentPads || {};
+  window.__latentPads[key] = {
+    decode: (z) => (pad.decoder ? Array.from(pad.decoder.decode(z)) : null),
+    stats: () => ({ frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range }),
+  };
+  return () => {
+    window.removeEventListener("pointerup", pad.up);
+    window.removeEventListener("pointercancel", pad.up);
+    pad.up = null;
+    cancelAnimationFrame(pad.frame);
+    pad.frame = 0;
+    if (pad.timer) report(pad, true);
+    pad.dragging = false;
+    pad.root = null;
+  };
+}
