@@ -67,7 +67,7 @@ class DecoderSpec:
     ``hash`` (of both) that names them, so a browser that holds the weights can say so."""
 
     layers: tuple[Layer, ...]
-    weights: np.ndarray  # (P,) float16, read-only
+    weights: np.ndarray  # (P,) float16 (see decoder_spec), read-only
     hash: str
 
     @property
@@ -186,7 +186,9 @@ def _layer(m: nn.Module, shape: tuple[int, ...], packer: _Packer) -> Layer | str
     return "the browser's decoder knows Linear, GELU, ReLU, Sigmoid, Tanh, Unflatten, Conv2d and ConvTranspose2d"
 
 
-def decoder_spec(decoder: nn.Module, sigmoid: bool = True) -> DecoderSpec | Unsupported:
+def decoder_spec(
+    decoder: nn.Module, sigmoid: bool = True, dtype: type[np.floating] = np.float16
+) -> DecoderSpec | Unsupported:
     """Describe ``decoder`` (then a sigmoid, if ``sigmoid``) for the browser, or say why not.
 
     Parameters
@@ -196,6 +198,8 @@ def decoder_spec(decoder: nn.Module, sigmoid: bool = True) -> DecoderSpec | Unsu
         taking the latent vector.
     sigmoid
         Append a sigmoid, as :meth:`vae_core.VAE.decode` does after the decoder's logits.
+    dtype
+        Of the packed weights: float16 for the browser, float32 to check the interpreter alone.
 
     Returns
     -------
@@ -221,7 +225,7 @@ def decoder_spec(decoder: nn.Module, sigmoid: bool = True) -> DecoderSpec | Unsu
         layers.append(Layer("sigmoid", shape, shape))
     if len(shape) != 3 or shape[0] not in CHANNELS_DRAWABLE:
         return Unsupported(len(leaves) - 1, type(leaves[-1]).__name__, f"the output {shape} is not a 1- or 3-channel image")
-    weights = (np.concatenate(packer.parts) if packer.parts else np.zeros(0, np.float32)).astype(np.float16)
+    weights = (np.concatenate(packer.parts) if packer.parts else np.zeros(0, np.float32)).astype(dtype)
     weights.setflags(write=False)
     layers_t = tuple(layers)
     digest = hashlib.sha256(json.dumps([layer.to_json() for layer in layers_t]).encode())

@@ -250,6 +250,7 @@ function bounds(pad, i) {
 }
 
 function report(pad, final) {
+  useWeights(pad); // a browser that lost the weights says so with its next report
   clearTimeout(pad.timer);
   pad.timer = 0;
   pad.n += 1;
@@ -528,7 +529,15 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   window.__latentPads = window.__latentPads || {};
   window.__latentPads[key] = {
     decode: (z) => (pad.decoder ? Array.from(pad.decoder.decode(z)) : null),
-    stats: () => ({ frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range }),
+    pixels: (z) => {
+      if (!pad.decoder) return null;
+      const { channels: c, height: h, width: w } = pad.decoder;
+      const px = pad.decoder.draw(z, new ImageData(w, h)).data, out = [];
+      for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) out.push(px[4 * p + k]);
+      return out; // (H, W, C) bytes as drawn on the canvas
+    },
+    forget: () => { decoders.clear(); pad.decoder = null; }, // tests: a browser that lost the weights
+    stats: () => ({ ready: !!pad.decoder, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range }),
   };
   return () => {
     window.removeEventListener("pointerup", pad.up);
