@@ -41,9 +41,14 @@ def app(monkeypatch: pytest.MonkeyPatch, tiny_package_dir: Path, data_dir: Path)
     return make
 
 
-def element(at: AppTest):
-    (found,) = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{KEY}")]
+def element(at: AppTest, key: str = KEY):
+    (found,) = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
     return found
+
+
+def feed_of(at: AppTest) -> dict:
+    """The feed element's data: the server-set values and the guides."""
+    return json.loads(element(at, f"{KEY}.feed").proto.json)
 
 
 def data_of(at: AppTest) -> tuple[dict, bool]:
@@ -87,9 +92,10 @@ def test_weights_until_acknowledged(app, pkg):
     at = browser_sets(at, have=spec.hash)
     data, weights = data_of(at)
     assert not weights and data["acked"]
-    first = element(at).proto.json
-    at.run()
-    assert element(at).proto.json == first  # identical from rerun to rerun
+    first = element(at).proto.SerializeToString()
+    at = browser_sets(at, z=report([0.5] + [0.0] * (pkg.latent_dim - 1), [0.0] * pkg.latent_dim, 7))
+    assert element(at).proto.SerializeToString() == first  # identical from rerun to rerun
+    assert feed_of(at)["guides"] is not None
     assert at.session_state["pad._acked"] == spec.hash
     # a browser that lost them says so and gets them again
     at = browser_sets(at, have="missing")
@@ -108,7 +114,7 @@ def test_reports_reach_the_page(app, pkg):
     z[order[0]] = 0.5
     at = browser_sets(at, z=report(values, z, 1, final=False))
     assert printed(at)["z"] == z and printed(at)["reports"] == 1
-    guides_before = data_of(at)[0]["guides"]
+    guides_before = feed_of(at)["guides"]
     at.run()  # no new report: nothing changes
     assert printed(at)["reports"] == 1
     z2 = list(z)
@@ -116,7 +122,7 @@ def test_reports_reach_the_page(app, pkg):
     at = browser_sets(at, z=report([0.5, -1.25] + [0.0] * (d - 2), z2, 2, final=True))
     state = printed(at)
     assert state["z"] == z2 and state["reports"] == 2
-    guides_after = data_of(at)[0]["guides"]
+    guides_after = feed_of(at)["guides"]
     assert guides_after != guides_before and len(guides_after["tracks"]) == d  # guides follow on release
     assert len(guides_after["tracks"][0]) == 61 and guides_after["range"] == 3.0
     # a malformed report is ignored
@@ -126,13 +132,15 @@ def test_reports_reach_the_page(app, pkg):
 
 def test_server_sets_values_with_a_new_seq(app, pkg):
     at = app()
-    seq0 = data_of(at)[0]["set"]["seq"]
+    seq0 = feed_of(at)["set"]["seq"]
+    pad0 = element(at).proto.SerializeToString()
     z = np.round(np.linspace(-4.5, 4.5, pkg.latent_dim), 3)
     at.text_input(key="set_z").set_value(",".join(str(v) for v in z)).run()
-    got = data_of(at)[0]["set"]
+    got = feed_of(at)["set"]
     order = [s.dim for s in slider_specs(pkg.kl_per_dim)]
     assert got["seq"] != seq0 and got["values"] == [z[i] for i in order]
     assert got["range"] == 5.0  # widened to hold 4.5
+    assert element(at).proto.SerializeToString() == pad0  # the pad element itself is unchanged
 
 
 def test_unsupported_decoder_uses_server_images(app, pkg):

@@ -3,9 +3,12 @@
 One element (inline JS and CSS read from ``pad.js`` and ``pad.css``, no iframe) holds the sliders,
 the optional range choice and the garment. While a slider moves the browser redraws the garment on
 every animation frame and reports its values at most every 150 ms, and at once on release; each
-report reruns the enclosing fragment, and :func:`latent_pad` returns it on that run (None on
-runs with no new report). The server changes the sliders with :func:`set_pad` (a new ``seq``,
-applied once by the browser, never in the middle of a drag).
+report reruns the enclosing fragment, and :func:`latent_pad` returns it on that run (None on runs
+with no new report; :func:`take_report` takes it earlier in the run). The server changes the sliders
+with :func:`set_pad` (a new ``seq``, applied once by the browser, never in the middle of a drag).
+Those values and the slider guides travel in a second, tiny element (the "feed"), so that the pad's
+own element, 30 kB of JS, CSS and layer list, is byte-identical from rerun to rerun and Streamlit
+sends it as a 75-byte reference.
 
 Weights travel once per browser session: they are in the element's data only until the browser
 reports holding them (its ``have`` state value equals the decoder's hash); that acknowledgement is
@@ -35,6 +38,17 @@ _COMPONENT = st.components.v2.component(
     js=(_HERE / "pad.js").read_text(encoding="utf-8"),
     css=(_HERE / "pad.css").read_text(encoding="utf-8"),
 )
+
+# The feed: a second element with no DOM that hands the server-set values and the guides to the
+# pad (pad.js listens), so the pad's own element stays byte-identical from rerun to rerun.
+_FEED_JS = """
+export default function ({ data }) {
+  const feeds = (window.__latentPadFeeds = window.__latentPadFeeds || {});
+  feeds[data.key] = data;
+  window.dispatchEvent(new CustomEvent("latent-pad-feed", { detail: data.key }));
+}
+"""
+_FEED = st.components.v2.component("latent_atelier.pad_feed", js=_FEED_JS)
 
 K_ACKED = "pad._acked"  # hash of the decoder whose weights this browser session holds
 STEP = 0.05
@@ -147,16 +161,15 @@ def pad_data(
     sliders: Sequence[PadSlider],
     mapping: dict[str, Any],
     latent_dim: int,
-    current: dict[str, Any],
     *,
     acked: bool,
     ranges: Sequence[float] | None = None,
-    guides: np.ndarray | None = None,
-    guides_range: float | None = None,
+    guides: bool = False,
     server_image: np.ndarray | None = None,
     film: bool = True,
 ) -> dict[str, Any]:
-    """The element's data (plain JSON, except the weights array while not ``acked``)."""
+    """The pad element's data: plain JSON that changes only with the package or the
+    acknowledgement, and the weights array while not ``acked``."""
     supported = isinstance(decoder, DecoderSpec)
     data: dict[str, Any] = {
         "pad_key": key,
@@ -167,10 +180,8 @@ def pad_data(
         "range_help": "±3 covers 99.7 % of the prior N(0, 1), where the decoder draws real-looking "
         "garments; widen it to push past the training distribution.",
         "step": STEP,
-        "set": current,
         "film": bool(film and supported),
-        "guides": None,
-        "guides_help": GUIDES_HELP if guides is not None else None,
+        "guides_help": GUIDES_HELP if guides else None,
         "garment_label": "Decoded garment",
         "spec": decoder.to_json() if supported else None,
         "hash": decoder.hash if supported else None,
@@ -178,11 +189,6 @@ def pad_data(
         "acked": bool(acked),
         "fallback": None,
     }
-    if guides is not None:
-        data["guides"] = {
-            "range": None if guides_range is None else float(guides_range),
-            "tracks": np.rint(np.asarray(guides, dtype=np.float64)).astype(int).tolist(),
-        }
     if supported and not acked:
         data["weights"] = decoder.weights.view(np.uint16)  # float16 bits, sent as an Arrow column
     if not supported:
@@ -193,6 +199,19 @@ def pad_data(
         }
         if image is not None and np.asarray(server_image).ndim == 2:
             data["out"] = [1, *np.asarray(server_image).shape]
+    return data
+
+
+def feed_data(
+    key: str, current: dict[str, Any], guides: np.ndarray | None = None, guides_range: float | None = None
+) -> dict[str, Any]:
+    """The feed element's data: the server-set values ``{seq, values, range}`` and the guides."""
+    data: dict[str, Any] = {"key": key, "set": current, "guides": None}
+    if guides is not None:
+        data["guides"] = {
+            "range": None if guides_range is None else float(guides_range),
+            "tracks": np.rint(np.asarray(guides, dtype=np.float64)).astype(int).tolist(),
+        }
     return data
 
 
@@ -245,9 +264,8 @@ def latent_pad(
         ss.pop(K_ACKED, None)
     acked = supported and ss.get(K_ACKED) == decoder.hash
     data = pad_data(
-        key, decoder, sliders, mapping or dims_map(), latent_dim, ss[set_key],
-        acked=acked, ranges=ranges, guides=guides, guides_range=guides_range,
-        server_image=server_image, film=film,
+        key, decoder, sliders, mapping or dims_map(), latent_dim,
+        acked=acked, ranges=ranges, guides=guides is not None, server_image=server_image, film=film,
     )  # fmt: skip
     _COMPONENT(
         key=key,
@@ -255,6 +273,7 @@ def latent_pad(
         on_z_change=lambda: _on_report(key, "z"),
         on_have_change=lambda: _on_report(key, "have"),
     )
+    _FEED(key=f"{key}.feed", data=feed_data(key, ss[set_key], guides, guides_range))
     raw = ss.pop(report_key, None)
     return None if raw is None else _parse_report(raw)
 

@@ -3,8 +3,12 @@
 // The decoder is the package's own, described as a layer list (ui/common/pad/decoder_spec.py)
 // and interpreted here in plain JavaScript; its float16 weights arrive once per browser session.
 // Python stays the source of truth: the pad reports z as the "z" state value (throttled while a
-// slider moves, at once on release) and the server's own changes of z arrive as data.set
-// {seq, values}, applied once per seq and never in the middle of a drag.
+// slider moves, at once on release) and the server's own changes of z arrive as {seq, values},
+// applied once per seq and never in the middle of a drag.
+//
+// Those changes and the slider guides come through a second, tiny element, the "feed"
+// (component.py), so that this element's data stays byte-identical after the weights have been
+// acknowledged: Streamlit then sends it as a 75-byte reference instead of 30 kB of JS and data.
 //
 // This file is read as text by component.py and never formatted with per-run values: one text is
 // one ES module whose state (the weights, each pad's z) survives reruns and page switches.
@@ -15,6 +19,11 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 
 const decoders = new Map(); // spec hash -> Decoder (weights parsed once per page load)
 const pads = new Map(); // component key -> pad state (survives reruns and remounts)
+const feeds = (window.__latentPadFeeds = window.__latentPadFeeds || {}); // key -> {set, guides}
+window.addEventListener("latent-pad-feed", (ev) => {
+  const pad = pads.get(ev.detail);
+  if (pad && pad.root) refresh(pad);
+});
 
 // ------------------------------------------------------------------ float16 weights
 let HALF = null;
@@ -270,7 +279,7 @@ function reportSoon(pad) {
 
 function paint(pad) {
   pad.frame = 0;
-  if (!pad.root) return;
+  if (!pad.root || !pad.values.length) return;
   const r = pad.root;
   pad.values.forEach((v, i) => {
     const input = r.inputs[i];
@@ -309,7 +318,7 @@ function setRange(pad, a, clamp) {
 // The likelihood track behind each slider: a strip shaded by the typicality percentile the
 // garment would have at each position (positions spread evenly over -range..range).
 function drawGuides(pad) {
-  const g = pad.data.guides;
+  const g = feeds[pad.key] && feeds[pad.key].guides;
   pad.root.tracks.forEach((track, i) => {
     const row = g && g.range === pad.range ? g.tracks[i] : null;
     if (!row) { track.style.backgroundImage = ""; return; }
@@ -468,12 +477,30 @@ function build(pad, parent) {
 
 // Apply a server-initiated change of the sliders, once per seq and not during a drag.
 function applySet(pad) {
-  const set = pad.data.set;
+  const set = feeds[pad.key] && feeds[pad.key].set;
   if (!set || set.seq === pad.seq) return;
   pad.seq = set.seq;
   if (pad.dragging) return; // user wins: the drag's own report follows on release
+  if (set.values.length !== pad.data.sliders.length) return;
   pad.values = set.values.slice();
   if (pad.data.ranges && set.range) setRange(pad, set.range, false);
+}
+
+// Bring the pad up to date: server-set values, range, fallback image, guides, filmstrips, garment.
+function refresh(pad) {
+  const data = pad.data;
+  applySet(pad);
+  setRange(pad, pad.range, false);
+  const r = pad.root;
+  const server = !pad.decoder && data.fallback;
+  r.canvas.hidden = !!server || !pad.decoder;
+  r.fallback.hidden = !server;
+  if (server && data.fallback.image) r.fallback.src = data.fallback.image;
+  r.note.textContent = data.fallback ? data.fallback.note : pad.decoder ? "" : "Loading the decoder…";
+  r.root.classList.toggle("la-pad-server", !!server);
+  if (!pad.values.length) return; // the feed with the first values has not come yet
+  pad.film.forEach((i) => drawFilm(pad, i));
+  paint(pad);
 }
 
 function useWeights(pad) {
@@ -505,21 +532,10 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   const rebuild = !pad.root || !parentElement.contains(pad.root.root) || JSON.stringify(pad.shape) !== JSON.stringify([data.sliders, data.ranges, data.out, data.film]);
   pad.data = data;
   pad.shape = [data.sliders, data.ranges, data.out, data.film];
-  if (pad.values.length !== data.sliders.length) { pad.values = data.set.values.slice(); pad.range = data.set.range || pad.range; }
+  if (pad.values.length && pad.values.length !== data.sliders.length) pad.values = [];
   if (rebuild) pad.root = build(pad, parentElement);
   useWeights(pad);
-  applySet(pad);
-  setRange(pad, pad.range, false);
-  const r = pad.root;
-  const server = !pad.decoder && data.fallback;
-  r.canvas.hidden = !!server || !pad.decoder;
-  r.fallback.hidden = !server;
-  if (server) r.fallback.src = data.fallback.image;
-  r.note.textContent = data.fallback ? data.fallback.note : pad.decoder ? "" : "Loading the decoder…";
-  r.root.classList.toggle("la-pad-server", !!server);
-  pad.film.forEach((i) => drawFilm(pad, i));
-  paint(pad);
-
+  refresh(pad);
   if (!pad.up) {
     pad.up = () => release(pad);
     window.addEventListener("pointerup", pad.up);
