@@ -36,7 +36,10 @@ def drag(
     t0 = time.perf_counter()
     for i in range(1, n + 1):
         f = i / n
-        cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x0 + f * (x1 - x0), "y": y0 + f * (y1 - y0), **mouse})
+        cdp.send(
+            "Input.dispatchMouseEvent",
+            {"type": "mouseMoved", "x": x0 + f * (x1 - x0), "y": y0 + f * (y1 - y0), **mouse},
+        )
         if during is not None:
             during(f)
         wait = t0 + i / hz - time.perf_counter()

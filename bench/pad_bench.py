@@ -50,7 +50,7 @@ window.__probe = {
   garments: [], neighbours: [], release: null, observed: null,
   padStats() {
     const pads = window.__latentPads || {};
-    for (const k of %s) if (pads[k]) return pads[k].stats();
+    for (const k of PAD_KEYS) if (pads[k]) return pads[k].stats();
     return null;
   },
   garmentCount() {
@@ -74,7 +74,7 @@ new MutationObserver((records) => {
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ['src']});
 window.addEventListener('pointerup', () => { window.__probe.release = performance.now(); }, true);
 setInterval(() => window.__probe.watch(), 100);
-""" % json.dumps(list(PAD_KEYS))
+""".replace("PAD_KEYS", json.dumps(list(PAD_KEYS)))
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,9 @@ def start(target: Target, env: dict[str, str]) -> tuple[subprocess.Popen[bytes],
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=target.cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=target.cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -170,12 +172,16 @@ def one_run(browser: Any, target: Target, url: str, pkg: Any) -> dict[str, Any]:
         box = slider.bounding_box()
         y = box["y"] + box["height"] / 2
         x0, x1 = box["x"] + box["width"] / 2, box["x"] + box["width"] * 0.97
-        before = page.evaluate("() => ({g: window.__probe.garmentCount(), n: window.__probe.neighbours.length, s: window.__probe.padStats()})")
+        counts = "g: window.__probe.garmentCount(), s: window.__probe.padStats()"
+        before = page.evaluate(f"() => ({{{counts}}})")
         t0 = page.evaluate("() => performance.now()")
         drag(cdp, (x0, y), (x1, y), seconds=2.0, hz=125.0, release=False)
         t1 = page.evaluate("() => performance.now()")
-        during = page.evaluate(f"() => ({{g: window.__probe.garmentCount(), n: window.__probe.neighbours.filter((t) => t >= {t0}).length, s: window.__probe.padStats()}})")
-        cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y, "button": "left", "buttons": 0, "clickCount": 1})
+        during = page.evaluate(f"() => ({{{counts}, n: window.__probe.neighbours.filter((t) => t >= {t0}).length}})")
+        cdp.send(
+            "Input.dispatchMouseEvent",
+            {"type": "mouseReleased", "x": x1, "y": y, "button": "left", "buttons": 0, "clickCount": 1},
+        )
         page.wait_for_timeout(300)
         settle(page, 1000)
         seconds = (t1 - t0) / 1000
@@ -187,7 +193,9 @@ def one_run(browser: Any, target: Target, url: str, pkg: Any) -> dict[str, Any]:
             out["reports_per_s"] = (during["s"]["n"] - before["s"]["n"]) / seconds
         if target.explore:
             out["neighbour_updates_per_s"] = during["n"] / seconds
-            probe = page.evaluate("() => ({release: window.__probe.release, last: Math.max(...window.__probe.neighbours)})")
+            probe = page.evaluate(
+                "() => ({release: window.__probe.release, last: Math.max(...window.__probe.neighbours)})"
+            )
             out["release_to_final_neighbours_ms"] = max(0.0, probe["last"] - probe["release"])
             out["final_neighbours_exact"] = final_neighbours_exact(page, pkg)
     finally:

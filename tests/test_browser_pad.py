@@ -87,11 +87,14 @@ def slider_dims(page) -> list[int]:
     return [int(lab.split(" ")[0][1:]) - 1 for lab in page.locator(f"{PAD} .la-pad-label").all_inner_texts()]
 
 
+_READ_CANVAS = """c => ({
+  w: c.width, h: c.height, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
+})"""
+
+
 def canvas_bytes(page) -> np.ndarray:
     """The big garment canvas's red channel, (H, W) uint8."""
-    got = page.locator(f"{PAD} canvas.la-pad-garment").evaluate(
-        "c => ({w: c.width, h: c.height, px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)})"
-    )
+    got = page.locator(f"{PAD} canvas.la-pad-garment").evaluate(_READ_CANVAS)
     return np.array(got["px"], dtype=np.uint8).reshape(got["h"], got["w"], 4)[..., 0]
 
 
@@ -101,9 +104,10 @@ def set_z(page, z: np.ndarray) -> None:
     box.fill(",".join(f"{v:.3f}" for v in z))
     box.press("Enter")
     wait_for_app(page)
+    want = [round(float(z[d]), 3) for d in slider_dims(page)]
     page.wait_for_function(
-        f"(z) => {{ const s = window.__latentPads[{json.dumps(KEY)}].stats(); return s.seq && z.every((v) => s.values.some((w) => Math.abs(w - v) < 1e-9)); }}",
-        arg=[round(float(v), 3) for v in z],
+        f"(want) => window.__latentPads[{json.dumps(KEY)}].stats().values.every((v, i) => v === want[i])",
+        arg=want,
         timeout=30_000,
     )
     page.wait_for_timeout(100)  # one animation frame
@@ -142,7 +146,10 @@ def test_drag_redraws_the_garment_before_release(page, tiny_pad):
     drag(cdp, (x + w / 2, y + h / 2), (x + w - 10, y + h / 2), seconds=0.8, release=False)
     mid = stats(page)
     changed = (canvas_bytes(page) != before).any()
-    cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x + w - 10, "y": y + h / 2, "button": "left", "buttons": 0, "clickCount": 1})
+    cdp.send(
+        "Input.dispatchMouseEvent",
+        {"type": "mouseReleased", "x": x + w - 10, "y": y + h / 2, "button": "left", "buttons": 0, "clickCount": 1},
+    )
     assert changed, "the garment did not change while the mouse button was held"
     assert mid["frames"] - frames0 >= 5 and mid["values"][0] > 2.0
     assert mid["n"] >= 1  # reported (throttled) during the drag
@@ -191,7 +198,7 @@ def test_weights_travel_once(page, shipped_pad):
         page.wait_for_timeout(300)
         wait_for_app(page)
         sizes.append(sockets.take())
-    assert all(0 < s < 40_000 for s in sizes), sizes  # reruns after the first carry no weights
+    assert all(0 < s < 10_000 for s in sizes), sizes  # a few kB: no weights, and the pad itself as a reference
     # a browser that lost the weights gets them again
     page.evaluate(f"() => window.__latentPads[{json.dumps(KEY)}].forget()")
     n = stats(page)["n"]
@@ -209,8 +216,8 @@ def test_filmstrip(page, tiny_pad):
     assert frames.count() == 7
     values = [float(frames.nth(i).get_attribute("data-value")) for i in range(7)]
     assert values == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
-    lit = frames.nth(6).evaluate("c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 === 0 && v > 0)")
-    assert lit
+    lit = frames.nth(6).evaluate(_READ_CANVAS)["px"]
+    assert max(lit[0::4]) > 0  # the frame is drawn
     page.locator(f"{PAD} .la-pad-film").first.locator("button").nth(6).click()
     assert page.locator(INPUTS).first.get_attribute("aria-valuetext") == "3.00"
     assert page.errors == []

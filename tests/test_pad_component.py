@@ -17,7 +17,6 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from ui.common.pad.decoder_spec import decoder_spec
-from vae_core import ModelPackage
 from vae_core.data import ENV_VAR
 from vae_core.explore import slider_specs
 
@@ -150,5 +149,7 @@ def test_unsupported_decoder_uses_server_images(app, pkg):
     assert "BatchNorm2d" in data["fallback"]["note"] and data["fallback"]["image"].startswith("data:image/png")
     image0 = data["fallback"]["image"]
     d = pkg.latent_dim
-    at = browser_sets(at, z=report([2.0] + [0.0] * (d - 1), [2.0 if i == data["sliders"][0]["dim"] else 0.0 for i in range(d)], 1))
+    at = browser_sets(
+        at, z=report([2.0] + [0.0] * (d - 1), [2.0 if i == data["sliders"][0]["dim"] else 0.0 for i in range(d)], 1)
+    )
     assert data_of(at)[0]["fallback"]["image"] != image0

@@ -76,7 +76,9 @@ def test_colour_rectangular_decoder(rng):
         nn.Linear(4, 8 * 3 * 5),
         nn.GELU(approximate="tanh"),
         nn.Unflatten(1, (8, 3, 5)),
-        nn.Sequential(nn.ConvTranspose2d(8, 6, (3, 4), stride=(2, 3), padding=(1, 0), output_padding=(1, 2)), nn.ReLU()),
+        nn.Sequential(
+            nn.ConvTranspose2d(8, 6, (3, 4), stride=(2, 3), padding=(1, 0), output_padding=(1, 2)), nn.ReLU()
+        ),
         nn.Conv2d(6, 5, (3, 2), stride=(1, 2), padding=(1, 1), bias=False),
         nn.Tanh(),
         nn.ConvTranspose2d(5, 3, 4, stride=2, padding=1),
@@ -99,12 +101,27 @@ def test_nested_sequentials_are_flattened(shipped):
 @pytest.mark.parametrize(
     ("decoder", "position", "name", "words"),
     [
-        (nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (2, 2, 2)), nn.BatchNorm2d(2)), 2, "BatchNorm2d", "knows Linear"),
-        (nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (4, 1, 2)), nn.Conv2d(4, 2, 1, groups=2)), 2, "Conv2d", "groups"),
+        (
+            nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (2, 2, 2)), nn.BatchNorm2d(2)),
+            2,
+            "BatchNorm2d",
+            "knows Linear",
+        ),
+        (
+            nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (4, 1, 2)), nn.Conv2d(4, 2, 1, groups=2)),
+            2,
+            "Conv2d",
+            "groups",
+        ),
         (nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (2, 2, 2))), 1, "Unflatten", "not a 1- or 3-channel image"),
         (nn.Sequential(nn.Linear(2, 8), nn.Linear(9, 3)), 1, "Linear", "expects 9 features"),
         (nn.Sequential(nn.Conv2d(1, 1, 1)), 0, "Conv2d", "first layer must be a Linear"),
-        (nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (2, 2, 2)), nn.Conv2d(2, 1, 3, padding="same")), 2, "Conv2d", "padding"),
+        (
+            nn.Sequential(nn.Linear(2, 8), nn.Unflatten(1, (2, 2, 2)), nn.Conv2d(2, 1, 3, padding="same")),
+            2,
+            "Conv2d",
+            "padding",
+        ),
     ],
 )
 def test_unsupported_layers_are_named(decoder, position, name, words):

@@ -224,7 +224,9 @@ def decoder_spec(
     if sigmoid:
         layers.append(Layer("sigmoid", shape, shape))
     if len(shape) != 3 or shape[0] not in CHANNELS_DRAWABLE:
-        return Unsupported(len(leaves) - 1, type(leaves[-1]).__name__, f"the output {shape} is not a 1- or 3-channel image")
+        return Unsupported(
+            len(leaves) - 1, type(leaves[-1]).__name__, f"the output {shape} is not a 1- or 3-channel image"
+        )
     weights = (np.concatenate(packer.parts) if packer.parts else np.zeros(0, np.float32)).astype(dtype)
     weights.setflags(write=False)
     layers_t = tuple(layers)
@@ -295,7 +297,9 @@ def run_spec(spec: DecoderSpec, z: np.ndarray) -> np.ndarray:
             if layer.op == "conv":
                 x = _conv(x, arr(layer.weight, (cout, cin, kh, kw)), stride, padding)
             else:
-                x = _conv_transpose(x, arr(layer.weight, (cin, cout, kh, kw)), stride, padding, tuple(p["output_padding"]))
+                x = _conv_transpose(
+                    x, arr(layer.weight, (cin, cout, kh, kw)), stride, padding, tuple(p["output_padding"])
+                )
             if layer.bias >= 0:
                 x = x + arr(layer.bias, (cout,))[None, :, None, None]
         elif layer.op == "gelu":
