@@ -30,7 +30,7 @@ def load_package() -> ModelPackage:
     """The model package, loaded once per server process."""
     pkg = ModelPackage.load(os.environ.get("LATENT_ATELIER_PACKAGE") or DEFAULT_PACKAGE)
     if os.environ.get("LATENT_ATELIER_BENCH_FREEZE") == "1":
-        from ui.loader import freeze_startup_objects
+        from ui.common.loader import freeze_startup_objects
 
         freeze_startup_objects()
     return pkg

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import explore_ui as ex
-from ui.loader import get_package, get_train_images
-from ui.shell import require_shell
-from ui.upload import upload_garment
+from ui.common.loader import get_package, get_train_images
+from ui.common.shell import require_shell
+from ui.common.upload import upload_garment
+from ui.explore import view as ex
 
 require_shell()
 pkg = get_package()

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui.interpolate_picker import apply_requests, garment_picker, set_index, start_run
-from ui.interpolate_views import (
+from ui.common.loader import get_package
+from ui.common.shell import require_shell
+from ui.interpolate.picker import apply_requests, garment_picker, set_index, start_run
+from ui.interpolate.view import (
     METHOD_NAMES,
     closeness_chart,
     compute_walks,
@@ -20,10 +22,8 @@ from ui.interpolate_views import (
     show_strip,
     walk_map,
 )
-from ui.loader import get_package
-from ui.shell import require_shell
 from vae_core import InputError
-from vae_core.interpolate import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
+from vae_core.latent.interpolation import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
 
 require_shell()
 

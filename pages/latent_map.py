@@ -8,11 +8,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import map_view as mv
-from ui.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
-from ui.shell import require_shell
+from ui.common.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
+from ui.common.shell import require_shell
+from ui.latent_map import view as mv
+from ui.latent_map.browse import projection
 from vae_core import InputError
-from vae_core.browse import projection
 
 require_shell()
 

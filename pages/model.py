@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import model_view as mv
-from ui.loader import get_package, get_train_images, package_path
-from ui.shell import require_shell
+from ui.common.loader import get_package, get_train_images, package_path
+from ui.common.shell import require_shell
+from ui.model import view as mv
 
 require_shell()
 

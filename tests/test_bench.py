@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from vae_core import LikelihoodIndex, top_k
-from vae_core.bench import FIGURES, baseline_rank, markdown, run, summarize
-from vae_core.cli import main
+from vae_core.cli.bench import FIGURES, baseline_rank, markdown, run, summarize
+from vae_core.cli.main import main
 
 
 @pytest.fixture(scope="module")

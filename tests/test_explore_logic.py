@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from vae_core.explore import (
+from ui.explore.state import (
     DEFAULT_METHOD,
     DEFAULT_RANGE,
     K_DEFAULT,

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from vae_core import InputError
-from vae_core.interpolate import (
+from vae_core.latent.interpolation import (
     PARALLEL_EPS,
     analogy_grid,
     arithmetic,
@@ -268,7 +268,7 @@ def test_walk_json_round_trips():
 @pytest.mark.parametrize("map_method", ["tsne", "pca", None])
 def test_frame_walk_agrees_with_the_package(tiny_package_dir, map_method):
     from vae_core import ModelPackage
-    from vae_core.interpolate import frame_walk
+    from vae_core.latent.interpolation import frame_walk
 
     pkg = ModelPackage.load(tiny_package_dir)
     w = walk(pkg.mu[0], pkg.mu[1], 7, "slerp")

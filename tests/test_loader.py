@@ -6,7 +6,7 @@ import atexit
 import gc
 import weakref
 
-from ui.loader import freeze_startup_objects
+from ui.common.loader import freeze_startup_objects
 
 
 class _Node:

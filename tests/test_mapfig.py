@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_core.mapfig import map_figure, selected_indices
+from ui.common.figures import map_figure, selected_indices
 
 
 def test_one_trace_per_group_with_indices_as_customdata():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from vae_core import InputError, ModelPackage
-from vae_core.likelihood import log_q
-from vae_core.traversal import (
+from vae_core.latent.likelihood import log_q
+from vae_core.latent.traversal import (
     active_dims,
     kl_order,
     prior_samples,

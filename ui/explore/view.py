@@ -24,8 +24,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from vae_core import InputError, ModelPackage
-from vae_core.explore import (
+from ui.common.figures import map_figure, selected_indices
+from ui.common.gallery import Tile, gallery
+from ui.common.loader import base_map, item_images, minimap_raster, package_path
+from ui.common.state import take_explore_request
+from ui.explore.state import (
     DEFAULT_RANGE,
     K_MAX,
     K_MIN,
@@ -46,13 +49,9 @@ from vae_core.explore import (
     typicality_text,
     z_json,
 )
+from vae_core import InputError, ModelPackage
 from vae_core.images import data_uri, png_bytes, upscale
-from vae_core.mapfig import map_figure, selected_indices
 from vae_core.upload import PreparedImage
-
-from .gallery import Tile, gallery
-from .loader import base_map, item_images, minimap_raster, package_path
-from .state import take_explore_request
 
 # Session keys (all namespaced by the page).
 K_Z = "explore.z"

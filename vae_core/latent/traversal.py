@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .images import to_uint8
+from ..errors import InputError
+from ..images import to_uint8
 
 
 def traversal_values(a: float, steps: int) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 
 def kmeans_labels(x: np.ndarray, k: int, seed: int = 0, iterations: int = 50) -> np.ndarray:

@@ -26,7 +26,7 @@ from functools import cache
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 PARALLEL_MIN_ITEMS = 200_000  # below this, one thread scores the catalogue faster than several

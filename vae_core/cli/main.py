@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .config import ModelConfig, TrainConfig
-from .errors import InputError, LatentAtelierError
-
-DEFAULT_PACKAGE = Path(__file__).resolve().parent.parent / "assets" / "fashion-mnist-vae"
+from ..errors import InputError, LatentAtelierError
+from ..model.config import ModelConfig, TrainConfig
+from ..package import DEFAULT_PACKAGE
+from .bench import add_bench_parser
 
 
 def parse_z(text: str, dim: int | None = None) -> np.ndarray:
@@ -71,15 +71,15 @@ def _progress_bar() -> Callable[[str, int, int, dict[str, float]], None]:
 
 
 def _load_package(path: str) -> Any:
-    from .package import ModelPackage
+    from ..package.format import ModelPackage
 
     return ModelPackage.load(path)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .build import build_package
-    from .data import load_split
-    from .train import train
+    from ..model.data import load_split
+    from ..model.train import train
+    from ..package.build import build_package
 
     out = Path(args.out)
     mcfg = ModelConfig(
@@ -124,10 +124,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from safetensors.torch import load_file
 
-    from .build import build_package
-    from .data import load_split
-    from .errors import PackageError
-    from .model import VAE
+    from ..errors import PackageError
+    from ..model.data import load_split
+    from ..model.network import VAE
+    from ..package.build import build_package
 
     root = Path(args.package)
     try:
@@ -177,7 +177,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    from .images import to_pil
+    from ..images import to_pil
 
     pkg = _load_package(args.package)
     z = parse_z(args.z, pkg.latent_dim)
@@ -192,7 +192,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .package import verify
+    from ..package.format import verify
 
     manifest = verify(args.package)
     if args.json:
@@ -207,9 +207,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .data import load_split
-    from .metrics import knn_accuracy, retrieval_agreement
-    from .train import evaluate
+    from ..latent.metrics import knn_accuracy, retrieval_agreement
+    from ..model.data import load_split
+    from ..model.train import evaluate
 
     pkg = _load_package(args.package)
     test = load_split("test", args.data)
@@ -297,12 +297,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval)
 
-    try:
-        from .bench import add_bench_parser
-    except ImportError:
-        pass
-    else:
-        add_bench_parser(sub)
+    add_bench_parser(sub)
     return p
 
 
@@ -322,4 +317,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-__all__ = ["main", "parse_z", "DEFAULT_PACKAGE"]
+__all__ = ["main", "parse_z"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 ENV_VAR = "LATENT_ATELIER_DATA_DIR"
 CLASS_NAMES: tuple[str, ...] = (

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .mapfig import PALETTE
+from ui.common.figures import PALETTE
 
 if TYPE_CHECKING:
-    from .package import ModelPackage
+    from vae_core.package.format import ModelPackage
 
 SLIDER_RANGES = (2.0, 3.0, 4.0, 5.0, 8.0)  # the +-a choices offered to the user
 DEFAULT_RANGE = 3.0  # covers 99.7 % of the prior N(0, 1) in every dimension

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .likelihood import LOG_SQRT_2PI, LikelihoodIndex
+from ..latent.likelihood import LOG_SQRT_2PI, LikelihoodIndex
 
 FIGURES = ("ranking", "ranking-1m", "decode", "build")
 SMOKE_SIZES = {"items": 3000, "items_1m": 20000, "repeats": 3, "decode": 3, "bandwidth_mb": 16}
@@ -266,8 +266,8 @@ def bench_build(
     are reported too. scikit-learn runs on the same means (the first ``sklearn_items`` of them if
     given, which the result then states).
     """
-    from .build import build_package
-    from .config import TrainConfig
+    from ..model.config import TrainConfig
+    from ..package.build import build_package
 
     tcfg = TrainConfig(seed=seed)
     wall, pkg = time_call(lambda: build_package(model, train_split, test_split, tcfg, n_jobs=n_jobs))
@@ -372,14 +372,14 @@ class _Decoder:
 def _sources(package: str | os.PathLike[str] | None, seed: int) -> tuple[Any, Any, np.ndarray, np.ndarray]:
     """(package or None, model, mu, logvar) of a package, or of a random-weight VAE."""
     if package is not None:
-        from .package import ModelPackage
+        from ..package.format import ModelPackage
 
         pkg = ModelPackage.load(package)
         return pkg, pkg.model, pkg.mu, pkg.logvar
     import torch
 
-    from .config import ModelConfig
-    from .model import VAE
+    from ..model.config import ModelConfig
+    from ..model.network import VAE
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -390,7 +390,7 @@ def _sources(package: str | os.PathLike[str] | None, seed: int) -> tuple[Any, An
 
 def _splits(data_dir: str | None, smoke: bool, seed: int) -> tuple[Any, Any]:
     """The train and test splits, or (smoke) 200 + 50 random images."""
-    from .data import Split, load_split
+    from ..model.data import Split, load_split
 
     if not smoke:
         return load_split("train", data_dir), load_split("test", data_dir)
@@ -448,7 +448,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def add_bench_parser(sub: Any) -> None:
     """Register ``bench`` on the CLI's subparsers (called from :mod:`vae_core.cli`)."""
-    from .cli import DEFAULT_PACKAGE
+    from ..package import DEFAULT_PACKAGE
 
     b = sub.add_parser("bench", help="measure speed against the obvious alternatives (see BENCHMARKS.md)")
     b.add_argument("--package", default=str(DEFAULT_PACKAGE), help="model package folder")
@@ -469,7 +469,7 @@ def add_bench_parser(sub: Any) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """The ``bench`` command: run, print Markdown (or JSON), optionally save JSON."""
-    from .errors import InputError
+    from ..errors import InputError
 
     figures = [f.strip() for f in args.only.split(",") if f.strip()]
     unknown = sorted(set(figures) - set(FIGURES))

@@ -36,11 +36,11 @@ from safetensors.numpy import save_file as save_arrays
 from safetensors.torch import load_file as load_tensors
 from safetensors.torch import save_file as save_tensors
 
-from .config import ModelConfig, TrainConfig
-from .errors import InputError, PackageError
-from .likelihood import LikelihoodIndex, Ranking
-from .model import VAE
-from .projection import PCA, place_by_neighbours
+from ..errors import InputError, PackageError
+from ..latent.likelihood import LikelihoodIndex, Ranking
+from ..latent.projection import PCA, place_by_neighbours
+from ..model.config import ModelConfig, TrainConfig
+from ..model.network import VAE
 
 FORMAT_VERSION = 1
 ARRAY_FILES = ("weights.safetensors", "latents.safetensors", "maps.safetensors")

@@ -12,11 +12,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import state
-from ui.gallery import Tile, gallery
-from ui.loader import get_package, get_train_images, item_images
-from vae_core import InputError, ModelPackage
-from vae_core.browse import (
+from ui.common import state as state
+from ui.common.figures import PALETTE
+from ui.common.gallery import Tile, gallery
+from ui.common.loader import get_package, get_train_images, item_images
+from ui.latent_map.browse import (
     AREA,
     POINT,
     class_histogram,
@@ -25,8 +25,8 @@ from vae_core.browse import (
     page_slice,
     parse_index,
 )
+from vae_core import InputError, ModelPackage
 from vae_core.images import upscale
-from vae_core.mapfig import PALETTE
 
 CHART = "map.chart"
 ITEMS, FOCUS, PAGE = "map.items", "map.focus", "map.page"

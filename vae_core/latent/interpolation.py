@@ -53,8 +53,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .errors import InputError
-from .images import to_uint8
+from ..errors import InputError
+from ..images import to_uint8
 
 MIN_FRAMES = 2
 MAX_FRAMES = 32

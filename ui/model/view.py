@@ -11,10 +11,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from ui.loader import get_test_split, item_images
+from ui.common.loader import get_test_split, item_images
 from vae_core import LatentAtelierError, ModelPackage
 from vae_core.images import grid, png_bytes, upscale
-from vae_core.traversal import (
+from vae_core.latent.traversal import (
     CURVES,
     active_dims,
     samples_with_neighbours,

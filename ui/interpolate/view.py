@@ -8,7 +8,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ui.interpolate_picker import (
+from ui.common.loader import base_map, package_path
+from ui.common.state import open_in_explore
+from ui.interpolate.picker import (
     MAP_KEY,
     MAP_TARGET_KEY,
     Choice,
@@ -16,11 +18,9 @@ from ui.interpolate_picker import (
     on_map_select,
     thumbnails,
 )
-from ui.loader import base_map, package_path
-from ui.state import open_in_explore
 from vae_core import InputError, ModelPackage
 from vae_core.images import png_bytes, upscale
-from vae_core.interpolate import (
+from vae_core.latent.interpolation import (
     MAX_STRENGTH,
     MIN_STRENGTH,
     FramedWalk,

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from ui.loader import item_images
-from ui.state import take_ab_request
-from ui.upload import upload_garment
+from ui.common.figures import selected_indices
+from ui.common.loader import item_images
+from ui.common.state import take_ab_request
+from ui.common.upload import upload_garment
 from vae_core import InputError, ModelPackage
 from vae_core.images import upscale
-from vae_core.interpolate import check_index
-from vae_core.mapfig import selected_indices
+from vae_core.latent.interpolation import check_index
 
 SOURCES = {
     "index": "Training index",

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .config import ModelConfig, TrainConfig
-from .model import VAE, vae_loss
+from .network import VAE, vae_loss
 
 Progress = Callable[[str, int, int, dict[str, float]], None]
 

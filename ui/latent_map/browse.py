@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .mapfig import selected_indices
+from ui.common.figures import selected_indices
+from vae_core.errors import InputError
 
 POINT, AREA, NONE = "point", "area", "none"
 

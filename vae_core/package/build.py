@@ -15,14 +15,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .config import TrainConfig
-from .data import Split
-from .likelihood import LikelihoodIndex
-from .metrics import knn_accuracy, retrieval_agreement
-from .model import VAE
-from .package import ModelPackage, encode_images
-from .projection import PCA, tsne
-from .train import evaluate
+from ..latent.likelihood import LikelihoodIndex
+from ..latent.metrics import knn_accuracy, retrieval_agreement
+from ..latent.projection import PCA, tsne
+from ..model.config import TrainConfig
+from ..model.data import Split
+from ..model.network import VAE
+from ..model.train import evaluate
+from .format import ModelPackage, encode_images
 
 BuildProgress = Callable[[str, int, int, dict[str, float]], None]
 TYPICALITY_SAMPLES = 2000

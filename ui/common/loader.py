@@ -13,10 +13,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.common.figures import map_figure
+from ui.explore.state import Raster, map_raster
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
-from vae_core.data import ENV_VAR as DATA_ENV_VAR
-from vae_core.explore import Raster, map_raster
-from vae_core.mapfig import map_figure
+from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
 
 PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
 THREADS_ENV_VAR = "LATENT_ATELIER_TORCH_THREADS"
@@ -121,7 +121,7 @@ def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 
 
     Treat the returned figure as read-only: add overlays to a copy (``go.Figure(fig)``).
     """
-    from vae_core.clusters import kmeans_labels
+    from vae_core.latent.clusters import kmeans_labels
 
     pkg = _load_package(path)
     if color_by == "cluster":
@@ -136,7 +136,7 @@ def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 
 @st.cache_resource(show_spinner="Clustering the latent means...")
 def cluster_labels(path: str, k: int) -> np.ndarray:
     """(N,) k-means cluster (0..k-1, largest first) of every training item's mean; seed 0."""
-    from vae_core.clusters import kmeans_labels
+    from vae_core.latent.clusters import kmeans_labels
 
     labels = kmeans_labels(_load_package(path).mu, k, seed=0)
     labels.setflags(write=False)
@@ -149,7 +149,7 @@ def projected_map(
 ) -> go.Figure:
     """Like :func:`base_map`, for t-SNE or any two PCA components, with axis titles (PCA titles
     give each component's explained variance). Read-only: copy it before adding overlays."""
-    from vae_core.browse import projection
+    from ui.latent_map.browse import projection
 
     pkg = _load_package(path)
     proj = projection(pkg, method, components)
