@@ -1,7 +1,7 @@
 """Explore: ten sliders build a latent vector z; see the garment it decodes to, its likeliest
 training garments, how typical it is, and where it sits on the latent map.
 
-Thin page: widgets and layout come from :mod:`ui.explore_ui`, logic from :mod:`vae_core`.
+Thin page: widgets and layout come from :mod:`ui.explore.view`, logic from :mod:`ui.explore.step` and :mod:`vae_core`.
 A slider step reruns only the live fragment; the big map is redrawn on full reruns.
 """
 

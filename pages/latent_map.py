@@ -8,6 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.common.figures import MAP_NAMES
 from ui.common.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
 from ui.common.shell import require_shell
 from ui.latent_map import view as mv
@@ -36,7 +37,7 @@ with left:
         key="map.method",
         default="tsne",
         required=True,
-        format_func={"tsne": "t-SNE", "pca": "PCA"}.get,
+        format_func=MAP_NAMES.get,
         help="t-SNE keeps neighbours together (distances between clusters mean little); "
         "PCA is a linear view along two principal directions of the latent means.",
     )

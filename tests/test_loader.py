@@ -1,4 +1,4 @@
-"""ui.loader: what it does once per server process besides caching."""
+"""ui.common.loader: what it does once per server process besides caching."""
 
 from __future__ import annotations
 

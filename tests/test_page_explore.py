@@ -15,7 +15,8 @@ from conftest import click_gallery, gallery_tiles
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ui.explore.state import format_z, round_z, slider_key, slider_specs, typicality_text
+from ui.explore.state import format_z, round_z, slider_key, slider_specs
+from ui.explore.step import typicality_text
 from vae_core import ModelPackage
 from vae_core.model.data import ENV_VAR as DATA_ENV
 

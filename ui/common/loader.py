@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.common.figures import map_figure
-from ui.explore.state import Raster, map_raster
+from ui.common.minimap import Raster, map_raster
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
 
@@ -193,6 +193,6 @@ def get_test_split():
 @st.cache_resource(show_spinner=False)
 def minimap_raster(path: str, method: str, size: int) -> Raster:
     """The Explore page's mini-map background (about 20 ms to build), shared by every session;
-    ``vae_core.explore.mark_raster`` draws on a copy."""
+    ``ui.common.minimap.mark_raster`` draws on a copy."""
     pkg = _load_package(path)
     return map_raster(pkg.map_xy(method), pkg.labels, size=size)

@@ -25,6 +25,11 @@ def mark_shell_ran() -> None:
 
 def require_shell() -> None:
     """Rerun through ``app.py`` when Streamlit's legacy ``pages/`` mode ran this page first."""
+    # The one write to a private Streamlit attribute in the app: Streamlit (1.50-1.67) has no
+    # public setting that turns the legacy mode off (it follows from the pages/ folder's presence;
+    # client.showSidebarNavigation only hides a sidebar), and the project keeps pages/.
+    # tests/test_browser_shell.py proves it is needed: a fresh server's first request to a
+    # sub-page otherwise runs without the page config and the navigation.
     if PagesManager.uses_pages_directory and not _shell_ran:
         PagesManager.uses_pages_directory = False
         st.rerun()

@@ -1,7 +1,7 @@
-"""Pure logic of the Explore page: slider ranges and labels, the shareable URL state, the
-typicality badge, the z export and the live mini-map raster.
+"""The Explore page's state: its session keys, slider ranges and labels, the shareable URL state
+and the z export.
 
-No streamlit here, so every rule is unit-tested directly (``tests/test_explore_logic.py``).
+No streamlit here, so every rule is unit-tested directly (``tests/test_explore_state.py``).
 
 Slider range. The prior is N(0, I): +-3 covers 99.7 % of it per dimension, so a +-3 slider spends
 its whole travel on codes the decoder was trained to render, and a 0.05 step is a fine enough
@@ -16,26 +16,39 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ui.common.figures import PALETTE
-
-if TYPE_CHECKING:
-    from vae_core.package.format import ModelPackage
+from ui.common.figures import MAP_NAMES
+from vae_core.latent.metrics import ACTIVE_KL
 
 SLIDER_RANGES = (2.0, 3.0, 4.0, 5.0, 8.0)  # the +-a choices offered to the user
 DEFAULT_RANGE = 3.0  # covers 99.7 % of the prior N(0, 1) in every dimension
 Z_LIMIT = max(SLIDER_RANGES)  # no slider can hold a value beyond this
 SLIDER_STEP = 0.05
 Z_DECIMALS = 3  # z is kept (and put in links) with this many decimals, so a link is exact
-INACTIVE_KL = 0.01  # nats: a dimension whose average KL is below this carries no information
 K_MIN, K_MAX, K_DEFAULT = 1, 60, 12
-METHODS = ("tsne", "pca")
-METHOD_NAMES = {"tsne": "t-SNE", "pca": "PCA"}
+METHODS = tuple(MAP_NAMES)
 DEFAULT_METHOD = "tsne"
 MAX_QUERY_CHARS = 2000  # longer z parameters are not parsed at all
+
+# Session keys, all namespaced by the page ("explore."; a leading "_" marks non-widget state).
+K_Z = "explore.z"
+K_RANGE = "explore.range"
+K_K = "explore.k"
+K_METHOD = "explore.method"
+K_EUCLID = "explore.euclid"
+K_ITEM = "explore.item"
+K_MAP = "explore.map"
+K_SAVED = "explore._saved"
+K_PENDING = "explore._pending"
+K_NOTICES = "explore._notices"
+K_SOURCE = "explore._source"
+K_MAP_STATE = "explore._map_state"
+K_FULL_RUN = "explore._full_run"
+K_UPLOAD = "explore.upload"
+K_UPLOAD_ID = "explore._upload_id"
+K_UPLOAD_SHOW = "explore._upload_show"
 
 
 # ---------------------------------------------------------------------------------- sliders
@@ -64,14 +77,15 @@ def slider_specs(kl_per_dim: Sequence[float] | np.ndarray) -> list[SliderSpec]:
     """Sliders ordered by information: highest average KL first, inactive dimensions last.
 
     Each label names the dimension (1-based), its rank and its KL in nats, or "inactive" when
-    the dimension's KL is below :data:`INACTIVE_KL` (moving it barely changes the garment).
+    the dimension's KL is at most :data:`~vae_core.latent.metrics.ACTIVE_KL` (moving it barely
+    changes the garment).
     """
     kl = np.asarray(kl_per_dim, dtype=np.float64).reshape(-1)
     kl = np.where(np.isfinite(kl), kl, 0.0)
     order = sorted(range(len(kl)), key=lambda i: (-kl[i], i))
     specs = []
     for rank, i in enumerate(order, start=1):
-        active = bool(kl[i] >= INACTIVE_KL)
+        active = bool(kl[i] > ACTIVE_KL)
         if active:
             label = f"z{i + 1} · {kl[i]:.2f} nats"
             help_ = (
@@ -81,7 +95,7 @@ def slider_specs(kl_per_dim: Sequence[float] | np.ndarray) -> list[SliderSpec]:
         else:
             label = f"z{i + 1} · inactive"
             help_ = (
-                f"Latent dimension {i + 1} carries {kl[i]:.3f} nats (< {INACTIVE_KL}): the model "
+                f"Latent dimension {i + 1} carries {kl[i]:.3f} nats (at most {ACTIVE_KL}): the model "
                 "ignores it, so moving it barely changes the garment."
             )
         specs.append(SliderSpec(dim=i, label=label, help=help_, kl=float(kl[i]), active=active))
@@ -237,42 +251,6 @@ def parse_query(params: Mapping[str, str | Sequence[str]], dim: int) -> ExploreS
     return ExploreState(z=z, k=k, method=method, notices=tuple(notes))
 
 
-# ---------------------------------------------------------------------------------- typicality
-@dataclass(frozen=True)
-class Typicality:
-    """The badge for a z: ``label``, a Streamlit badge ``color`` and ``icon``, and a ``detail`` line."""
-
-    label: str
-    color: str
-    icon: str
-    detail: str
-
-
-NEAR_COPY_PERCENTILE = 90.0
-UNUSUAL_PERCENTILE = 10.0
-NOVEL_PERCENTILE = 1.0
-
-
-def typicality_text(percentile: float, best_log_q: float, best_index: int | None = None) -> Typicality:
-    """Describe ``pkg.typicality(z)`` (percentile of z's best log q among real garments' codes).
-
-    >= 90: near-copy of a training garment; 10-90: typical; 1-10: unusual; < 1: novel.
-    """
-    p = float(np.clip(percentile, 0.0, 100.0))
-    who = f" (item #{best_index})" if best_index is not None else ""
-    detail = (
-        f"Best log q(z|x) = {best_log_q:.1f} nats{who}: closer to its nearest training garment than "
-        f"{p:.0f} % of real garments' codes are to theirs."
-    )
-    if p >= NEAR_COPY_PERCENTILE:
-        return Typicality("near-copy of a training garment", "blue", ":material/content_copy:", detail)
-    if p >= UNUSUAL_PERCENTILE:
-        return Typicality("typical", "green", ":material/check_circle:", detail)
-    if p >= NOVEL_PERCENTILE:
-        return Typicality("unusual: between training garments", "orange", ":material/explore:", detail)
-    return Typicality("novel: far from every training garment", "red", ":material/auto_awesome:", detail)
-
-
 # ---------------------------------------------------------------------------------- export
 def z_json(
     z: Sequence[float] | np.ndarray,
@@ -297,98 +275,3 @@ def z_json(
         "cli": f"python -m vae_core decode --z={format_z(values)} --out garment.png",
     }
     return json.dumps(doc, indent=1) + "\n"
-
-
-# ---------------------------------------------------------------------------------- mini-map
-@dataclass(frozen=True)
-class Raster:
-    """A small picture of a 2-D map: ``rgb`` (H, W, 3) uint8 and the data bounds it spans."""
-
-    rgb: np.ndarray
-    x0: float
-    x1: float
-    y0: float
-    y1: float
-
-    def to_pixel(self, xy: np.ndarray) -> np.ndarray:
-        """(..., 2) map coordinates -> (..., 2) float (column, row) pixel positions (row 0 on top)."""
-        xy = np.asarray(xy, dtype=np.float64)
-        h, w = self.rgb.shape[:2]
-        col = (xy[..., 0] - self.x0) / (self.x1 - self.x0) * (w - 1)
-        row = (self.y1 - xy[..., 1]) / (self.y1 - self.y0) * (h - 1)
-        return np.stack([col, row], axis=-1)
-
-
-def _hex_rgb(color: str) -> tuple[int, int, int]:
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
-def map_raster(xy: np.ndarray, groups: np.ndarray, size: int = 300, pad: float = 0.04) -> Raster:
-    """Rasterise a map's points, coloured by group (same palette as the big map), on white.
-
-    Points are binned on a grid of about sqrt(N) cells a side (so a small catalogue is not
-    lost in white space), each cell taking the count-weighted mean colour of its points with an
-    opacity rising with the count; the grid is then enlarged by pixel repetition to about
-    ``size`` pixels. About 20 ms for 60,000 points.
-    """
-    xy = np.asarray(xy, dtype=np.float64)
-    groups = np.asarray(groups, dtype=np.int64)
-    res = int(np.clip(round(np.sqrt(len(xy)) * 1.1), 64, size))
-    rep = max(1, size // res)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    span = np.maximum(hi - lo, 1e-9)
-    lo, hi = lo - pad * span, hi + pad * span
-    bounds = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
-    grid = Raster(np.zeros((res, res, 3), np.uint8), *bounds)
-    px = np.clip(np.rint(grid.to_pixel(xy)).astype(np.int64), 0, res - 1)
-    palette = np.array([_hex_rgb(c) for c in PALETTE], dtype=np.float64)
-    n_groups = len(palette)
-    counts = np.zeros((res * res, n_groups), dtype=np.float64)
-    np.add.at(counts, (px[:, 1] * res + px[:, 0], groups % n_groups), 1.0)
-    total = counts.sum(axis=1, keepdims=True)
-    colour = counts @ palette / np.maximum(total, 1.0)
-    alpha = 0.85 * (1.0 - np.exp(-total / 0.8))
-    rgb = (255.0 * (1.0 - alpha) + colour * alpha).reshape(res, res, 3).astype(np.uint8)
-    if rep > 1:
-        rgb = np.repeat(np.repeat(rgb, rep, axis=0), rep, axis=1)
-    return Raster(rgb, *bounds)
-
-
-def _disc(rgb: np.ndarray, cx: float, cy: float, radius: float, color: tuple[int, int, int]) -> None:
-    """Paint a filled disc in place (only the pixels of its bounding box are visited)."""
-    h, w = rgb.shape[:2]
-    r0, r1 = max(0, int(cy - radius)), min(h, int(cy + radius) + 2)
-    c0, c1 = max(0, int(cx - radius)), min(w, int(cx + radius) + 2)
-    if r0 >= r1 or c0 >= c1:
-        return
-    rows, cols = np.ogrid[r0:r1, c0:c1]
-    rgb[r0:r1, c0:c1][(cols - cx) ** 2 + (rows - cy) ** 2 <= radius**2] = color
-
-
-def mark_raster(raster: Raster, here: np.ndarray, neighbours: np.ndarray | None = None) -> np.ndarray:
-    """A copy of the raster with the neighbours as small dark dots and "you are here" as a
-    yellow disc with a black ring on a thin crosshair. Positions off the raster are clamped to
-    its edge. Returns (H, W, 3) uint8."""
-    rgb = raster.rgb.copy()
-    h, w = rgb.shape[:2]
-    if neighbours is not None and len(neighbours):
-        for cx, cy in raster.to_pixel(np.asarray(neighbours).reshape(-1, 2)):
-            _disc(rgb, cx, cy, 2.5, (20, 20, 20))
-    cx, cy = raster.to_pixel(np.asarray(here, dtype=np.float64).reshape(2))
-    cx, cy = float(np.clip(cx, 0, w - 1)), float(np.clip(cy, 0, h - 1))
-    ci, ri = int(round(cx)), int(round(cy))
-    rgb[ri, :] = (rgb[ri, :] * 0.4 + 0.6 * 40).astype(np.uint8)
-    rgb[:, ci] = (rgb[:, ci] * 0.4 + 0.6 * 40).astype(np.uint8)
-    _disc(rgb, cx, cy, 8.5, (17, 17, 17))
-    _disc(rgb, cx, cy, 6.0, (255, 212, 0))
-    return rgb
-
-
-# ---------------------------------------------------------------------------------- upload
-def encode_garment(pkg: ModelPackage, image: np.ndarray) -> tuple[tuple[float, ...], np.ndarray, bool]:
-    """Encode one (28, 28) [0, 1] image: its mean code (rounded, clipped to +-Z_LIMIT), the
-    reconstruction (28, 28) decoded from that code, and whether the code had to be clipped."""
-    mu, _ = pkg.encode(np.asarray(image, dtype=np.float32))
-    z, clipped = round_z(mu[0])
-    return z, pkg.decode(np.asarray(z)), clipped

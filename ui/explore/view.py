@@ -15,7 +15,7 @@ neighbour gallery as one element (about 20 ms of server work). The garment, mini
 thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly map is outside the fragment
 and is redrawn on full reruns only; the fragment says when it is behind. What used to dominate a
 step was not this page but Streamlit's full garbage collection after every run (see
-``ui.loader.freeze_startup_objects``) and torch's per-thread start-up (``ModelPackage.torch_threads``).
+``ui.common.loader.freeze_startup_objects``) and torch's per-thread start-up (``ModelPackage.torch_threads``).
 """
 
 from __future__ import annotations
@@ -24,52 +24,49 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.common.figures import map_figure, selected_indices
+from ui.common.figures import MAP_NAMES, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import base_map, item_images, minimap_raster, package_path
+from ui.common.minimap import mark_raster
 from ui.common.state import take_explore_request
 from ui.explore.state import (
     DEFAULT_RANGE,
+    K_EUCLID,
+    K_FULL_RUN,
+    K_ITEM,
+    K_K,
+    K_MAP,
+    K_MAP_STATE,
     K_MAX,
+    K_METHOD,
     K_MIN,
-    METHOD_NAMES,
+    K_NOTICES,
+    K_PENDING,
+    K_RANGE,
+    K_SAVED,
+    K_SOURCE,
+    K_UPLOAD,
+    K_UPLOAD_ID,
+    K_UPLOAD_SHOW,
+    K_Z,
     METHODS,
     SLIDER_RANGES,
     SLIDER_STEP,
     ExploreState,
-    encode_garment,
     format_range,
-    mark_raster,
     parse_query,
     range_for,
     round_z,
     slider_key,
     slider_specs,
     to_query,
-    typicality_text,
     z_json,
 )
+from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text
 from vae_core import InputError, ModelPackage
 from vae_core.images import data_uri, png_bytes, upscale
+from vae_core.latent.metrics import ACTIVE_KL
 from vae_core.upload import PreparedImage
-
-# Session keys (all namespaced by the page).
-K_Z = "explore.z"
-K_RANGE = "explore.range"
-K_K = "explore.k"
-K_METHOD = "explore.method"
-K_EUCLID = "explore.euclid"
-K_ITEM = "explore.item"
-K_MAP = "explore.map"
-K_SAVED = "explore._saved"
-K_PENDING = "explore._pending"
-K_NOTICES = "explore._notices"
-K_SOURCE = "explore._source"
-K_MAP_STATE = "explore._map_state"
-K_FULL_RUN = "explore._full_run"
-K_UPLOAD = "explore.upload"
-K_UPLOAD_ID = "explore._upload_id"
-K_UPLOAD_SHOW = "explore._upload_show"
 
 GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 MINIMAP_SIZE = 300
@@ -288,7 +285,7 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
 
 def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
     """Originals when the training images are available, else the items' decoded means
-    (``ui.loader.item_images``; the page has already shown the notice about missing images)."""
+    (``ui.common.loader.item_images``; the page has already shown the notice about missing images)."""
     if images is not None:
         return images[np.asarray(indices, dtype=np.int64)]
     return item_images(pkg, indices, notify=False)
@@ -305,101 +302,96 @@ def _neighbour_tiles(pkg, images, ranking, unit: str, fmt: str, other: set[int])
     return tiles
 
 
-@st.fragment
-def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
-    """Sliders, garment, typicality, export, mini-map and neighbours: a slider step reruns only this."""
+def _render_sliders(pkg: ModelPackage) -> tuple[float, ...]:
+    """The range choice and one slider per latent dimension; returns the sliders' z (rounded)."""
     ss = st.session_state
-    full_run = ss.pop(K_FULL_RUN, False)
-    d = pkg.latent_dim
-    left, mid, right = st.columns([3.8, 4.4, 3.2], gap="medium")
-    with left:
-        st.radio(
-            "Slider range",
-            SLIDER_RANGES,
-            format_func=format_range,
-            horizontal=True,
-            key=K_RANGE,
-            on_change=on_range_change,
-            help="±3 covers 99.7 % of the prior N(0, 1), where the decoder draws real-looking "
-            "garments; widen it to push past the training distribution.",
-        )
-        _remember(K_RANGE)
-        a = float(ss[K_RANGE])
-        with st.container(key="explore.sliders"):
-            for spec in slider_specs(pkg.kl_per_dim):
-                st.slider(spec.label, -a, a, step=SLIDER_STEP, key=spec.key, help=spec.help, format="%.2f")
-        st.caption(
-            "Sliders are ordered by how much each dimension matters: its average KL in nats "
-            "(information about the garment). Inactive dimensions (< 0.01 nats) come last."
-        )
-    keys = [slider_key(i) for i in range(d)]
+    st.radio(
+        "Slider range",
+        SLIDER_RANGES,
+        format_func=format_range,
+        horizontal=True,
+        key=K_RANGE,
+        on_change=on_range_change,
+        help="±3 covers 99.7 % of the prior N(0, 1), where the decoder draws real-looking "
+        "garments; widen it to push past the training distribution.",
+    )
+    _remember(K_RANGE)
+    a = float(ss[K_RANGE])
+    with st.container(key="explore.sliders"):
+        for spec in slider_specs(pkg.kl_per_dim):
+            st.slider(spec.label, -a, a, step=SLIDER_STEP, key=spec.key, help=spec.help, format="%.2f")
+    st.caption(
+        "Sliders are ordered by how much each dimension matters: its average KL in nats "
+        f"(information about the garment). Inactive dimensions (at most {ACTIVE_KL} nats) come last."
+    )
+    keys = [slider_key(i) for i in range(pkg.latent_dim)]
     _remember(*keys)
-    z_tuple = round_z([ss[k] for k in keys])[0]
-    ss[K_Z] = z_tuple
-    z = np.asarray(z_tuple)
-    k = int(ss[K_K])
-    method = ss[K_METHOD]
-    query = to_query(ExploreState(z_tuple, k, method))
+    return round_z([ss[k] for k in keys])[0]
+
+
+def _sync_url(z: tuple[float, ...], k: int, method: str) -> None:
+    """Keep the address bar's link equal to what is shown."""
+    query = to_query(ExploreState(z, k, method))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
-    if full_run:
-        ss[K_MAP_STATE] = (z_tuple, k, method)
 
-    garment = pkg.decode(z)
-    ranking = pkg.rank(z, k)
-    percentile = pkg.typicality(z, ranking=ranking)
-    here = pkg.place(z, method, k, ranking=ranking)
 
-    with mid:
-        with st.container(key="explore.garment"):
-            # inline and native-size: shown with the page update, scaled pixel-sharp by the browser
-            st.image(data_uri(garment), width=28 * GARMENT_SCALE)
-        source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
-        edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != z_tuple else ""
-        st.caption(f"Decoded garment. Started from {source}{edited}.")
-        badge = typicality_text(percentile, float(ranking.scores[0]), int(ranking.indices[0]))
-        st.badge(badge.label, icon=badge.icon, color=badge.color)
-        st.caption(badge.detail)
-        with st.container(horizontal=True):
-            st.download_button(
-                "PNG",
-                lambda: png_bytes(garment, scale=GARMENT_SCALE),  # made on click, not on every step
-                file_name="latent-atelier-garment.png",
-                mime="image/png",
-                icon=":material/download:",
-                help="The garment as a PNG (336 x 336, pixel-exact).",
-                on_click="ignore",
-                key="explore.png",
-            )
-            st.download_button(
-                "z JSON",
-                lambda: z_json(z, k=k, method=method, package=package_path(), data_fingerprint=pkg.data_fingerprint),
-                file_name="latent-atelier-z.json",
-                mime="application/json",
-                icon=":material/download:",
-                help="z, k, the map and the package, as JSON (with the link and the command line).",
-                on_click="ignore",
-                key="explore.json",
-            )
-
-    with right:
-        raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
-        mini = mark_raster(raster, here, pkg.map_xy(method)[ranking.indices])
-        with st.container(key="explore.minimap"):
-            st.image(data_uri(mini, fmt="JPEG"), width="stretch")  # 0.4 ms to encode; PNG takes 12
-        where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
-        st.caption(
-            f"**You are here** (live) on the {METHOD_NAMES[method]} map: yellow disc at "
-            f"({here[0]:.2f}, {here[1]:.2f}), {where}; dark dots are the top-{k} neighbours."
+def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) -> None:
+    """The decoded garment, where it came from, its typicality badge and the downloads."""
+    ss = st.session_state
+    with st.container(key="explore.garment"):
+        # inline and native-size: shown with the page update, scaled pixel-sharp by the browser
+        st.image(data_uri(step.garment), width=28 * GARMENT_SCALE)
+    source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
+    edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != ss[K_Z] else ""
+    st.caption(f"Decoded garment. Started from {source}{edited}.")
+    badge = typicality_text(step.percentile, float(step.ranking.scores[0]), int(step.ranking.indices[0]))
+    st.badge(badge.label, icon=badge.icon, color=badge.color)
+    st.caption(badge.detail)
+    with st.container(horizontal=True):
+        st.download_button(
+            "PNG",
+            lambda: png_bytes(step.garment, scale=GARMENT_SCALE),  # made on click, not on every step
+            file_name="latent-atelier-garment.png",
+            mime="image/png",
+            icon=":material/download:",
+            help="The garment as a PNG (336 x 336, pixel-exact).",
+            on_click="ignore",
+            key="explore.png",
         )
-        map_state = ss.get(K_MAP_STATE)
-        if map_state == (z_tuple, k, method):
-            st.caption(":material/check: The interactive map below shows this garment.")
-        else:
-            st.caption(":material/history: The interactive map below still shows an earlier garment.")
-            if st.button("Update the map", key="explore.refresh_map", icon=":material/refresh:"):
-                st.rerun(scope="app")
+        st.download_button(
+            "z JSON",
+            lambda: z_json(step.z, k=k, method=method, package=package_path(), data_fingerprint=pkg.data_fingerprint),
+            file_name="latent-atelier-z.json",
+            mime="application/json",
+            icon=":material/download:",
+            help="z, k, the map and the package, as JSON (with the link and the command line).",
+            on_click="ignore",
+            key="explore.json",
+        )
 
+
+def _render_minimap(pkg: ModelPackage, step: StepResult, k: int, method: str) -> None:
+    """The live mini-map with "you are here", and whether the big map below is up to date."""
+    ss = st.session_state
+    raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
+    mini = mark_raster(raster, step.here, pkg.map_xy(method)[step.ranking.indices])
+    with st.container(key="explore.minimap"):
+        st.image(data_uri(mini, fmt="JPEG"), width="stretch")  # 0.4 ms to encode; PNG takes 12
+    where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
+    st.caption(
+        f"**You are here** (live) on the {MAP_NAMES[method]} map: yellow disc at "
+        f"({step.here[0]:.2f}, {step.here[1]:.2f}), {where}; dark dots are the top-{k} neighbours."
+    )
+    if ss.get(K_MAP_STATE) == (ss[K_Z], k, method):
+        st.caption(":material/check: The interactive map below shows this garment.")
+    else:
+        st.caption(":material/history: The interactive map below still shows an earlier garment.")
+        if st.button("Update the map", key="explore.refresh_map", icon=":material/refresh:"):
+            st.rerun(scope="app")
+
+
+def _render_neighbour_controls(pkg: ModelPackage, has_images: bool) -> None:
     st.subheader("Likeliest training garments")
     c1, c2, _ = st.columns([1.2, 3, 4], vertical_alignment="bottom")
     c1.number_input(
@@ -421,45 +413,55 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
         "Ranked by the exact log q(z|x): how likely the encoder is to give this z for each training "
         "garment (higher is closer). Press **use** to load a garment's code into the sliders."
     )
-    if images is None:
+    if not has_images:
         st.caption(
             ":material/info: Thumbnails show each item's decoded mean, not the original photo: "
             "point LATENT_ATELIER_DATA_DIR at the Fashion-MNIST files this package was built from."
         )
+
+
+def _render_neighbours(pkg: ModelPackage, images: np.ndarray | None, step: StepResult) -> int | None:
+    """The neighbour galleries (log q alone, or beside the Euclidean ranking); the item whose
+    "use" button was pressed, if any."""
+    ranking, euclid = step.ranking, step.euclidean
+    if euclid is None:
+        tiles = _neighbour_tiles(pkg, images, ranking, "log q", ".1f", set(ranking.indices.tolist()))
+        return gallery(tiles, columns=6, action="use", key="explore.logq")
+    k = len(ranking.indices)
+    lq_set, eu_set = set(ranking.indices.tolist()), set(euclid.indices.tolist())
+    st.caption(f"{len(lq_set & eu_set)} of {k} garments appear in both rankings; ◆ marks those found by only one.")
+    g1, g2 = st.columns(2, gap="large")
+    with g1:
+        st.markdown("**By log q(z|x)** (exact likelihood)")
+        tiles = _neighbour_tiles(pkg, images, ranking, "log q", ".1f", eu_set)
+        clicked = gallery(tiles, columns=4, action="use", key="explore.logq")
+    with g2:
+        st.markdown("**By Euclidean distance to μ**")
+        tiles = _neighbour_tiles(pkg, images, euclid, "dist", ".2f", lq_set)
+        return gallery(tiles, columns=4, action="use", key="explore.eu") or clicked
+
+
+@st.fragment
+def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
+    """Sliders, garment, typicality, export, mini-map and neighbours: a slider step reruns only
+    this. Reads the widgets, computes one :func:`~ui.explore.step.explore_step`, draws it."""
+    ss = st.session_state
+    full_run = ss.pop(K_FULL_RUN, False)
+    left, mid, right = st.columns([3.8, 4.4, 3.2], gap="medium")
+    with left:
+        z = ss[K_Z] = _render_sliders(pkg)
+    k, method = int(ss[K_K]), ss[K_METHOD]
+    _sync_url(z, k, method)
+    if full_run:
+        ss[K_MAP_STATE] = (z, k, method)
+    step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]))
+    with mid:
+        _render_garment(pkg, step, k, method)
+    with right:
+        _render_minimap(pkg, step, k, method)
+    _render_neighbour_controls(pkg, images is not None)
     with st.container(key="explore.neighbours"):
-        clicked = None
-        if ss[K_EUCLID]:
-            euclid = pkg.rank_euclidean(z, k)
-            lq_set, eu_set = set(ranking.indices.tolist()), set(euclid.indices.tolist())
-            common = len(lq_set & eu_set)
-            st.caption(f"{common} of {k} garments appear in both rankings; ◆ marks those found by only one.")
-            g1, g2 = st.columns(2, gap="large")
-            with g1:
-                st.markdown("**By log q(z|x)** (exact likelihood)")
-                clicked = gallery(
-                    _neighbour_tiles(pkg, images, ranking, "log q", ".1f", eu_set),
-                    columns=4,
-                    action="use",
-                    key="explore.logq",
-                )
-            with g2:
-                st.markdown("**By Euclidean distance to μ**")
-                clicked = (
-                    gallery(
-                        _neighbour_tiles(pkg, images, euclid, "dist", ".2f", lq_set),
-                        columns=4,
-                        action="use",
-                        key="explore.eu",
-                    )
-                    or clicked
-                )
-        else:
-            clicked = gallery(
-                _neighbour_tiles(pkg, images, ranking, "log q", ".1f", set(ranking.indices.tolist())),
-                columns=6,
-                action="use",
-                key="explore.logq",
-            )
+        clicked = _render_neighbours(pkg, images, step)
     if clicked is not None:
         request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)))
 
@@ -472,7 +474,7 @@ def render_map(pkg: ModelPackage) -> None:
     c1.radio(
         "Map",
         METHODS,
-        format_func=METHOD_NAMES.get,
+        format_func=MAP_NAMES.get,
         horizontal=True,
         key=K_METHOD,
         help="t-SNE keeps neighbours together; PCA is a faithful linear view (first two components).",

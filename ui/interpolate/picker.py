@@ -14,8 +14,9 @@ import streamlit as st
 
 from ui.common.figures import selected_indices
 from ui.common.loader import item_images
-from ui.common.state import take_ab_request
+from ui.common.state import Garment, take_ab_request
 from ui.common.upload import upload_garment
+from ui.interpolate.state import K_IMAGES_NOTICE_SHOWN, K_MAP, K_MAP_TARGET, K_RNG, slot_key
 from vae_core import InputError, ModelPackage
 from vae_core.images import upscale
 from vae_core.latent.interpolation import check_index
@@ -26,8 +27,6 @@ SOURCES = {
     "upload": "Upload",
     "sent": "Sent from another page",
 }
-MAP_KEY = "interp.map"
-MAP_TARGET_KEY = "interp.map_target"
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,10 @@ class Choice:
     label_id: int | None
 
 
-def _k(slot: str, name: str) -> str:
-    return f"interp.{slot}.{name}"
-
-
 def set_index(slot: str, index: int) -> None:
     """Make ``slot`` the training item ``index`` (before its widgets are drawn, or in a callback)."""
-    st.session_state[_k(slot, "source")] = "index"
-    st.session_state[_k(slot, "index")] = int(index)
+    st.session_state[slot_key(slot, "source")] = "index"
+    st.session_state[slot_key(slot, "index")] = int(index)
 
 
 def apply_requests(pkg: ModelPackage) -> list[str]:
@@ -63,37 +58,37 @@ def apply_requests(pkg: ModelPackage) -> list[str]:
             set_index(slot, int(g.index))
             applied.append(f"{slot} is now #{int(g.index)}")
         else:
-            st.session_state[_k(slot, "sent")] = g
-            st.session_state[_k(slot, "source")] = "sent"
+            st.session_state[slot_key(slot, "sent")] = g
+            st.session_state[slot_key(slot, "source")] = "sent"
             applied.append(f"{slot} is now {g.label or 'a garment from another page'}")
     return applied
 
 
 def on_map_select() -> None:
     """Callback of the map: a clicked training item becomes the slot chosen above the map."""
-    picked = selected_indices(st.session_state.get(MAP_KEY))
+    picked = selected_indices(st.session_state.get(K_MAP))
     if picked:
-        set_index(st.session_state.get(MAP_TARGET_KEY) or "A", picked[0])
+        set_index(st.session_state.get(K_MAP_TARGET) or "A", picked[0])
 
 
 def start_run() -> None:
     """Call once at the top of the page: the next :func:`thumbnails` call may show the loader's
     notice about missing training images; later calls in the same run stay quiet."""
-    st.session_state["interp.images_notice_shown"] = False
+    st.session_state[K_IMAGES_NOTICE_SHOWN] = False
 
 
 def thumbnails(pkg: ModelPackage, indices: np.ndarray | list[int]) -> np.ndarray:
-    """(k, 28, 28) uint8 pictures of training items (``ui.loader.item_images``), with the loader's
+    """(k, 28, 28) uint8 pictures of training items (``ui.common.loader.item_images``), with the loader's
     "images unavailable" notice shown at most once per run instead of once per call."""
-    first = not st.session_state.get("interp.images_notice_shown", False)
-    st.session_state["interp.images_notice_shown"] = True
+    first = not st.session_state.get(K_IMAGES_NOTICE_SHOWN, False)
+    st.session_state[K_IMAGES_NOTICE_SHOWN] = True
     return item_images(pkg, indices, notify=first)
 
 
 def _rng() -> np.random.Generator:
-    if "interp.rng" not in st.session_state:
-        st.session_state["interp.rng"] = np.random.default_rng()
-    return st.session_state["interp.rng"]
+    if K_RNG not in st.session_state:
+        st.session_state[K_RNG] = np.random.default_rng()
+    return st.session_state[K_RNG]
 
 
 def _describe(pkg: ModelPackage, index: int) -> Choice:
@@ -107,74 +102,86 @@ def _describe(pkg: ModelPackage, index: int) -> Choice:
     )
 
 
+def _pick_index(pkg: ModelPackage, slot: str, default_index: int) -> Choice | None:
+    st.session_state.setdefault(slot_key(slot, "index"), int(default_index))
+    raw = st.number_input(
+        f"Training index of {slot}",
+        step=1,
+        key=slot_key(slot, "index"),
+        help=f"0 to {len(pkg) - 1:,}; or click a point on the latent map below.",
+    )
+    try:
+        return _describe(pkg, check_index(raw, len(pkg)))
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def _pick_random(pkg: ModelPackage, slot: str, default_index: int) -> Choice | None:
+    st.session_state.setdefault(slot_key(slot, "class"), int(pkg.labels[default_index]))
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    cls = c1.selectbox(
+        f"Class of {slot}",
+        range(len(pkg.class_names)),
+        format_func=lambda c: pkg.class_names[c],
+        key=slot_key(slot, "class"),
+    )
+    redraw = c2.button("Draw another", key=slot_key(slot, "redraw"), icon=":material/casino:")
+    members = np.flatnonzero(np.asarray(pkg.labels) == cls)
+    if len(members) == 0:
+        st.warning(f"There are no training items of class {pkg.class_names[cls]}.")
+        return None
+    drawn = st.session_state.get(slot_key(slot, "drawn"))
+    if redraw or drawn is None or drawn[0] != cls:
+        drawn = (cls, int(_rng().choice(members)))
+        st.session_state[slot_key(slot, "drawn")] = drawn
+    return _describe(pkg, drawn[1])
+
+
+def _pick_upload(pkg: ModelPackage, slot: str) -> Choice | None:
+    prepared = upload_garment(slot_key(slot, "upload"), label=f"Upload a garment as {slot} (PNG or JPEG)")
+    if prepared is None:
+        st.info(f"Upload a picture to use it as {slot}.", icon=":material/upload:")
+        return None
+    mu, _ = pkg.encode(prepared.image)
+    return Choice(np.asarray(mu[0], np.float64), None, "your upload", prepared.image, None)
+
+
+def _pick_sent(pkg: ModelPackage, sent: Garment) -> Choice | None:
+    try:
+        z = pkg.check_z(sent.z)
+    except InputError as exc:
+        st.error(f"The garment sent from another page does not fit this model: {exc}")
+        return None
+    label = f"#{sent.index} (sent)" if sent.index is not None else sent.label or "sent from another page"
+    return Choice(z, None, label, pkg.decode(z), None)
+
+
 def garment_picker(pkg: ModelPackage, slot: str, default_index: int, title: str) -> Choice | None:
     """Draw the controls of one slot and its chosen garment; return it, or None with a notice."""
     st.markdown(f"**{title}**")
-    sent = st.session_state.get(_k(slot, "sent"))
+    sent = st.session_state.get(slot_key(slot, "sent"))
     options = [s for s in SOURCES if s != "sent" or sent is not None]
-    if st.session_state.get(_k(slot, "source")) not in options:
-        st.session_state[_k(slot, "source")] = "index"
+    if st.session_state.get(slot_key(slot, "source")) not in options:
+        st.session_state[slot_key(slot, "source")] = "index"
     source = st.radio(
         f"Source of {slot}",
         options,
         format_func=SOURCES.get,
         horizontal=True,
-        key=_k(slot, "source"),
+        key=slot_key(slot, "source"),
         label_visibility="collapsed",
     )
-    choice: Choice | None = None
     if source == "index":
-        st.session_state.setdefault(_k(slot, "index"), int(default_index))
-        raw = st.number_input(
-            f"Training index of {slot}",
-            step=1,
-            key=_k(slot, "index"),
-            help=f"0 to {len(pkg) - 1:,}; or click a point on the latent map below.",
-        )
-        try:
-            choice = _describe(pkg, check_index(raw, len(pkg)))
-        except InputError as exc:
-            st.error(str(exc), icon=":material/error:")
-            return None
+        choice = _pick_index(pkg, slot, default_index)
     elif source == "random":
-        n_classes = len(pkg.class_names)
-        st.session_state.setdefault(_k(slot, "class"), int(pkg.labels[default_index]))
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        cls = c1.selectbox(
-            f"Class of {slot}",
-            range(n_classes),
-            format_func=lambda c: pkg.class_names[c],
-            key=_k(slot, "class"),
-        )
-        redraw = c2.button("Draw another", key=_k(slot, "redraw"), icon=":material/casino:")
-        members = np.flatnonzero(np.asarray(pkg.labels) == cls)
-        if len(members) == 0:
-            st.warning(f"There are no training items of class {pkg.class_names[cls]}.")
-            return None
-        drawn = st.session_state.get(_k(slot, "drawn"))
-        if redraw or drawn is None or drawn[0] != cls:
-            drawn = (cls, int(_rng().choice(members)))
-            st.session_state[_k(slot, "drawn")] = drawn
-        choice = _describe(pkg, drawn[1])
+        choice = _pick_random(pkg, slot, default_index)
     elif source == "upload":
-        prepared = upload_garment(_k(slot, "upload"), label=f"Upload a garment as {slot} (PNG or JPEG)")
-        if prepared is None:
-            st.info(f"Upload a picture to use it as {slot}.", icon=":material/upload:")
-            return None
-        mu, _ = pkg.encode(prepared.image)
-        choice = Choice(np.asarray(mu[0], np.float64), None, "your upload", prepared.image, None)
+        choice = _pick_upload(pkg, slot)
     else:
-        try:
-            z = pkg.check_z(sent.z)
-        except InputError as exc:
-            st.error(f"The garment sent from another page does not fit this model: {exc}")
-            return None
-        if sent.index is not None:
-            label = f"#{sent.index} (sent)"
-        else:
-            label = sent.label or "sent from another page"
-        choice = Choice(z, None, label, pkg.decode(z), None)
-    _show(pkg, choice)
+        choice = _pick_sent(pkg, sent)
+    if choice is not None:
+        _show(pkg, choice)
     return choice
 
 

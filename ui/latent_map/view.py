@@ -9,11 +9,10 @@ or a whole class) and ``map.focus`` (one training index shown in the detail pane
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from ui.common import state as state
-from ui.common.figures import PALETTE
+from ui.common.figures import histogram_figure, posterior_figure
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import get_package, get_train_images, item_images
 from ui.latent_map.browse import (
@@ -118,32 +117,6 @@ def find_controls(pkg: ModelPackage) -> None:
         st.error(st.session_state[FIND_ERROR], icon=":material/search_off:")
 
 
-def histogram_figure(counts: np.ndarray, class_names: tuple[str, ...]) -> go.Figure:
-    """Bar chart of how many selected garments each class holds (classes in the map's colours)."""
-    total = max(int(counts.sum()), 1)
-    fig = go.Figure(
-        go.Bar(
-            x=list(class_names),
-            y=counts,
-            marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(class_names))],
-            text=[f"{c:,}" if c else "" for c in counts],
-            textposition="outside",
-            customdata=100.0 * counts / total,
-            hovertemplate="%{x}: %{y:,} (%{customdata:.0f}%)<extra></extra>",
-            cliponaxis=False,
-        )
-    )
-    fig.update_layout(
-        height=230,
-        margin={"l": 10, "r": 10, "t": 24, "b": 10},
-        yaxis={"title": "garments", "rangemode": "tozero"},
-        xaxis={"tickangle": -35},
-        plot_bgcolor="white",
-        showlegend=False,
-    )
-    return fig
-
-
 def items_panel(pkg: ModelPackage, items: dict) -> None:
     """Title, class histogram and a paged gallery of a list of garments."""
     indices = list(items["indices"])
@@ -200,30 +173,6 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
             icon_position="right",
             width="stretch",
         )
-
-
-def posterior_figure(mu: np.ndarray, sigma: np.ndarray) -> go.Figure:
-    """Per-dimension posterior mean with ±1 sigma error bars, over the prior's ±1 band."""
-    dims = [f"z{d}" for d in range(len(mu))]
-    fig = go.Figure(
-        go.Bar(
-            x=dims,
-            y=mu,
-            error_y={"type": "data", "array": sigma, "visible": True, "color": "#333", "thickness": 1.5},
-            marker_color="#1f77b4",
-            hovertemplate="%{x}: mu %{y:.2f} ± %{error_y.array:.2f}<extra></extra>",
-            name="posterior",
-        )
-    )
-    fig.add_hrect(y0=-1, y1=1, fillcolor="#bbb", opacity=0.25, line_width=0, layer="below")
-    fig.update_layout(
-        height=240,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        yaxis={"title": "mu ± sigma", "zeroline": True, "zerolinecolor": "#999"},
-        plot_bgcolor="white",
-        showlegend=False,
-    )
-    return fig
 
 
 def detail_panel(pkg: ModelPackage, index: int, has_items: bool) -> None:

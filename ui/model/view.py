@@ -3,22 +3,15 @@ prior samples with their nearest training garments, and retrieval quality."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Sequence
-
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
+from ui.common.figures import retrieval_figure, traversal_figure
 from ui.common.loader import get_test_split, item_images
 from vae_core import LatentAtelierError, ModelPackage
-from vae_core.images import grid, png_bytes, upscale
+from vae_core.images import grid, upscale
 from vae_core.latent.traversal import (
-    CURVES,
-    active_dims,
     samples_with_neighbours,
-    training_curves,
     traversal_sheet,
     traversal_values,
     traversal_z,
@@ -27,110 +20,6 @@ from vae_core.latent.traversal import (
 TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#ff7f0e"
 EXPLORE_Z = "explore.z"  # the Explore page's current z, read only when present
 SAMPLE_SEED, RECON_SEED = "model.sample_seed", "model.recon_seed"
-
-
-def _zoomed_range(*series: np.ndarray) -> list[float] | None:
-    """A y range that leaves out the first epoch of each curve (training from random weights
-    starts far above where it ends and would flatten the rest), or None for short histories."""
-    if len(series[0]) < 4:
-        return None
-    later = np.concatenate([s[1:] for s in series])
-    later = later[np.isfinite(later)]
-    if later.size == 0:
-        return None
-    low, high = float(later.min()), float(later.max())
-    pad = 0.05 * max(high - low, 1e-6)
-    return [low - pad, high + pad]
-
-
-def curves_figure(history: Sequence[dict[str, float]]) -> go.Figure:
-    """Three panels (negative ELBO, reconstruction, KL), train and test, per epoch (nats/image)."""
-    curves = training_curves(history)
-    markers = len(history) <= 15  # dense markers would hide the test curve's dashes
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in CURVES], horizontal_spacing=0.07)
-    for col, (key, _) in enumerate(CURVES, start=1):
-        for split, color, dash in (("train", TRAIN_COLOR, "solid"), ("test", TEST_COLOR, "dash")):
-            fig.add_trace(
-                go.Scatter(
-                    x=curves["epoch"],
-                    y=curves[key][split],
-                    mode="lines+markers" if markers else "lines",
-                    name=split,
-                    line={"color": color, "dash": dash, "width": 2},
-                    marker={"size": 5},
-                    legendgroup=split,
-                    showlegend=col == 1,
-                    hovertemplate=f"epoch %{{x}}: %{{y:.2f}} nats ({split})<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
-        fig.update_xaxes(title_text="epoch", row=1, col=col, dtick=max(1, len(history) // 8))
-        y_range = _zoomed_range(curves[key]["train"], curves[key]["test"])
-        if y_range is not None:
-            fig.update_yaxes(range=y_range, row=1, col=col)
-    fig.update_yaxes(title_text="nats per image", row=1, col=1)
-    fig.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        plot_bgcolor="white",
-        legend={"orientation": "h", "y": 1.22, "x": 0, "xanchor": "left", "yanchor": "bottom"},
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(showgrid=True, gridcolor="#eee")
-    return fig
-
-
-def kl_figure(kl_per_dim: np.ndarray, threshold: float = 0.01) -> go.Figure:
-    """Average KL of each latent dimension (nats), active ones coloured, the threshold dashed."""
-    kl = np.asarray(kl_per_dim, dtype=np.float64)
-    active = active_dims(kl, threshold)
-    fig = go.Figure(
-        go.Bar(
-            x=[f"z{d}" for d in range(len(kl))],
-            y=kl,
-            marker_color=[TRAIN_COLOR if a else "#bbb" for a in active],
-            text=[f"{v:.2f}" for v in kl],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:.3f} nats<extra></extra>",
-        )
-    )
-    fig.add_hline(y=threshold, line_dash="dot", line_color="#d62728")
-    fig.update_layout(
-        height=280,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        plot_bgcolor="white",
-        yaxis={"title": "KL (nats)", "rangemode": "tozero", "gridcolor": "#eee"},
-    )
-    return fig
-
-
-def traversal_figure(sheet: np.ndarray, row_labels: list[str], values: np.ndarray, pad: int, scale: int) -> go.Figure:
-    """The traversal sheet as an image with the swept value under each column and the
-    dimension (and its KL) beside each row."""
-    cell = (28 + pad) * scale
-    big = upscale(sheet, scale)
-    source = "data:image/png;base64," + base64.b64encode(png_bytes(big)).decode("ascii")
-    fig = go.Figure(go.Image(source=source, hoverinfo="skip"))
-    fig.update_layout(
-        height=int(big.shape[0] * 1.0) + 60,
-        margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        xaxis={
-            "tickvals": [(j + 0.5) * cell - pad * scale / 2 for j in range(len(values))],
-            "ticktext": [f"{v:+.3g}" for v in values],
-            "title": "value of the swept dimension",
-            "showgrid": False,
-            "side": "bottom",
-        },
-        yaxis={
-            "tickvals": [(r + 0.5) * cell - pad * scale / 2 for r in range(len(row_labels))],
-            "ticktext": row_labels,
-            "showgrid": False,
-        },
-        plot_bgcolor="white",
-    )
-    return fig
 
 
 def explore_z(pkg: ModelPackage) -> np.ndarray | None:
@@ -255,36 +144,6 @@ def samples_panel(pkg: ModelPackage, n: int = 8) -> None:
         f"ever are (novel, or off the data); around 50% means as close as a typical real garment. "
         f"These samples: median {np.median(typ):.0f}%."
     )
-
-
-def retrieval_figure(log_q: float, euclidean: float, chance: float) -> go.Figure:
-    """Two bars: the share of top-10 neighbours in the query's class, by log q and by distance."""
-    fig = go.Figure(
-        go.Bar(
-            x=["log q(z|x)", "Euclidean to mu"],
-            y=[100 * log_q, 100 * euclidean],
-            marker_color=[TRAIN_COLOR, TEST_COLOR],
-            text=[f"{100 * log_q:.1f}%", f"{100 * euclidean:.1f}%"],
-            textposition="outside",
-            cliponaxis=False,
-            width=0.5,
-            hovertemplate="%{x}: %{y:.1f}% of the top 10 share the query's class<extra></extra>",
-        )
-    )
-    fig.add_hline(
-        y=100 * chance,
-        line_dash="dot",
-        line_color="#555",
-        annotation_text=f"chance {100 * chance:.0f}%",
-        annotation_position="top right",
-    )
-    fig.update_layout(
-        height=280,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        plot_bgcolor="white",
-        yaxis={"title": "top-10 in the query's class (%)", "range": [0, 105], "gridcolor": "#eee"},
-    )
-    return fig
 
 
 def retrieval_panel(pkg: ModelPackage, package_dir: str) -> None:

@@ -54,7 +54,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import InputError
-from ..images import to_uint8
+from ..images import grid_rows, to_uint8
 
 MIN_FRAMES = 2
 MAX_FRAMES = 32
@@ -292,12 +292,7 @@ def strip_image(rows: Sequence[np.ndarray], scale: int = 3, pad: int = 2, fill: 
     imgs = [to_uint8(np.asarray(r)) for r in rows]
     if any(r.ndim != 3 or r.shape[0] == 0 for r in imgs):
         raise InputError("Each strip row must be a non-empty (M, H, W) stack of images.")
-    h, w = imgs[0].shape[1:]
-    cols = max(r.shape[0] for r in imgs)
-    sheet = np.full((len(imgs) * (h + pad) - pad, cols * (w + pad) - pad), fill, dtype=np.uint8)
-    for i, row in enumerate(imgs):
-        for j, img in enumerate(row):
-            sheet[i * (h + pad) : i * (h + pad) + h, j * (w + pad) : j * (w + pad) + w] = img
+    sheet = grid_rows(imgs, pad, fill)
     if scale > 1:
         sheet = np.kron(sheet, np.ones((scale, scale), dtype=np.uint8))
     return sheet
@@ -344,71 +339,3 @@ def walk_json(walks: Sequence[Walk], meta: dict[str, Any] | None = None) -> str:
         for w in walks
     ]
     return json.dumps(doc, indent=1)
-
-
-# ------------------------------------------------------------------------------ walk + neighbours
-@dataclass(frozen=True)
-class FramedWalk:
-    """A walk with everything a page shows about each of its M frames.
-
-    Attributes
-    ----------
-    walk
-        The t values and codes.
-    images
-        (M, 28, 28) decoded pixel probabilities.
-    nearest, nearest_score, nearest_label
-        (M,) the training item with the highest log q(z|x) for each frame, that score and its class.
-    typicality
-        (M,) percentile of that best score among real garments' codes (see
-        ``ModelPackage.typicality``): low means the frame is far from every training garment.
-    xy
-        (M, 2) positions on the map (``ModelPackage.place``), or None when no map was asked for.
-    """
-
-    walk: Walk
-    images: np.ndarray
-    nearest: np.ndarray
-    nearest_score: np.ndarray
-    nearest_label: np.ndarray
-    typicality: np.ndarray
-    xy: np.ndarray | None
-
-
-def frame_walk(pkg: Any, walk_: Walk, map_method: str | None = None, k: int = 12) -> FramedWalk:
-    """Decode a walk and label every frame with its nearest training item by exact log q(z|x).
-
-    ``pkg`` is a :class:`~vae_core.package.ModelPackage`; ``map_method`` ("tsne" or "pca") also
-    places each frame on that map with the same rule as everywhere else (``pkg.place``).
-    """
-    from .likelihood import top_k
-    from .projection import place_by_neighbours
-
-    z = np.asarray(walk_.z, dtype=np.float64)
-    images = pkg.decode(z.astype(np.float32))
-    m = len(z)
-    nearest = np.empty(m, dtype=np.int64)
-    score = np.empty(m)
-    xy = None if map_method is None else np.empty((m, 2))
-    coords = None if map_method in (None, "pca") else pkg.map_xy(map_method)
-    for i, zi in enumerate(z):
-        # one exact log q scoring per frame serves both the nearest item and the map placement
-        # (the same rule as ModelPackage.place: PCA exactly, t-SNE by softmax(log q) over the top k)
-        scores = pkg.index.log_q(zi)
-        order = top_k(scores, max(k, 1))
-        nearest[i], score[i] = int(order[0]), float(scores[order[0]])
-        if map_method == "pca":
-            xy[i] = pkg.pca.transform(zi)
-        elif coords is not None:
-            xy[i] = place_by_neighbours(coords, order[:k], scores[order[:k]])
-    ref = np.asarray(pkg.typicality_ref)
-    typ = 100.0 * np.searchsorted(ref, score) / max(len(ref), 1)
-    return FramedWalk(
-        walk=walk_,
-        images=images,
-        nearest=nearest,
-        nearest_score=score,
-        nearest_label=np.asarray(pkg.labels)[nearest],
-        typicality=typ,
-        xy=xy,
-    )

@@ -1,10 +1,29 @@
-"""Quality measures of a trained VAE's latent space: kNN class accuracy and retrieval agreement."""
+"""Quality measures of a trained VAE's latent space: per-dimension KL and active units, kNN
+class accuracy and retrieval agreement."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .likelihood import LikelihoodIndex, top_k
+
+#: nats: a latent dimension whose average KL is above this is "active" (carries information
+#: about the garment); at or below it the model ignores the dimension.
+ACTIVE_KL = 0.01
+
+
+def kl_per_dimension(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """Average KL(q(z_d|x) || N(0, 1)) of each dimension over items, (d,):
+    -1/2 mean_i (1 + logvar_id - mu_id^2 - exp(logvar_id))."""
+    mu = np.asarray(mu, dtype=np.float64)
+    logvar = np.asarray(logvar, dtype=np.float64)
+    return (-0.5 * (1.0 + logvar - mu**2 - np.exp(logvar))).mean(axis=0)
+
+
+def active_dims(kl_per_dim: np.ndarray, threshold: float = ACTIVE_KL) -> np.ndarray:
+    """Boolean mask of active latent dimensions: average KL above ``threshold`` nats."""
+    return np.asarray(kl_per_dim, dtype=np.float64) > threshold
 
 
 def _chunks(n: int, size: int) -> range:
@@ -24,13 +43,15 @@ def knn_accuracy(
     Majority vote; a tie between classes goes to the class of the nearest neighbour among them.
     """
     ref = np.asarray(ref_mu, dtype=np.float64)
+    if not 1 <= k <= len(ref):
+        raise InputError(f"k must be between 1 and the {len(ref)} reference items; got {k}.")
     ref_sq = np.einsum("nd,nd->n", ref, ref)
     n_classes = int(max(ref_labels.max(), query_labels.max())) + 1
     correct = 0
     for s in _chunks(len(query_mu), chunk):
         q = np.asarray(query_mu[s : s + chunk], dtype=np.float64)
         d2 = ref_sq[None, :] - 2.0 * q @ ref.T  # (B, N) up to a per-row constant
-        nn = np.argpartition(d2, k, axis=1)[:, :k]
+        nn = np.argpartition(d2, k - 1, axis=1)[:, :k]  # kth = k - 1: also valid when k == N
         nn = np.take_along_axis(nn, np.argsort(np.take_along_axis(d2, nn, 1), axis=1), 1)
         votes = ref_labels[nn]  # (B, k), nearest first
         for row, truth in zip(votes, query_labels[s : s + chunk]):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..images import to_uint8
+from ..images import grid_rows
 
 
 def traversal_values(a: float, steps: int) -> np.ndarray:
@@ -51,25 +51,13 @@ def traversal_z(
 
 def traversal_sheet(decoded: np.ndarray, pad: int = 2, fill: int = 255) -> np.ndarray:
     """Tile decoded traversal images (rows, steps, H, W) into one uint8 sheet, rows kept as rows."""
-    imgs = to_uint8(decoded)
-    rows, cols, h, w = imgs.shape
-    sheet = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), fill, dtype=np.uint8)
-    for r in range(rows):
-        for c in range(cols):
-            sheet[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = imgs[r, c]
-    return sheet
+    return grid_rows(list(np.asarray(decoded)), pad, fill)
 
 
 def kl_order(kl_per_dim: np.ndarray) -> list[int]:
     """Latent dimensions ordered by decreasing KL (most informative first; ties by index)."""
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     return [int(i) for i in np.lexsort((np.arange(len(kl)), -kl))]
-
-
-def active_dims(kl_per_dim: np.ndarray, threshold: float = 0.01) -> np.ndarray:
-    """Boolean mask of active latent dimensions: average KL above ``threshold`` nats (the
-    package's ``active_units`` metric uses the same 0.01)."""
-    return np.asarray(kl_per_dim, dtype=np.float64) > threshold
 
 
 def prior_samples(latent_dim: int, n: int, seed: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..latent.likelihood import LikelihoodIndex
-from ..latent.metrics import knn_accuracy, retrieval_agreement
+from ..latent.metrics import active_dims, kl_per_dimension, knn_accuracy, retrieval_agreement
 from ..latent.projection import PCA, tsne
 from ..model.config import TrainConfig
 from ..model.data import Split
@@ -31,14 +31,6 @@ RETRIEVAL_QUERIES = 2000
 
 def _quiet(stage: str, done: int, total: int, info: dict[str, float]) -> None:
     """The default progress callback: report nothing."""
-
-
-def kl_per_dimension(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
-    """Average KL(q(z_d|x) || N(0, 1)) of each dimension over items, (d,):
-    -1/2 mean_i (1 + logvar_id - mu_id^2 - exp(logvar_id))."""
-    mu = np.asarray(mu, dtype=np.float64)
-    logvar = np.asarray(logvar, dtype=np.float64)
-    return (-0.5 * (1.0 + logvar - mu**2 - np.exp(logvar))).mean(axis=0)
 
 
 def typicality_reference(index: LikelihoodIndex, mu: np.ndarray, logvar: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -126,7 +118,7 @@ def build_package(
         "retrieval_top10_same_class_log_q": retrieval["log_q"],
         "retrieval_top10_same_class_euclidean": retrieval["euclidean"],
         "retrieval_queries": float(len(q)),
-        "active_units": float(np.sum(kl_dim > 0.01)),
+        "active_units": float(np.sum(active_dims(kl_dim))),
         **timings,
         "build_seconds": time.perf_counter() - t0,
     }

@@ -1,5 +1,4 @@
-"""The Explore page's pure logic: link parsing, slider order and labels, typicality text, export,
-the mini-map raster and encoding an upload."""
+"""The Explore page's state: link parsing, slider order and labels, z export."""
 
 from __future__ import annotations
 
@@ -17,17 +16,13 @@ from ui.explore.state import (
     MAX_QUERY_CHARS,
     Z_LIMIT,
     ExploreState,
-    encode_garment,
     format_z,
-    map_raster,
-    mark_raster,
     parse_query,
     range_for,
     round_z,
     slider_key,
     slider_specs,
     to_query,
-    typicality_text,
     z_json,
 )
 
@@ -174,23 +169,6 @@ def test_range_widens_only_when_needed():
     assert range_for([9.0], 2.0) == Z_LIMIT
 
 
-# ------------------------------------------------------------------------------ typicality
-NEAR = "near-copy of a training garment"
-NOVEL = "novel: far from every training garment"
-
-
-@pytest.mark.parametrize(
-    ("percentile", "label", "color"),
-    [(99.0, NEAR, "blue"), (90.0, NEAR, "blue"), (50.0, "typical", "green"), (10.0, "typical", "green"),
-     (5.0, "unusual: between training garments", "orange"), (0.5, NOVEL, "red"), (0.0, NOVEL, "red")],
-)  # fmt: skip
-def test_typicality_tiers(percentile, label, color):
-    t = typicality_text(percentile, -7.25, 42)
-    assert (t.label, t.color) == (label, color)
-    assert "-7.2 nats (item #42)" in t.detail
-    assert f"{percentile:.0f} %" in t.detail
-
-
 # ------------------------------------------------------------------------------ export
 def test_z_json_carries_the_state_and_how_to_reproduce_it():
     doc = json.loads(z_json([0.5, -1.0, 0.0], k=5, method="pca", package="pkg", data_fingerprint="abc"))
@@ -201,38 +179,9 @@ def test_z_json_carries_the_state_and_how_to_reproduce_it():
     assert doc["cli"] == "python -m vae_core decode --z=0.5,-1,0 --out garment.png"
 
 
-# ------------------------------------------------------------------------------ mini-map
-def test_map_raster_colours_points_and_marks_here():
-    rng = np.random.default_rng(0)
-    xy = np.concatenate([rng.normal(-5, 0.3, (500, 2)), rng.normal(5, 0.3, (500, 2))])
-    groups = np.repeat([0, 3], 500)
-    raster = map_raster(xy, groups, size=300)
-    h, w, _ = raster.rgb.shape
-    assert raster.rgb.dtype == np.uint8 and h == w and 250 <= h <= 300
-    # the corners are white background; the two clusters are coloured like the big map (blue, red)
-    assert tuple(raster.rgb[0, 0]) == (255, 255, 255)
-    c0 = raster.to_pixel(np.array([-5.0, -5.0])).round().astype(int)
-    c1 = raster.to_pixel(np.array([5.0, 5.0])).round().astype(int)
-    blue, red = raster.rgb[c0[1], c0[0]].astype(int), raster.rgb[c1[1], c1[0]].astype(int)
-    assert blue[2] > blue[0] + 40 and red[0] > red[2] + 40
-    assert c1[1] < c0[1]  # larger y is higher up in the picture
-    marked = mark_raster(raster, np.array([5.0, 5.0]), xy[:3])
-    assert tuple(marked[c1[1], c1[0]]) == (255, 212, 0)  # the yellow "you are here" disc
-    assert not np.array_equal(marked, raster.rgb)
-    assert tuple(raster.rgb[c1[1], c1[0]]) != (255, 212, 0)  # the raster itself is unchanged
-    off = mark_raster(raster, np.array([1e6, -1e6]))  # far away: clamped to the corner
-    assert tuple(off[h - 1, w - 1]) == (255, 212, 0)
+def test_inactive_means_at_most_the_active_unit_threshold():
+    # one home for the threshold: a dimension at exactly ACTIVE_KL is inactive, just above it active
+    from vae_core.latent.metrics import ACTIVE_KL
 
-
-# ------------------------------------------------------------------------------ upload
-def test_encode_garment_returns_the_mean_code_and_reconstruction(tiny_package_dir, small_splits):
-    from vae_core import ModelPackage
-
-    pkg = ModelPackage.load(tiny_package_dir)
-    image = small_splits[0].images[3].astype(np.float32) / 255.0
-    z, recon, clipped = encode_garment(pkg, image)
-    assert not clipped
-    assert len(z) == pkg.latent_dim
-    np.testing.assert_allclose(z, pkg.mu[3], atol=1e-3)  # item 3's own mean, rounded
-    np.testing.assert_allclose(recon, pkg.decode(np.asarray(z)), atol=1e-6)
-    assert recon.shape == (28, 28)
+    specs = slider_specs([ACTIVE_KL, ACTIVE_KL * 1.001])
+    assert [(s.dim, s.active) for s in specs] == [(1, True), (0, False)]

@@ -1,4 +1,4 @@
-"""The maths of walks and latent arithmetic (vae_core.interpolate), against hand-computed values."""
+"""The maths of walks and latent arithmetic (vae_core.latent.interpolation), against hand-computed values."""
 
 from __future__ import annotations
 
@@ -262,24 +262,3 @@ def test_walk_json_round_trips():
     frames = doc["walks"][0]["frames"]
     assert [f["t"] for f in frames] == [0.0, 0.5, 1.0] and doc["walks"][0]["midpoint_frame"] == 1
     np.testing.assert_allclose(frames[1]["z"], [1 / S2, 1 / S2])
-
-
-# ------------------------------------------------------------------------- walk with neighbours
-@pytest.mark.parametrize("map_method", ["tsne", "pca", None])
-def test_frame_walk_agrees_with_the_package(tiny_package_dir, map_method):
-    from vae_core import ModelPackage
-    from vae_core.latent.interpolation import frame_walk
-
-    pkg = ModelPackage.load(tiny_package_dir)
-    w = walk(pkg.mu[0], pkg.mu[1], 7, "slerp")
-    fw = frame_walk(pkg, w, map_method)
-    assert fw.images.shape == (7, 28, 28)
-    np.testing.assert_allclose(fw.images, pkg.decode(w.z.astype(np.float32)), atol=1e-6)
-    for i, z in enumerate(w.z):
-        best = pkg.rank(z, 1)
-        assert fw.nearest[i] == best.indices[0] and fw.nearest_label[i] == best.labels[0]
-        assert fw.nearest_score[i] == pytest.approx(best.scores[0], rel=1e-12)
-        assert fw.typicality[i] == pytest.approx(pkg.typicality(z))
-        if map_method is not None:
-            np.testing.assert_allclose(fw.xy[i], pkg.place(z, map_method), atol=1e-9)
-    assert (fw.xy is None) == (map_method is None)
