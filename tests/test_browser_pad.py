@@ -19,7 +19,7 @@ from conftest import ROOT, start_streamlit, wait_for_app
 
 from bench.cdp import SocketBytes, drag
 from vae_core import ModelPackage
-from vae_core.data import ENV_VAR
+from vae_core.model.data import ENV_VAR
 from vae_core.images import to_uint8
 
 pytestmark = pytest.mark.browser

@@ -1,3 +1,4 @@
 """Maths on the latent space: exact likelihood ranking (:mod:`.likelihood`), 2-D projections
 (:mod:`.projection`), k-means (:mod:`.clusters`), retrieval metrics (:mod:`.metrics`),
-interpolation and arithmetic (:mod:`.interpolation`) and traversals (:mod:`.traversal`)."""
+interpolation and arithmetic (:mod:`.interpolation`), traversals (:mod:`.traversal`) and the
+likelihood tracks behind the Explore sliders (:mod:`.guides`)."""

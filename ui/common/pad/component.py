@@ -249,7 +249,7 @@ def latent_pad(
     ranges
         The range choice (±a), or None for fixed ``PadSlider.lo``/``hi`` bounds.
     guides
-        (sliders, T) typicality percentiles along each slider (``ui.common.pad.guides``), for
+        (sliders, T) typicality percentiles along each slider (``vae_core.latent.guides``), for
         positions spread evenly over ±``guides_range``.
     """
     ss = st.session_state

@@ -1,7 +1,7 @@
 """Slider guides: where along each latent slider the training garments live.
 
 For slider j moved to position t while the other coordinates of z stay put, every training item
-scores a parabola in t (``vae_core.likelihood``: log q(z|x) = sum_d a_d z_d^2 + b_d z_d + c with
+scores a parabola in t (``vae_core.latent.likelihood``: log q(z|x) = sum_d a_d z_d^2 + b_d z_d + c with
 a_d = -1 / (2 sigma_d^2) < 0)::
 
     log q(z + (t - z_j) e_j | x_i) = s_i + a_ij (t^2 - z_j^2) + b_ij (t - z_j),   s_i = log q(z | x_i)
@@ -43,7 +43,7 @@ def likelihood_tracks(rows: np.ndarray, z: np.ndarray, positions: np.ndarray) ->
     Parameters
     ----------
     rows
-        (N, 2d + 1) rows ``[a, b, c]`` of a :class:`vae_core.likelihood.LikelihoodIndex`
+        (N, 2d + 1) rows ``[a, b, c]`` of a :class:`vae_core.latent.likelihood.LikelihoodIndex`
         (``index.rows_``), float64.
     z
         (d,) the current latent vector; slider j's track holds the others at z.
