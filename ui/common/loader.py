@@ -15,6 +15,7 @@ import streamlit as st
 
 from ui.common.figures import map_figure
 from ui.common.minimap import Raster, map_raster
+from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
 
@@ -188,6 +189,13 @@ def get_test_split():
     """The Fashion-MNIST test split (a :class:`vae_core.Split`), or raise the DataError that says
     how to get it. Never downloads: the Model page explains instead."""
     return _test_split(os.environ.get(DATA_ENV_VAR) or None)
+
+
+@st.cache_resource(show_spinner=False)
+def decoder_for_browser(path: str) -> DecoderSpec | Unsupported:
+    """The package's decoder as a layer list with float16 weights, for the latent pad (or why the
+    browser cannot run it)."""
+    return decoder_spec(_load_package(path).model.decoder)
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,19 +1,22 @@
 """Streamlit pieces of the Explore page: its session state, the callbacks that load a garment
-into the sliders, the live fragment (sliders, garment, neighbours, mini-map, export) and the big
+into the latent pad, the live fragment (pad, neighbours, mini-map, badge, export) and the big
 latent map.
 
 State. The current z lives in the non-widget key ``explore.z`` (a tuple of floats, rounded to
-three decimals so a link reproduces it exactly). Streamlit deletes the state of widgets that
-are not drawn, so every widget value that must survive a page switch is also kept in
-``explore._saved`` and the widgets are re-seeded from it. A garment is loaded into the sliders
-only where that is allowed: in a widget callback or before the sliders are drawn
-(:func:`load_z`); code that runs after them queues it (:func:`request_load`) and reruns.
+three decimals so a link reproduces it exactly) and the slider range in ``explore.range``. The
+sliders are the latent pad (``ui.common.pad``): the browser decodes the garment on every
+animation frame while a slider moves and reports z (throttled during a drag, at once on
+release); each report reruns only the fragment. The server moves the pad with :func:`load_z`
+(a new ``seq`` the browser applies once); code that must also redraw the big map queues the
+garment (:func:`request_load`) and reruns the app. Streamlit deletes the state of widgets that
+are not drawn, so the values that must survive a page switch are kept in ``explore._saved``.
 
-Speed. A slider step reruns only :func:`explore_fragment`: decode, one exact ranking (reused by
-the typicality badge and the map position), a small raster mini-map with "you are here" and the
-neighbour gallery as one element (about 20 ms of server work). The garment, mini-map and
-thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly map is outside the fragment
-and is redrawn on full reruns only; the fragment says when it is behind. What used to dominate a
+Speed. A report reruns only :func:`explore_fragment`: one exact ranking (reused by the typicality
+badge and the map position), a small raster mini-map with "you are here" and the neighbour
+gallery as one element (about 20 ms of server work); the pad's own element is byte-identical
+from rerun to rerun. The slider guides are computed on release only, after everything else has
+been sent. The mini-map and thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly
+map is outside the fragment and is redrawn on full reruns only; the fragment says when it is behind. What used to dominate a
 step was not this page but Streamlit's full garbage collection after every run (see
 ``ui.common.loader.freeze_startup_objects``) and torch's per-thread start-up (``ModelPackage.torch_threads``).
 """
@@ -26,8 +29,9 @@ import streamlit as st
 
 from ui.common.figures import MAP_NAMES, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
-from ui.common.loader import base_map, item_images, minimap_raster, package_path
+from ui.common.loader import base_map, decoder_for_browser, item_images, minimap_raster, package_path
 from ui.common.minimap import mark_raster
+from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
 from ui.common.state import take_explore_request
 from ui.explore.state import (
     DEFAULT_RANGE,
@@ -51,13 +55,11 @@ from ui.explore.state import (
     K_Z,
     METHODS,
     SLIDER_RANGES,
-    SLIDER_STEP,
     ExploreState,
     format_range,
     parse_query,
     range_for,
     round_z,
-    slider_key,
     slider_specs,
     to_query,
     z_json,
@@ -65,11 +67,14 @@ from ui.explore.state import (
 from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text
 from vae_core import InputError, ModelPackage
 from vae_core.images import data_uri, png_bytes, upscale
+from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
 from vae_core.latent.metrics import ACTIVE_KL
 from vae_core.upload import PreparedImage
 
 GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 MINIMAP_SIZE = 300
+K_PAD = "explore.pad"  # the latent pad's widget key
+K_GUIDES = "explore._guides"  # (z, range, tracks in slider order) of the guides shown
 
 
 # ------------------------------------------------------------------------------ state
@@ -115,25 +120,28 @@ def init_state(pkg: ModelPackage) -> None:
     for key, value in _saved().items():
         if key not in ss:
             ss[key] = value
-    for i, v in enumerate(ss[K_Z]):
-        if slider_key(i) not in ss:
-            ss[slider_key(i)] = v
+
+
+def pad_sliders(pkg: ModelPackage) -> list[PadSlider]:
+    """The pad's sliders: one per latent dimension, most informative first."""
+    return [
+        PadSlider(name=f"z{s.dim + 1}", label=s.label, help=s.help, dim=s.dim, active=s.active)
+        for s in slider_specs(pkg.kl_per_dim)
+    ]
 
 
 def load_z(z: np.ndarray | tuple[float, ...], source: str) -> None:
-    """Put z into the sliders (widening their range if needed). Only in a callback or before
-    the sliders are drawn in this run."""
+    """Put z into the pad (widening its range if needed); the browser shows it on the next draw."""
     ss = st.session_state
     zz, clipped = round_z(z)
     if clipped:
         _notify(f"{source} has latent values beyond ±{SLIDER_RANGES[-1]:g}; they were clamped to the edge.")
     ss[K_Z] = zz
-    for i, v in enumerate(zz):
-        ss[slider_key(i)] = v
     a = range_for(zz, float(ss.get(K_RANGE, _saved().get(K_RANGE, DEFAULT_RANGE))))
     ss[K_RANGE] = a
     _saved()[K_RANGE] = a
     ss[K_SOURCE] = (source, zz)
+    set_pad(K_PAD)  # the pad's next draw moves its sliders to explore.z
 
 
 def request_load(z: np.ndarray | tuple[float, ...], source: str) -> None:
@@ -185,18 +193,14 @@ def on_start_item(pkg: ModelPackage) -> None:
     load_z(pkg.mu[index], item_source(pkg, index))
 
 
-def on_range_change() -> None:
-    """Narrowing the range clamps the sliders into it (and says so)."""
+def apply_report(report: PadReport) -> None:
+    """Take the pad's report as the current z and range (a narrower range clamps, and says so)."""
     ss = st.session_state
-    a = float(ss[K_RANGE])
-    _remember(K_RANGE)
-    z = np.array([ss[slider_key(i)] for i in range(len(ss[K_Z]))], dtype=np.float64)
-    if np.any(np.abs(z) > a):
+    a = float(report.range) if report.range in SLIDER_RANGES else float(ss[K_RANGE])
+    if a < float(ss[K_RANGE]) and np.any(np.abs(np.asarray(ss[K_Z])) > a + 1e-9):
         _notify(f"Values beyond {format_range(a)} were clamped to the new slider range.")
-        clamped = round_z(np.clip(z, -a, a))[0]
-        ss[K_Z] = clamped
-        for i, v in enumerate(clamped):
-            ss[slider_key(i)] = v
+    ss[K_Z] = round_z(np.clip(report.z, -a, a))[0]
+    ss[K_RANGE] = _saved()[K_RANGE] = a
 
 
 def on_map_select(pkg: ModelPackage) -> None:
@@ -302,31 +306,42 @@ def _neighbour_tiles(pkg, images, ranking, unit: str, fmt: str, other: set[int])
     return tiles
 
 
-def _render_sliders(pkg: ModelPackage) -> tuple[float, ...]:
-    """The range choice and one slider per latent dimension; returns the sliders' z (rounded)."""
+def _guides(pkg: ModelPackage, report: PadReport | None) -> np.ndarray | None:
+    """The slider guides for the current z and range (slider order), recomputed only when no
+    slider is moving (on release, or a change from the server); during a drag the last ones stay."""
     ss = st.session_state
-    st.radio(
-        "Slider range",
-        SLIDER_RANGES,
-        format_func=format_range,
-        horizontal=True,
-        key=K_RANGE,
-        on_change=on_range_change,
-        help="±3 covers 99.7 % of the prior N(0, 1), where the decoder draws real-looking "
-        "garments; widen it to push past the training distribution.",
+    z, a = ss[K_Z], float(ss[K_RANGE])
+    held = ss.get(K_GUIDES)
+    if held is not None and ((held[0], held[1]) == (z, a) or (report is not None and not report.final)):
+        return held[2]
+    tracks = likelihood_tracks(pkg.index.rows_, np.asarray(z), track_positions(a))
+    pct = track_percentiles(tracks, pkg.typicality_ref)[[s.dim for s in slider_specs(pkg.kl_per_dim)]]
+    ss[K_GUIDES] = (z, a, pct)
+    return pct
+
+
+def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -> None:
+    """The latent pad: range choice, sliders with their guides, and the garment (browser-decoded)."""
+    ss = st.session_state
+    decoder = decoder_for_browser(package_path())
+    sliders = pad_sliders(pkg)
+    latent_pad(
+        decoder,
+        sliders,
+        key=K_PAD,
+        values=[ss[K_Z][s.dim] for s in sliders],
+        latent_dim=pkg.latent_dim,
+        ranges=SLIDER_RANGES,
+        range_=float(ss[K_RANGE]),
+        guides=_guides(pkg, report),
+        guides_range=float(ss[K_RANGE]),
+        server_image=step.garment if not hasattr(decoder, "hash") else None,
     )
-    _remember(K_RANGE)
-    a = float(ss[K_RANGE])
-    with st.container(key="explore.sliders"):
-        for spec in slider_specs(pkg.kl_per_dim):
-            st.slider(spec.label, -a, a, step=SLIDER_STEP, key=spec.key, help=spec.help, format="%.2f")
     st.caption(
         "Sliders are ordered by how much each dimension matters: its average KL in nats "
-        f"(information about the garment). Inactive dimensions (at most {ACTIVE_KL} nats) come last."
+        f"(information about the garment). Inactive dimensions (at most {ACTIVE_KL} nats) come last. "
+        "The garment is decoded in your browser as you drag; everything else follows from the server."
     )
-    keys = [slider_key(i) for i in range(pkg.latent_dim)]
-    _remember(*keys)
-    return round_z([ss[k] for k in keys])[0]
 
 
 def _sync_url(z: tuple[float, ...], k: int, method: str) -> None:
@@ -337,14 +352,13 @@ def _sync_url(z: tuple[float, ...], k: int, method: str) -> None:
 
 
 def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) -> None:
-    """The decoded garment, where it came from, its typicality badge and the downloads."""
+    """Where the garment came from, its typicality badge and the downloads (the garment itself
+    is in the pad)."""
     ss = st.session_state
-    with st.container(key="explore.garment"):
-        # inline and native-size: shown with the page update, scaled pixel-sharp by the browser
-        st.image(data_uri(step.garment), width=28 * GARMENT_SCALE)
     source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
     edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != ss[K_Z] else ""
-    st.caption(f"Decoded garment. Started from {source}{edited}.")
+    with st.container(key="explore.garment"):
+        st.caption(f"Started from {source}{edited}.")
     badge = typicality_text(step.percentile, float(step.ranking.scores[0]), int(step.ranking.indices[0]))
     st.badge(badge.label, icon=badge.icon, color=badge.color)
     st.caption(badge.detail)
@@ -443,25 +457,28 @@ def _render_neighbours(pkg: ModelPackage, images: np.ndarray | None, step: StepR
 
 @st.fragment
 def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
-    """Sliders, garment, typicality, export, mini-map and neighbours: a slider step reruns only
-    this. Reads the widgets, computes one :func:`~ui.explore.step.explore_step`, draws it."""
+    """Pad, typicality, export, mini-map and neighbours: a report from the pad reruns only this.
+    Takes the report, computes one :func:`~ui.explore.step.explore_step`, draws it."""
     ss = st.session_state
     full_run = ss.pop(K_FULL_RUN, False)
-    left, mid, right = st.columns([3.8, 4.4, 3.2], gap="medium")
-    with left:
-        z = ss[K_Z] = _render_sliders(pkg)
+    report = take_report(K_PAD)
+    if report is not None:
+        apply_report(report)
+    z = ss[K_Z]
+    left, right = st.columns([8.2, 3.8], gap="medium")
     k, method = int(ss[K_K]), ss[K_METHOD]
     _sync_url(z, k, method)
     if full_run:
         ss[K_MAP_STATE] = (z, k, method)
     step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]))
-    with mid:
-        _render_garment(pkg, step, k, method)
     with right:
+        _render_garment(pkg, step, k, method)
         _render_minimap(pkg, step, k, method)
     _render_neighbour_controls(pkg, images is not None)
     with st.container(key="explore.neighbours"):
         clicked = _render_neighbours(pkg, images, step)
+    with left:  # last: the neighbours are on their way while the guides are computed
+        _render_pad(pkg, report, step)
     if clicked is not None:
         request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)))
 

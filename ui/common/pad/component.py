@@ -118,13 +118,14 @@ def _state_keys(key: str) -> tuple[str, str, str]:
     return f"{key}._set", f"{key}._report", f"{key}._have"
 
 
-def set_pad(key: str, values: Sequence[float], range_: float | None = None) -> None:
+def set_pad(key: str, values: Sequence[float] | None = None, range_: float | None = None) -> None:
     """Move the pad's sliders from the server (a loaded garment, a link, a map click): the browser
-    applies it once, unless the user is dragging at that moment (the user wins)."""
+    applies it once, unless the user is dragging at that moment (the user wins). Without
+    ``values``, the pad's next draw takes the ``values`` and ``range_`` given to :func:`latent_pad`."""
     set_key, _, _ = _state_keys(key)
     st.session_state[set_key] = {
         "seq": uuid.uuid4().hex[:12],  # unique, so a reconnected page can never mistake an old one
-        "values": [float(v) for v in values],
+        "values": None if values is None else [float(v) for v in values],
         "range": None if range_ is None else float(range_),
     }
 
@@ -242,8 +243,8 @@ def latent_pad(
     key
         Widget key, unique on the page (the CSS class is ``st-key-<key>``).
     values, range_
-        The sliders' values and range on the pad's first draw; later the server moves them with
-        :func:`set_pad`.
+        The sliders' values and range on the pad's first draw, and after :func:`set_pad` without
+        values; the pad ignores them otherwise (the browser holds the user's values).
     mapping
         How slider values make z: :func:`dims_map` (default), :func:`affine_map`, :func:`path_map`.
     ranges
@@ -256,6 +257,8 @@ def latent_pad(
     set_key, report_key, have_key = _state_keys(key)
     if set_key not in ss:
         set_pad(key, values, range_)
+    elif ss[set_key]["values"] is None:
+        ss[set_key] = {**ss[set_key], "values": [float(v) for v in values], "range": range_}
     have = ss.pop(have_key, None)
     supported = isinstance(decoder, DecoderSpec)
     if supported and have == decoder.hash:
