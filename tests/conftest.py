@@ -225,3 +225,36 @@ def wait_for_app(pg, timeout_ms: int = 60_000) -> None:
         }""",
         timeout=timeout_ms,
     )
+
+
+# ------------------------------------------------------------------ the latent pad in AppTest
+def pad_element(at, key: str):
+    """The element of the latent pad (or its feed, ``key + ".feed"``) drawn with ``key``."""
+    (found,) = [el for el in at.get("bidi_component") if el.proto.id.endswith(f"-{key}")]
+    return found
+
+
+def pad_feed(at, key: str) -> dict:
+    """The pad's feed: ``{"set": {seq, values, range}, "guides": ...}`` (values in slider order)."""
+    import json
+
+    return json.loads(pad_element(at, f"{key}.feed").proto.json)
+
+
+_REPORTS = iter(range(1, 1_000_000))
+
+
+def pad_report(at, key: str, values: list[float], z: list[float], range_: float | None = 3.0, final: bool = True):
+    """Rerun as after the browser's ``setStateValue("z", ...)``: the pad reports slider ``values``
+    and the ``z`` they make (AppTest cannot drag a custom component's sliders itself)."""
+    import json
+
+    element = pad_element(at, key)
+    states = at._tree.get_widget_states()
+    mine = [w for w in states.widgets if w.id == element.proto.id]
+    widget = mine[0] if mine else states.widgets.add()
+    widget.id = element.proto.id
+    old = json.loads(widget.json_value) if widget.json_value else {}
+    report = {"values": values, "z": z, "range": range_, "final": final, "n": next(_REPORTS), "seq": "t"}
+    widget.json_value = json.dumps({**old, "z": report})
+    return at._run(states)

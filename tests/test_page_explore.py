@@ -1,21 +1,23 @@
 """The Explore page driven through Streamlit's AppTest (``app.py``, tiny package, local data).
 
-Every control is exercised and checked against the package itself: the sliders hold the z the
-control should produce, the neighbour gallery lists exactly ``pkg.rank(z, k)``, the link holds z.
+Every control is exercised and checked against the package itself: the latent pad is moved to
+the z the control should produce, the neighbour gallery lists exactly ``pkg.rank(z, k)``, the link
+holds z. Slider moves are played as the browser's pad reports them (``conftest.pad_report``).
 """
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import click_gallery, gallery_tiles
+from conftest import click_gallery, gallery_tiles, pad_element, pad_feed, pad_report
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ui.explore.state import format_z, round_z, slider_key, slider_specs
+from ui.explore.state import format_z, round_z, slider_specs
 from ui.explore.step import typicality_text
 from vae_core import ModelPackage
 from vae_core.model.data import ENV_VAR as DATA_ENV
@@ -70,15 +72,35 @@ def _images(node) -> list:
     return out
 
 
-def garment_url(at: AppTest) -> str:
-    """The media URL of the decoded garment (its name is a hash of the picture's bytes)."""
-    images = _images(_find(at.main, "explore.garment"))
-    assert len(images) == 1
-    return images[0].proto.imgs[0].url
+PAD = "explore.pad"
 
 
 def z_of(at: AppTest, pkg: ModelPackage) -> np.ndarray:
-    return np.array([at.slider(key=slider_key(i)).value for i in range(pkg.latent_dim)])
+    """The page's current z (what the pad last reported, or what the server last set)."""
+    return np.array(at.session_state["explore.z"], dtype=np.float64)
+
+
+def pad_z(at: AppTest, pkg: ModelPackage) -> np.ndarray:
+    """The z the server last moved the pad to (its feed's values are in slider order)."""
+    z = np.zeros(pkg.latent_dim)
+    for spec, v in zip(slider_specs(pkg.kl_per_dim), pad_feed(at, PAD)["set"]["values"], strict=True):
+        z[spec.dim] = v
+    return z
+
+
+def pad_range(at: AppTest) -> float:
+    return float(at.session_state["explore.range"])
+
+
+def move(at: AppTest, pkg: ModelPackage, changes: dict[int, float], range_: float | None = None) -> AppTest:
+    """Drag the sliders of dimensions ``changes`` to their values (one report, on release)."""
+    z = z_of(at, pkg).copy()
+    for dim, v in changes.items():
+        z[dim] = v
+    values = [float(z[s.dim]) for s in slider_specs(pkg.kl_per_dim)]
+    at = pad_report(at, PAD, values, z.tolist(), range_ if range_ is not None else pad_range(at))
+    assert not at.exception, at.exception
+    return at
 
 
 def neighbours(at: AppTest, key: str = "explore.logq") -> list[int]:
@@ -102,9 +124,11 @@ def query_z(at: AppTest) -> np.ndarray:
     return np.array([float(v) for v in query(at, "z").split(",")])
 
 
-def assert_consistent(at: AppTest, pkg: ModelPackage, k: int = 12) -> np.ndarray:
-    """Sliders, link and neighbour gallery all describe the same z; returns it."""
+def assert_consistent(at: AppTest, pkg: ModelPackage, k: int = 12, moved_by_server: bool = True) -> np.ndarray:
+    """Pad, link and neighbour gallery all describe the same z; returns it."""
     z = z_of(at, pkg)
+    if moved_by_server:
+        np.testing.assert_allclose(pad_z(at, pkg), z, atol=1e-9)
     np.testing.assert_allclose(query_z(at), z, atol=1e-9)
     assert neighbours(at) == pkg.rank(z, k).indices.tolist()
     return z
@@ -114,10 +138,13 @@ def assert_consistent(at: AppTest, pkg: ModelPackage, k: int = 12) -> np.ndarray
 def test_default_page(app, pkg):
     at = app()
     specs = slider_specs(pkg.kl_per_dim)
-    assert [s.label for s in at.slider] == [s.label for s in specs]
-    assert [s.key for s in at.slider] == [s.key for s in specs]
-    assert all(s.min == -3.0 and s.max == 3.0 and s.value == 0.0 for s in at.slider)
-    assert at.radio(key="explore.range").value == 3.0
+    data = json.loads(pad_element(at, PAD).proto.mixed.json)  # the first draw carries the weights
+    assert [s["label"] for s in data["sliders"]] == [s.label for s in specs]
+    assert [s["dim"] for s in data["sliders"]] == [s.dim for s in specs]
+    assert data["ranges"] == [2.0, 3.0, 4.0, 5.0, 8.0] and pad_feed(at, PAD)["set"]["range"] == 3.0
+    assert pad_range(at) == 3.0
+    guides = pad_feed(at, PAD)["guides"]
+    assert guides["range"] == 3.0 and len(guides["tracks"]) == pkg.latent_dim
     z = assert_consistent(at, pkg)
     assert not z.any()
     assert (query(at, "k"), query(at, "map")) == ("12", "tsne")
@@ -133,14 +160,13 @@ def test_default_page(app, pkg):
 
 def test_slider_move_changes_garment_ranking_and_link(app, pkg):
     at = app()
-    before_url, before_nb = garment_url(at), neighbours(at)
+    before_nb, before_guides = neighbours(at), pad_feed(at, PAD)["guides"]
     top = slider_specs(pkg.kl_per_dim)[0]
-    at.slider(key=top.key).set_value(2.5).run()
-    assert not at.exception
-    z = assert_consistent(at, pkg)
+    at = move(at, pkg, {top.dim: 2.5})
+    z = assert_consistent(at, pkg, moved_by_server=False)
     assert z[top.dim] == 2.5 and np.count_nonzero(z) == 1
-    assert garment_url(at) != before_url
     assert neighbours(at) != before_nb
+    assert pad_feed(at, PAD)["guides"] != before_guides  # the guides follow on release
     assert "then edited with the sliders" in captions(at)
     # the big map is outside the fragment and says that it lags behind (AppTest reruns fully,
     # so here it has been redrawn; the state it was drawn for matches z)
@@ -149,14 +175,13 @@ def test_slider_move_changes_garment_ranking_and_link(app, pkg):
 
 def test_reset_returns_to_the_origin(app, pkg):
     at = app()
-    origin_url = garment_url(at)
-    at.slider(key=slider_key(0)).set_value(1.0)
-    at.slider(key=slider_key(1)).set_value(-2.0).run()
-    assert garment_url(at) != origin_url
+    seq = pad_feed(at, PAD)["set"]["seq"]
+    at = move(at, pkg, {0: 1.0, 1: -2.0})
+    assert z_of(at, pkg)[1] == -2.0
     at.button(key="explore.reset").click().run()
     assert not at.exception
     assert not assert_consistent(at, pkg).any()
-    assert garment_url(at) == origin_url
+    assert pad_feed(at, PAD)["set"]["seq"] != seq  # the pad is moved back by the server
 
 
 def test_sample_from_prior(app, pkg):
@@ -165,7 +190,7 @@ def test_sample_from_prior(app, pkg):
     assert not at.exception
     z = assert_consistent(at, pkg)
     assert np.count_nonzero(z) >= pkg.latent_dim - 1
-    assert np.all(np.abs(z) <= at.radio(key="explore.range").value)
+    assert np.all(np.abs(z) <= pad_range(at))
     assert "random draw from the prior" in captions(at)
     at.button(key="explore.sample").click().run()
     assert not np.array_equal(z_of(at, pkg), z)
@@ -222,7 +247,7 @@ def test_link_round_trip(app, pkg):
     assert_consistent(at, pkg, k=7)
     assert "the shared link" in captions(at)
     # and the link follows the sliders
-    at.slider(key=slider_key(3)).set_value(1.2).run()
+    at = move(at, pkg, {3: 1.2})
     assert query_z(at)[3] == 1.2 and query_z(at)[0] == 0.25
 
 
@@ -244,7 +269,7 @@ def test_malformed_links_open_with_a_notice(app, pkg, query, needle):
     assert "This link was malformed" in warnings(at)
     assert needle in warnings(at)
     z = z_of(at, pkg)
-    assert np.all(np.isfinite(z)) and np.all(np.abs(z) <= at.radio(key="explore.range").value)
+    assert np.all(np.isfinite(z)) and np.all(np.abs(z) <= pad_range(at))
     assert_consistent(at, pkg, k=at.number_input(key="explore.k").value)
     at.button(key="explore.dismiss").click().run()
     assert "malformed" not in warnings(at)
@@ -252,26 +277,26 @@ def test_malformed_links_open_with_a_notice(app, pkg, query, needle):
 
 def test_huge_values_widen_the_slider_range(app, pkg):
     at = app({"z": "4.2,0,0,0,0,0,0,0,0,0"})
-    assert at.radio(key="explore.range").value == 5.0
-    assert at.slider(key=slider_key(0)).value == 4.2
-    # narrowing the range clamps z into it, and says so
-    at.radio(key="explore.range").set_value(2.0).run()
-    assert not at.exception
-    assert at.slider(key=slider_key(0)).value == 2.0 and at.slider(key=slider_key(0)).max == 2.0
+    assert pad_range(at) == 5.0 and pad_feed(at, PAD)["set"]["range"] == 5.0
+    assert pad_z(at, pkg)[0] == 4.2
+    # narrowing the range clamps z into it (the pad reports the clamped z), and says so
+    at = move(at, pkg, {0: 2.0}, range_=2.0)
+    assert z_of(at, pkg)[0] == 2.0 and pad_range(at) == 2.0
     assert "clamped to the new slider range" in warnings(at)
-    assert_consistent(at, pkg)
+    assert pad_feed(at, PAD)["guides"]["range"] == 2.0
+    assert_consistent(at, pkg, moved_by_server=False)
 
 
 def test_state_survives_a_page_switch(app, pkg):
     at = app()
-    at.slider(key=slider_key(2)).set_value(1.5)
+    at = move(at, pkg, {2: 1.5})
     at.number_input(key="explore.k").set_value(4).run()
     at.switch_page("pages/model.py").run()
     at.switch_page("pages/explore.py").run()
     assert not at.exception
-    assert at.slider(key=slider_key(2)).value == 1.5
+    assert z_of(at, pkg)[2] == 1.5 and pad_range(at) == 3.0
     assert at.number_input(key="explore.k").value == 4
-    assert_consistent(at, pkg, k=4)
+    assert_consistent(at, pkg, k=4, moved_by_server=False)
 
 
 def test_open_in_explore_request_is_applied(app, pkg):
@@ -302,10 +327,11 @@ def test_upload_loads_the_garment_once(app, pkg, small_splits):
     shown = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs[0].caption]
     assert "your garment, as the model sees it" in shown and "the model's reconstruction" in shown
     # the upload is applied once: later slider moves are not overwritten by it
-    at.slider(key=slider_key(0)).set_value(-1.0).run()
-    assert at.slider(key=slider_key(0)).value == -1.0
+    seq = pad_feed(at, PAD)["set"]["seq"]
+    at = move(at, pkg, {0: -1.0})
+    assert z_of(at, pkg)[0] == -1.0
     at.run()
-    assert at.slider(key=slider_key(0)).value == -1.0
+    assert z_of(at, pkg)[0] == -1.0 and pad_feed(at, PAD)["set"]["seq"] == seq
 
 
 def test_bad_upload_says_why_and_keeps_z(app, pkg):
@@ -314,7 +340,7 @@ def test_bad_upload_says_why_and_keeps_z(app, pkg):
     at.run()
     assert not at.exception
     assert any("notes.png" in e.value for e in at.error)
-    assert at.slider(key=slider_key(0)).value == 1.0
+    assert z_of(at, pkg)[0] == 1.0 and pad_z(at, pkg)[0] == 1.0
 
 
 def test_page_works_without_training_images(app, pkg, monkeypatch, tmp_path):

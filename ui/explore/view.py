@@ -197,10 +197,12 @@ def apply_report(report: PadReport) -> None:
     """Take the pad's report as the current z and range (a narrower range clamps, and says so)."""
     ss = st.session_state
     a = float(report.range) if report.range in SLIDER_RANGES else float(ss[K_RANGE])
-    if a < float(ss[K_RANGE]) and np.any(np.abs(np.asarray(ss[K_Z])) > a + 1e-9):
-        _notify(f"Values beyond {format_range(a)} were clamped to the new slider range.")
+    clamped = a < float(ss[K_RANGE]) and np.any(np.abs(np.asarray(ss[K_Z])) > a + 1e-9)
     ss[K_Z] = round_z(np.clip(report.z, -a, a))[0]
     ss[K_RANGE] = _saved()[K_RANGE] = a
+    if clamped:  # the notices are drawn above the fragment: a full run shows this one
+        _notify(f"Values beyond {format_range(a)} were clamped to the new slider range.")
+        st.rerun(scope="app")
 
 
 def on_map_select(pkg: ModelPackage) -> None:
