@@ -1,7 +1,8 @@
 """The Explore page in headless Chromium against ``streamlit run app.py`` (shipped package).
 
-A slider moved with the keyboard must redraw the garment and the top-k gallery through the
-fragment, update the link, and flag the big map as behind until "Update the map" is pressed.
+A pad slider moved with the keyboard must redraw the garment (in the browser) and the top-k
+gallery (through the fragment), update the link, and flag the big map as behind until "Update the
+map" is pressed. "use", map clicks and links move the pad from the server.
 """
 
 from __future__ import annotations
@@ -13,20 +14,36 @@ from conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
 
-GARMENT = '.st-key-explore-garment [data-testid="stImage"] img'
-SLIDERS = '.st-key-explore-sliders [data-testid="stSlider"] input[type="range"]'
+PAD = ".st-key-explore-pad"
+GARMENT = f"{PAD} canvas.la-pad-garment"  # decoded in the browser
+SLIDERS = f"{PAD} input.la-pad-input"
+STATS = "() => window.__latentPads['explore.pad'].stats()"
 NEIGHBOUR_CAPTIONS = ".st-key-explore-neighbours .la-caption"  # the gallery component's tiles
 MINIMAP = '.st-key-explore-minimap [data-testid="stImage"] img'
 
 
 def _open(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(GARMENT, timeout=120_000)
+    page.wait_for_function(f"() => window.__latentPads?.['explore.pad'] && ({STATS})().ready", timeout=120_000)
+    page.locator(GARMENT).wait_for(state="visible", timeout=60_000)
     wait_for_app(page)
 
 
 def _src(page, selector: str) -> str:
     return page.eval_on_selector(selector, "im => im.currentSrc || im.src")
+
+
+def _pixels(page) -> list[int]:
+    """The garment canvas's pixels (RGBA bytes)."""
+    return page.locator(GARMENT).evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
+    )
+
+
+def _wait_server_move(page, seq: str) -> None:
+    """Wait until the server has moved the pad (a new seq) and the app is idle."""
+    page.wait_for_function(f"(seq) => ({STATS})().seq !== seq", arg=seq, timeout=60_000)
+    wait_for_app(page)
 
 
 def _captions(page) -> list[str]:
@@ -43,22 +60,24 @@ def check_slider_step(page, url: str) -> None:
     _open(page, url)
     sliders = page.locator(SLIDERS)
     assert sliders.count() == 10
-    garment0, minimap0, captions0 = _src(page, GARMENT), _src(page, MINIMAP), _captions(page)
+    garment0, minimap0, captions0 = _pixels(page), _src(page, MINIMAP), _captions(page)
     assert len(captions0) == 12 and all(re.search(r"#\d+ .+\nlog q -?\d", c) for c in captions0)
-    width = page.eval_on_selector(GARMENT, "im => im.getBoundingClientRect().width")
+    width = page.locator(GARMENT).evaluate("c => c.getBoundingClientRect().width")
     assert width >= 300  # the garment is shown large
 
     sliders.first.focus()
     for _ in range(30):  # 30 steps of 0.05: the most informative dimension moves to 1.5
         page.keyboard.press("ArrowRight")
+    assert sliders.first.get_attribute("aria-valuetext") == "1.50"
+    assert _pixels(page) != garment0  # redrawn in the browser, with no server round trip
     page.wait_for_function(
-        "([sel, before]) => { const im = document.querySelector(sel);"
-        " return im && (im.currentSrc || im.src) !== before && im.complete && im.naturalWidth > 0; }",
-        arg=[GARMENT, garment0],
+        "(before) => { const u = new URL(location.href).searchParams.get('z') || '';"
+        " return u !== before && u.split(',').includes('1.5'); }",
+        arg=page.url,
         timeout=30_000,
     )
     wait_for_app(page)
-    assert sliders.first.get_attribute("aria-valuetext") == "1.50"
+    page.wait_for_function("(m) => document.querySelector(m)?.src !== undefined", arg=MINIMAP)
     assert _src(page, MINIMAP) != minimap0  # "you are here" moved on the live mini-map
     assert _captions(page) != captions0  # the likeliest garments changed
     assert "z=" in page.url and "1.5" in page.url.split("z=")[1].split("&")[0]
@@ -103,7 +122,7 @@ def test_clicking_a_map_point_loads_that_garment(page, app_server):
     plot = page.locator(".st-key-explore-map .js-plotly-plot")
     plot.scroll_into_view_if_needed()
     page.wait_for_selector(".st-key-explore-map canvas", timeout=60_000)
-    before = _src(page, GARMENT)
+    before = page.evaluate(STATS)["seq"]
     info = page.evaluate(_MAP_POINTS_JS)
     left, top, width, height = info["plot"]
     inside = [p for p in info["points"] if left + 40 < p[0] < left + width - 40 and top + 40 < p[1] < top + height - 40]
@@ -112,12 +131,7 @@ def test_clicking_a_map_point_loads_that_garment(page, app_server):
     x, y, _ = min(inside[::50], key=lambda p: sum((p[0] - a) ** 2 + (p[1] - b) ** 2 < 36 for a, b in xy))
     page.mouse.move(x, y)
     page.mouse.click(x, y)
-    page.wait_for_function(
-        "([sel, old]) => { const im = document.querySelector(sel); return im && im.src !== old; }",
-        arg=[GARMENT, before],
-        timeout=60_000,
-    )
-    wait_for_app(page)
+    _wait_server_move(page, before)
     assert re.search(r"item #\d+", page.locator('[data-testid="stMain"]').inner_text())
     _assert_no_error(page)
 
@@ -130,14 +144,11 @@ def test_use_button_loads_that_neighbour(page, app_server):
     assert page.eval_on_selector(".la-tile img", "im => getComputedStyle(im).imageRendering") == "pixelated"
     assert page.eval_on_selector(".la-tile img", "im => im.src.startsWith('data:image/png')")
     third = tiles.nth(2).get_attribute("data-key")
-    before = _src(page, GARMENT)
+    before, pixels = page.evaluate(STATS)["seq"], _pixels(page)
     tiles.nth(2).get_by_role("button", name=f"use #{third}").click()
-    page.wait_for_function(
-        "([sel, old]) => { const im = document.querySelector(sel); return im && im.src !== old; }",
-        arg=[GARMENT, before],
-        timeout=60_000,
-    )
-    wait_for_app(page)
+    _wait_server_move(page, before)
+    page.wait_for_timeout(100)  # one animation frame
+    assert _pixels(page) != pixels  # the pad shows the neighbour
     assert f"Started from item #{third} (" in page.locator('[data-testid="stMain"]').inner_text()
     assert "z=0.5%2C0.5%2C0%2C" not in page.url and "z=0.5,0.5,0," not in page.url  # the link follows
     _assert_no_error(page)
