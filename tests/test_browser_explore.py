@@ -152,3 +152,46 @@ def test_use_button_loads_that_neighbour(page, app_server):
     assert f"Started from item #{third} (" in page.locator('[data-testid="stMain"]').inner_text()
     assert "z=0.5%2C0.5%2C0%2C" not in page.url and "z=0.5,0.5,0," not in page.url  # the link follows
     _assert_no_error(page)
+
+
+def test_drag_follows_the_pointer_and_release_gives_the_exact_neighbours(page, app_server):
+    """A trusted 125 Hz mouse drag: the garment is redrawn while the button is held, the neighbours
+    follow during the drag, and after release they equal ``python -m vae_core rank`` for the link's z."""
+    import json
+    import subprocess
+    import sys
+    from urllib.parse import parse_qs, urlparse
+
+    from conftest import ROOT
+
+    from bench.cdp import drag
+
+    _open(page, app_server)
+    box = page.locator(SLIDERS).first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    before = _pixels(page)
+    frames0, captions0 = page.evaluate(STATS)["frames"], _captions(page)
+    drag(cdp, (box["x"] + box["width"] / 2, y), (box["x"] + box["width"] * 0.9, y), seconds=1.5, release=False)
+    held = page.evaluate(STATS)
+    pixels_held = _pixels(page)
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+    captions_held = _captions(page)
+    up = {"type": "mouseReleased", "x": box["x"] + box["width"] * 0.9, "y": y, "button": "left", "clickCount": 1}
+    cdp.send("Input.dispatchMouseEvent", up)
+    assert pixels_held != before and held["frames"] - frames0 >= 5  # redrawn before release
+    assert held["n"] >= 1 and captions_held != captions0  # the neighbours followed during the drag
+    value = round(held["values"][0], 3)
+    link_has = "(v) => (new URL(location.href).searchParams.get('z') || '').split(',').includes(String(v))"
+    page.wait_for_function(link_has, arg=value, timeout=30_000)
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    query = parse_qs(urlparse(page.url).query)
+    cmd = [sys.executable, "-m", "vae_core", "rank", "--z", query["z"][0], "--k", query["k"][0], "--json"]
+    ranked = json.loads(subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    keys = page.locator(".st-key-explore-neighbours .la-tile").evaluate_all(
+        "els => els.map((e) => Number(e.dataset.key))"
+    )
+    assert keys == ranked["indices"]
+    _assert_no_error(page)
