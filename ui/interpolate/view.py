@@ -11,7 +11,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from ui.common.figures import MAP_NAMES, WALK_NAMES, walk_overlay
-from ui.common.loader import base_map, package_path
+from ui.common.loader import base_map, decoder_for_browser, package_path
+from ui.common.pad.component import PadSlider, affine_map, latent_pad, set_pad, take_report
 from ui.common.state import open_in_explore
 from ui.interpolate.picker import (
     Choice,
@@ -298,6 +299,46 @@ def _show_result(pkg: ModelPackage, a: Choice, d: Direction, s: float, result: n
     )
 
 
+K_STRENGTH_PAD = "interp.strength_pad"
+
+
+@st.fragment
+def _strength_pad(pkg: ModelPackage, a: Choice, d: Direction) -> None:
+    """The strength slider as a latent pad: the browser decodes A + strength x (to - from) while
+    it is dragged (reports during the drag rerun only this fragment); on release the page reruns,
+    so the exact result below, its neighbours and the analogy grid follow."""
+    ss = st.session_state
+    report = take_report(K_STRENGTH_PAD)
+    if report is not None:
+        ss[K_STRENGTH] = round(min(max(report.values[0], MIN_STRENGTH), MAX_STRENGTH), 1)
+    ident = (tuple(a.z), tuple(d.src), tuple(d.dst))
+    if ss.get(f"{K_STRENGTH_PAD}._for") != ident:  # a new A or direction: the pad starts from the strength
+        ss[f"{K_STRENGTH_PAD}._for"] = ident
+        set_pad(K_STRENGTH_PAD)
+    slider = PadSlider(
+        name="strength",
+        label="Strength",
+        help="How far to move A along the direction (0: A itself; negative: the other way).",
+        lo=MIN_STRENGTH,
+        hi=MAX_STRENGTH,
+        step=0.1,
+    )
+    decoder = decoder_for_browser(package_path())
+    decoder_ok = hasattr(decoder, "hash")
+    latent_pad(
+        decoder,
+        [slider],
+        key=K_STRENGTH_PAD,
+        values=[float(ss[K_STRENGTH])],
+        latent_dim=pkg.latent_dim,
+        mapping=affine_map(a.z, (d.dst - d.src)[None, :]),
+        server_image=pkg.decode(a.z + float(ss[K_STRENGTH]) * (d.dst - d.src)) if not decoder_ok else None,
+        film=False,
+    )
+    if report is not None and report.final:
+        st.rerun(scope="app")
+
+
 def latent_arithmetic(pkg: ModelPackage, a: Choice | None, b: Choice | None) -> None:
     """result = A + strength x (to - from), with the direction from two items or two classes."""
     st.markdown("**result = A + strength × (to − from)**: move A the way *from* becomes *to*.")
@@ -311,12 +352,13 @@ def latent_arithmetic(pkg: ModelPackage, a: Choice | None, b: Choice | None) -> 
     )
     direction = _class_direction(pkg) if kind == "classes" else _item_direction(pkg, b)
     st.session_state.setdefault(K_STRENGTH, 1.0)
-    s = st.slider("Strength", MIN_STRENGTH, MAX_STRENGTH, step=0.1, key=K_STRENGTH)
     if a is None:
         st.info("Pick A above to apply the direction to it.")
         return
     if direction is None:
         return
+    _strength_pad(pkg, a, direction)
+    s = float(st.session_state[K_STRENGTH])
     try:
         result = arithmetic(a.z, direction.src, direction.dst, s)
     except InputError as exc:
