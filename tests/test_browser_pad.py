@@ -19,8 +19,8 @@ from conftest import ROOT, start_streamlit, wait_for_app
 
 from bench.cdp import SocketBytes, drag
 from vae_core import ModelPackage
-from vae_core.model.data import ENV_VAR
 from vae_core.images import to_uint8
+from vae_core.model.data import ENV_VAR
 
 pytestmark = pytest.mark.browser
 

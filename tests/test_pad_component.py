@@ -17,8 +17,8 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from ui.common.pad.decoder_spec import decoder_spec
-from vae_core.model.data import ENV_VAR
 from ui.explore.state import slider_specs
+from vae_core.model.data import ENV_VAR
 
 APP = str(ROOT / "tests" / "apps" / "pad_app.py")
 KEY = "pad_app.pad"

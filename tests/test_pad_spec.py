@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec, flatten, run_spec
-from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
 from vae_core import ModelPackage
+from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
 from vae_core.latent.likelihood import log_q
 
 

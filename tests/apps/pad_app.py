@@ -15,9 +15,9 @@ import streamlit as st
 
 from ui.common.pad.component import PadSlider, latent_pad, set_pad, take_report
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
-from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
-from vae_core import DEFAULT_PACKAGE, ModelPackage
 from ui.explore.state import SLIDER_RANGES, range_for, slider_specs
+from vae_core import DEFAULT_PACKAGE, ModelPackage
+from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
 
 KEY = "pad_app.pad"
 

@@ -16,9 +16,10 @@ badge and the map position), a small raster mini-map with "you are here" and the
 gallery as one element (about 20 ms of server work); the pad's own element is byte-identical
 from rerun to rerun. The slider guides are computed on release only, after everything else has
 been sent. The mini-map and thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly
-map is outside the fragment and is redrawn on full reruns only; the fragment says when it is behind. What used to dominate a
-step was not this page but Streamlit's full garbage collection after every run (see
-``ui.common.loader.freeze_startup_objects``) and torch's per-thread start-up (``ModelPackage.torch_threads``).
+map is outside the fragment and is redrawn on full reruns only; the fragment says when it is
+behind. What used to dominate a step was not this page but Streamlit's full garbage collection
+after every run (see ``ui.common.loader.freeze_startup_objects``) and torch's per-thread start-up
+(``ModelPackage.torch_threads``).
 """
 
 from __future__ import annotations
