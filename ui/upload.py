@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae_core import InputError
-from vae_core.upload import PreparedImage, prepare_image
+from vae_core.upload import EXTENSIONS, MAX_BYTES, PreparedImage, prepare_image
 
 _INVERT = {"auto": None, "invert": True, "keep": False}
 
@@ -15,7 +15,7 @@ def upload_garment(key: str, label: str = "Start from your own garment (PNG or J
 
     Unreadable, truncated, huge or odd files produce a clear ``st.error`` and return None.
     """
-    file = st.file_uploader(label, type=["png", "jpg", "jpeg", "webp", "bmp", "gif"], key=f"{key}.file")
+    file = st.file_uploader(label, type=list(EXTENSIONS), key=f"{key}.file", max_upload_size=MAX_BYTES // 2**20)
     mode = st.radio(
         "Background",
         list(_INVERT),

@@ -33,7 +33,9 @@ class Bound:
         kind = "a whole number" if self.integer else "a number"
         ok_type = isinstance(value, int) if self.integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok_type or not math.isfinite(value) or not self.lo <= value <= self.hi:
-            return f"must be {kind} from {self.lo:g} to {self.hi:g}; got {_short(value)}"
+            lo, hi = (f"{int(self.lo):,}", f"{int(self.hi):,}") if self.integer else (f"{self.lo:g}", f"{self.hi:g}")
+            span = f"of at least {lo}" if self.hi >= 1e9 else f"from {lo} to {hi}"
+            return f"must be {kind} {span}; got {_short(value)}"
         return None
 
 

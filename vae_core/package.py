@@ -90,7 +90,7 @@ class ModelPackage:
     kl_per_dim
         (d,) average KL (nats) of each latent dimension over the training items.
     typicality_ref
-        Sorted best-match log q scores of latent codes of real garments (see :meth:`typicality`).
+        Sorted best-match log q scores of held-out real garments' codes (see :meth:`typicality`).
     typicality_info
         How the typicality reference was built (``{"source": ..., ...}``; empty for old packages).
     torch_threads
@@ -211,11 +211,13 @@ class ModelPackage:
         return place_by_neighbours(self.map_xy(method), ranking.indices, ranking.scores)
 
     def typicality(self, z: np.ndarray | list[float], *, ranking: Ranking | None = None) -> float:
-        """Percentile (0-100) of z's best log q among latent codes of real training garments.
+        """Percentile (0-100) of z's best log q among the codes of real garments the catalogue
+        has not seen.
 
-        The reference holds, for training items' own posterior samples z_i ~ q(z|x_i), the best
-        log q over the catalogue. A z scoring below almost all of them (low percentile) is far
-        from every training garment: a novel design rather than a near-copy. ``ranking``, if
+        The reference holds, for held-out garments' codes (posterior means of test garments, see
+        ``vae_core.build.typicality_reference``), the best log q over the catalogue, so a new
+        garment's code reads about 50. A z scoring below almost all of them (low percentile) is
+        far from every training garment: a novel design rather than a near-copy. ``ranking``, if
         given, is ``self.rank(z, k)`` for any k >= 1, already computed.
         """
         best = float((ranking if ranking is not None else self.rank(z, 1)).scores[0])

@@ -152,11 +152,14 @@ MANIFEST_FIELDS: dict[str, Field] = {
 _KIND_NAMES = {str: "a text", int: "a whole number", dict: "an object", list: "a list", float: "a number"}
 
 
-def manifest_problem(manifest: Any) -> Problem:
-    """The first way ``manifest`` (parsed JSON) breaks :data:`MANIFEST_FIELDS`, or None."""
+def manifest_problem(manifest: Any, only: tuple[str, ...] | None = None) -> Problem:
+    """The first way ``manifest`` (parsed JSON) breaks :data:`MANIFEST_FIELDS` (or just the fields
+    ``only``), or None."""
     if not isinstance(manifest, dict):
         return f"the manifest must be a JSON object; it is {_KIND_NAMES.get(type(manifest), type(manifest).__name__)}"
     for name, spec in MANIFEST_FIELDS.items():
+        if only is not None and name not in only:
+            continue
         if name not in manifest:
             if spec.required:
                 return f"the manifest has no {name!r}"
