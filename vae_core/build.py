@@ -74,7 +74,7 @@ def recalibrate_typicality(pkg: ModelPackage, test_split: Split) -> ModelPackage
     test_mu, _ = pkg.encode(test_split.images)
     pick = reference_items(len(test_mu), TYPICALITY_SAMPLES, pkg.train_config.seed)
     ref = typicality_reference(pkg.index, test_mu[pick])
-    metrics = {**pkg.metrics, "build_typicality_seconds": time.perf_counter() - t}
+    metrics = {**pkg.metrics, "typicality_recalibration_seconds": time.perf_counter() - t}
     return replace(pkg, typicality_ref=ref, typicality_info=typicality_info(len(pick), pkg.train_config.seed), metrics=metrics)
 
 
