@@ -69,10 +69,13 @@ def main() -> None:
             capture_output=True, text=True, timeout=600, cwd=str(shim.parent),
         )  # fmt: skip
         if done.returncode != 0:
-            print(f"{name:22s} crashed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+            print(f"{name:22s} crashed: {(done.stderr.strip().splitlines() or [done.returncode])[-1]}")
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"{name:22s} {r['bytes'] / 1024:9.0f} kB  +{r['added_mib']:8.1f} MiB  {r['seconds'] * 1000:8.0f} ms  {r['answer']}")
+        print(
+            f"{name:22s} {r['bytes'] / 1024:9.0f} kB  +{r['added_mib']:8.1f} MiB  "
+            f"{r['seconds'] * 1000:8.0f} ms  {r['answer']}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import streamlit as st
 from ui import model_view as mv
 from ui.loader import get_package, get_train_images, package_path
 from ui.shell import require_shell
+from vae_core.errors import display_path
 
 require_shell()
 
@@ -19,7 +20,7 @@ m = pkg.metrics
 active = int(np.sum(np.asarray(pkg.kl_per_dim) > 0.01))
 st.caption(
     f"A convolutional VAE with a {pkg.latent_dim}-dimensional latent space, trained on "
-    f"{len(pkg):,} Fashion-MNIST garments for {len(pkg.history)} epochs. Package: `{path}`."
+    f"{len(pkg):,} Fashion-MNIST garments for {len(pkg.history)} epochs. Package: `{display_path(path)}`."
 )
 
 st.subheader("Training")

@@ -92,8 +92,14 @@ def _deep_json(root: Path) -> None:
 PACKAGES = {  # case -> (craft, what the message must say)
     "manifest is a list": (edit_manifest(lambda m: [m]), "must be a JSON object"),
     "manifest nested 100,000 deep": (_deep_json, "not valid JSON"),
-    "model_config a string": (edit_manifest(lambda m: _set(m, "model_config", "big")), "'model_config' must be an object"),
-    "mu 600 x 9": (edit_arrays("latents.safetensors", lambda a: _set(a, "mu", a["mu"][:, :9].copy())), "mu has shape (600, 9)"),
+    "model_config a string": (
+        edit_manifest(lambda m: _set(m, "model_config", "big")),
+        "'model_config' must be an object",
+    ),
+    "mu 600 x 9": (
+        edit_arrays("latents.safetensors", lambda a: _set(a, "mu", a["mu"][:, :9].copy())),
+        "mu has shape (600, 9)",
+    ),
     "labels shorter than the means": (
         edit_arrays("latents.safetensors", lambda a: _set(a, "labels", a["labels"][:500].copy())),
         "labels has shape (500,)",
@@ -117,7 +123,10 @@ PACKAGES = {  # case -> (craft, what the message must say)
         edit_arrays("maps.safetensors", lambda a: _set(a, "payload", np.zeros(3))),
         "unexpected array 'payload'",
     ),
-    "no typicality reference": (edit_arrays("maps.safetensors", lambda a: _drop(a, "typicality_ref")), "no array 'typicality_ref'"),
+    "no typicality reference": (
+        edit_arrays("maps.safetensors", lambda a: _drop(a, "typicality_ref")),
+        "no array 'typicality_ref'",
+    ),
     "empty typicality reference": (
         edit_arrays("maps.safetensors", lambda a: _set(a, "typicality_ref", np.zeros(0))),
         "typicality_ref is empty",
@@ -134,17 +143,32 @@ PACKAGES = {  # case -> (craft, what the message must say)
         edit_arrays("maps.safetensors", lambda a: _set(a, "pca_components", a["pca_components"][:, :9].copy())),
         "pca_components has shape (10, 9)",
     ),
-    "n_items disagrees": (edit_manifest(lambda m: _set(m, "n_items", 601)), "mu has shape (600, 10); expected (N, d) = (601, 10)"),
-    "latent_dim 0": (edit_manifest(lambda m: m["model_config"].update(latent_dim=0)), "latent_dim must be a whole number"),
+    "n_items disagrees": (
+        edit_manifest(lambda m: _set(m, "n_items", 601)),
+        "mu has shape (600, 10); expected (N, d) = (601, 10)",
+    ),
+    "latent_dim 0": (
+        edit_manifest(lambda m: m["model_config"].update(latent_dim=0)),
+        "latent_dim must be a whole number",
+    ),
     "hidden of a billion": (edit_manifest(lambda m: m["model_config"].update(hidden=10**9)), "hidden must be"),
-    "batch_norm 'yes'": (edit_manifest(lambda m: m["model_config"].update(batch_norm="yes")), "batch_norm must be true or false"),
-    "batch size 0 in train_config": (edit_manifest(lambda m: m["train_config"].update(batch_size=0)), "batch_size must be"),
+    "batch_norm 'yes'": (
+        edit_manifest(lambda m: m["model_config"].update(batch_norm="yes")),
+        "batch_norm must be true or false",
+    ),
+    "batch size 0 in train_config": (
+        edit_manifest(lambda m: m["train_config"].update(batch_size=0)),
+        "batch_size must be",
+    ),
     "duplicate class names": (
         edit_manifest(lambda m: _set(m, "class_names", ["A"] * len(m["class_names"]))),
         "the same name twice",
     ),
     "a class name that is a number": (edit_manifest(lambda m: m["class_names"].__setitem__(2, 7)), "entry 2 must be"),
-    "a metric that is text": (edit_manifest(lambda m: m["metrics"].update(knn5_accuracy="high")), "must be a finite number"),
+    "a metric that is text": (
+        edit_manifest(lambda m: m["metrics"].update(knn5_accuracy="high")),
+        "must be a finite number",
+    ),
     "history an object": (edit_manifest(lambda m: _set(m, "history", {"epoch": 1})), "'history' must be a list"),
     "no files table": (edit_manifest(lambda m: _drop(m, "files")), "has no 'files'"),
     "another format": (edit_manifest(lambda m: _set(m, "format", "zip-bomb")), "not 'latent-atelier-model-package'"),
@@ -240,7 +264,9 @@ def test_a_damaged_checkpoint_says_how_to_start_over(tmp_path, small_splits, cap
     tr, te = small_splits
     monkeypatch.setattr("vae_core.data.load_split", lambda split, data=None: Split(tr.images[:64], tr.labels[:64]))
     (tmp_path / "pkg.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint at all")
-    assert main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--channels", "4", "8", "--hidden", "16"]) == 2
+    assert (
+        main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--channels", "4", "8", "--hidden", "16"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("error: The training checkpoint pkg.ckpt is damaged") and err.count("\n") == 1
     assert "--no-resume" in err and "Traceback" not in err
@@ -283,9 +309,15 @@ UPLOADS = {  # case -> (bytes, message fragment, or None when the upload must su
     "header claiming 8000 x 8000": (lambda: _encode(Image.new("1", (8000, 8000))), "the limit is 40 megapixels"),
     "empty file": (lambda: b"", "empty"),
     "over 20 MiB": (lambda: b"\x89PNG" + b"\x00" * (20 * 2**20 + 1), "the limit is 20 MiB"),
-    "truncated JPEG": (lambda: _encode(Image.new("RGB", (300, 300), (200, 10, 10)), "JPEG")[:400], "truncated or damaged"),
+    "truncated JPEG": (
+        lambda: _encode(Image.new("RGB", (300, 300), (200, 10, 10)), "JPEG")[:400],
+        "truncated or damaged",
+    ),
     "6300 x 6300 PNG": (lambda: _encode(Image.new("L", (6300, 6300), 255)), None),
-    "animated GIF": (lambda: _encode(Image.new("P", (60, 60)), "GIF", save_all=True, append_images=[Image.new("P", (60, 60), 1)]), None),
+    "animated GIF": (
+        lambda: _encode(Image.new("P", (60, 60)), "GIF", save_all=True, append_images=[Image.new("P", (60, 60), 1)]),
+        None,
+    ),
     "WebP": (lambda: _encode(Image.new("RGB", (50, 70), (255, 255, 255)), "WEBP"), None),
     "BMP": (lambda: _encode(Image.new("RGB", (50, 70), (0, 0, 0)), "BMP"), None),
     "16-bit PNG": (lambda: _encode(Image.fromarray(np.arange(4096, dtype=np.uint16).reshape(64, 64) * 16)), None),

@@ -138,7 +138,10 @@ def test_a_kill_between_the_renames_is_recovered_by_the_next_build(tiny_package_
 
 def test_a_live_writer_between_its_renames_is_left_alone(tiny_package_copy):
     os.replace(tiny_package_copy, old_path(tiny_package_copy))
-    code = "import sys, time\nfrom vae_core.package_lock import FolderLock\nFolderLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(60)\n"
+    code = (
+        "import sys, time\nfrom vae_core.package_lock import FolderLock\n"
+        "FolderLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(60)\n"
+    )
     writer = subprocess.Popen(
         [sys.executable, "-c", code, str(tiny_package_copy)], stdout=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from vae_core import InputError, ModelPackage
+from vae_core.errors import display_path
 from vae_core.explore import (
     DEFAULT_RANGE,
     K_MAX,
@@ -374,7 +375,9 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
             )
             st.download_button(
                 "z JSON",
-                lambda: z_json(z, k=k, method=method, package=package_path(), data_fingerprint=pkg.data_fingerprint),
+                lambda: z_json(
+                    z, k=k, method=method, package=display_path(package_path()), data_fingerprint=pkg.data_fingerprint
+                ),
                 file_name="latent-atelier-z.json",
                 mime="application/json",
                 icon=":material/download:",

@@ -19,6 +19,7 @@ from ui.interpolate_picker import (
 from ui.loader import base_map, package_path
 from ui.state import open_in_explore
 from vae_core import InputError, ModelPackage
+from vae_core.errors import display_path
 from vae_core.images import png_bytes, upscale
 from vae_core.interpolate import (
     MAX_STRENGTH,
@@ -266,7 +267,7 @@ def exports(views: list[FramedWalk], a: Choice, b: Choice, pkg: ModelPackage) ->
         "a": {"label": a.label, "index": a.index, "z": [float(x) for x in a.z]},
         "b": {"label": b.label, "index": b.index, "z": [float(x) for x in b.z]},
         "latent_dim": pkg.latent_dim,
-        "package": str(pkg.path) if pkg.path else None,
+        "package": display_path(pkg.path) if pkg.path else None,
     }
     c1, c2, c3 = st.columns(3)
     c1.download_button(

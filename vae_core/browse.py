@@ -105,7 +105,9 @@ def parse_index(text: str, n_items: int) -> int:
         raise InputError(f"{shown!r} is not an item number; type a whole number between 0 and {n_items - 1:,}.")
     digits = re.sub(r"[,_ ]", "", m.group(1))
     if len(digits.lstrip("-0")) > len(str(n_items)):  # far too long: never hand int() thousands of digits
-        raise InputError(f"There is no item {shown}: the catalogue holds {n_items:,} items, numbered 0 to {n_items - 1:,}.")
+        raise InputError(
+            f"There is no item {shown}: the catalogue holds {n_items:,} items, numbered 0 to {n_items - 1:,}."
+        )
     value = int(digits)
     if not 0 <= value < n_items:
         raise InputError(

@@ -75,7 +75,9 @@ def recalibrate_typicality(pkg: ModelPackage, test_split: Split) -> ModelPackage
     pick = reference_items(len(test_mu), TYPICALITY_SAMPLES, pkg.train_config.seed)
     ref = typicality_reference(pkg.index, test_mu[pick])
     metrics = {**pkg.metrics, "typicality_recalibration_seconds": time.perf_counter() - t}
-    return replace(pkg, typicality_ref=ref, typicality_info=typicality_info(len(pick), pkg.train_config.seed), metrics=metrics)
+    return replace(
+        pkg, typicality_ref=ref, typicality_info=typicality_info(len(pick), pkg.train_config.seed), metrics=metrics
+    )
 
 
 def build_package(

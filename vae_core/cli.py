@@ -213,7 +213,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         if args.typicality_only:
             pkg = recalibrate_typicality(ModelPackage.load(root), load_split("test", args.data))
             pkg.save(root)
-            print(f"recalibrated the typicality reference of {display_path(root)} from {len(pkg.typicality_ref)} test garments")
+            print(
+                f"recalibrated the typicality reference of {display_path(root)} "
+                f"from {len(pkg.typicality_ref)} test garments"
+            )
             return 0
         model, manifest = _read_weights(root)
         train_split, test_split = load_split("train", args.data), load_split("test", args.data)

@@ -44,7 +44,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_bounds(values: Mapping[str, Any], bounds: Mapping[str, Bound], names: Mapping[str, str] | None = None) -> None:
+def check_bounds(
+    values: Mapping[str, Any], bounds: Mapping[str, Bound], names: Mapping[str, str] | None = None
+) -> None:
     """Raise :class:`InputError` naming the first field of ``values`` outside its ``bounds``.
 
     ``names`` maps a field to the name the user knows it by (e.g. ``"hidden"`` -> ``"--hidden"``).

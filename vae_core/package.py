@@ -276,7 +276,9 @@ class ModelPackage:
             str(tmp / "maps.safetensors"),
         )
         manifest = self.manifest()
-        manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in ARRAY_FILES}
+        manifest["files"] = {
+            n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in ARRAY_FILES
+        }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
         sums = "".join(f"{sha256_file(tmp / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
         (tmp / CHECKSUMS).write_text(sums)

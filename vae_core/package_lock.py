@@ -118,7 +118,9 @@ class FolderLock:
         parent = self.target.parent
         shown = display_path(self.target)
         if not parent.is_dir():
-            raise PackageError(f"Cannot write {shown}: the folder {display_path(parent)} does not exist; create it first.")
+            raise PackageError(
+                f"Cannot write {shown}: the folder {display_path(parent)} does not exist; create it first."
+            )
         info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), "command": self.command}
         for _ in range(3):
             try:
@@ -133,7 +135,9 @@ class FolderLock:
                 self.path.unlink(missing_ok=True)  # stale: its holder is dead
                 continue
             except PermissionError:
-                raise PackageError(f"Cannot write {shown}: the folder {display_path(parent)} is not writable.") from None
+                raise PackageError(
+                    f"Cannot write {shown}: the folder {display_path(parent)} is not writable."
+                ) from None
             except OSError as exc:
                 raise PackageError(f"Cannot write {shown}: {exc.strerror or exc}.") from None
             with os.fdopen(fd, "w") as fh:
@@ -202,4 +206,14 @@ def swap_in(tmp: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["FolderLock", "describe_holder", "holds_lock", "lock_path", "old_path", "read_holder", "recover", "sweep", "swap_in"]
+__all__ = [
+    "FolderLock",
+    "describe_holder",
+    "holds_lock",
+    "lock_path",
+    "old_path",
+    "read_holder",
+    "recover",
+    "sweep",
+    "swap_in",
+]
