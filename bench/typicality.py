@@ -16,8 +16,8 @@ import json
 import numpy as np
 
 from vae_core import ModelPackage, load_split
-from vae_core.build import TYPICALITY_SAMPLES, reference_items
-from vae_core.traversal import prior_samples, samples_with_neighbours
+from vae_core.latent.traversal import prior_samples, samples_with_neighbours
+from vae_core.package.build import TYPICALITY_SAMPLES, reference_items
 
 
 def measure(pkg: ModelPackage, test_images: np.ndarray, n: int = 500, seed: int = 1) -> dict[str, object]:

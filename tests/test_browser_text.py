@@ -1,4 +1,4 @@
-"""User text escaped by ``ui.text.md`` shows as literal characters in Chromium: no bold, colour,
+"""User text escaped by ``ui.common.text.md`` shows as literal characters in Chromium: no bold, colour,
 link, icon, formula or heading comes out of a hostile file name, link parameter or class name."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ HOSTILE = [
 
 APP = """
 import streamlit as st
-from ui.text import md
+from ui.common.text import md
 names = {names!r}
 for i, name in enumerate(names):
     with st.container(key=f"md{{i}}"):

@@ -6,8 +6,8 @@ import numpy as np
 from scipy.stats import norm
 
 from vae_core import LikelihoodIndex, ModelPackage
-from vae_core.build import recalibrate_typicality, reference_items, typicality_reference
-from vae_core.data import Split
+from vae_core.model.data import Split
+from vae_core.package.build import recalibrate_typicality, reference_items, typicality_reference
 
 
 def test_reference_is_the_sorted_best_log_q_of_held_out_codes(rng):
@@ -30,7 +30,7 @@ def test_reference_items_are_seeded_and_distinct():
 def test_unseen_garments_land_near_the_middle(tiny_package_dir, data_dir):
     """The tiny package's reference holds its 200 test garments; 500 other test garments'
     codes must read about 50 % (before the fix: training items' own samples made them ~5 %)."""
-    from vae_core.data import load_split
+    from vae_core.model.data import load_split
 
     pkg = ModelPackage.load(tiny_package_dir)
     assert pkg.typicality_info["source"] == "test split" and len(pkg.typicality_ref) == 200
@@ -41,7 +41,7 @@ def test_unseen_garments_land_near_the_middle(tiny_package_dir, data_dir):
 
 
 def test_recalibrate_replaces_only_the_reference(tiny_package_dir, data_dir, tmp_path):
-    from vae_core.data import load_split
+    from vae_core.model.data import load_split
 
     pkg = ModelPackage.load(tiny_package_dir)
     te = load_split("test", data_dir)
@@ -58,7 +58,7 @@ def test_recalibrate_replaces_only_the_reference(tiny_package_dir, data_dir, tmp
 def test_shipped_package_is_calibrated(shipped_package_dir, data_dir):
     """The shipped reference: 500 test garments outside it read about 50 %, and a training
     garment's own code, which matches itself, reads as a near-copy."""
-    from vae_core.data import load_split
+    from vae_core.model.data import load_split
 
     pkg = ModelPackage.load(shipped_package_dir)
     assert pkg.typicality_info == {"source": "test split", "codes": "posterior means", "n": 2000, "seed": 0}

@@ -21,8 +21,8 @@ from safetensors.torch import load_file as load_tensors
 from safetensors.torch import save_file as save_tensors
 
 from vae_core import InputError, ModelPackage, PackageError
-from vae_core.cli import main
-from vae_core.package import ARRAY_FILES, CHECKSUMS, MANIFEST, sha256_file
+from vae_core.cli.main import main
+from vae_core.package.format import ARRAY_FILES, CHECKSUMS, MANIFEST, sha256_file
 from vae_core.upload import MAX_PIXELS, prepare_image
 
 ZERO = ",".join(["0"] * 10)
@@ -241,7 +241,7 @@ def test_train_into_a_missing_folder_stops_before_training(tmp_path, capsys, mon
     def no_training(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr("vae_core.data.load_split", no_training)
+    monkeypatch.setattr("vae_core.model.data.load_split", no_training)
     assert main(["train", "--out", str(tmp_path / "missing" / "pkg"), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err == "error: Cannot write pkg: the folder missing does not exist; create it first.\n"
@@ -259,10 +259,12 @@ def test_train_into_a_file_or_a_folder_of_other_things_is_refused(tmp_path, caps
 
 
 def test_a_damaged_checkpoint_says_how_to_start_over(tmp_path, small_splits, capsys, monkeypatch):
-    from vae_core.data import Split
+    from vae_core.model.data import Split
 
     tr, te = small_splits
-    monkeypatch.setattr("vae_core.data.load_split", lambda split, data=None: Split(tr.images[:64], tr.labels[:64]))
+    monkeypatch.setattr(
+        "vae_core.model.data.load_split", lambda split, data=None: Split(tr.images[:64], tr.labels[:64])
+    )
     (tmp_path / "pkg.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint at all")
     assert (
         main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--channels", "4", "8", "--hidden", "16"]) == 2

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from vae_core import ModelPackage, PackageError
-from vae_core.cli import main
-from vae_core.package_lock import FolderLock, holds_lock, lock_path, old_path, read_holder, recover
+from vae_core.cli.main import main
+from vae_core.package.lock import FolderLock, holds_lock, lock_path, old_path, read_holder, recover
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def test_a_half_written_lock_file_is_stale(tmp_path):
 
 def test_a_second_run_is_told_who_holds_the_folder_and_a_killed_holder_frees_it(tiny_package_copy, capsys):
     code = (
-        "import sys, time\nfrom vae_core.package_lock import FolderLock\n"
+        "import sys, time\nfrom vae_core.package.lock import FolderLock\n"
         "FolderLock(sys.argv[1], command='python -m vae_core train --out pkg').acquire()\n"
         "print('held', flush=True)\ntime.sleep(120)\n"
     )
@@ -96,7 +96,7 @@ def test_save_sweeps_temporaries_that_killed_writers_left(tiny_package_copy):
 
 _KILL_BETWEEN_RENAMES = """
 import os, sys
-import vae_core.package_lock as lock
+import vae_core.package.lock as lock
 from vae_core import ModelPackage
 pkg = ModelPackage.load(sys.argv[1])
 pkg.metrics = {**pkg.metrics, "marker": 2.0}
@@ -126,10 +126,12 @@ def test_a_kill_between_the_two_renames_is_recovered_at_the_next_load(tiny_packa
 
 def test_a_kill_between_the_renames_is_recovered_by_the_next_build(tiny_package_copy, capsys, monkeypatch):
     assert _run(_KILL_BETWEEN_RENAMES, str(tiny_package_copy)).returncode == -signal.SIGKILL
-    from vae_core.data import Split, load_split
+    from vae_core.model.data import Split, load_split
 
     te = load_split("test")
-    monkeypatch.setattr("vae_core.data.load_split", lambda split, data=None: Split(te.images[:300], te.labels[:300]))
+    monkeypatch.setattr(
+        "vae_core.model.data.load_split", lambda split, data=None: Split(te.images[:300], te.labels[:300])
+    )
     assert main(["build", "--package", str(tiny_package_copy), "--typicality-only"]) == 0, capsys.readouterr().err
     leftovers = [p.name for p in tiny_package_copy.parent.iterdir() if p.name != "copy"]
     assert leftovers == []  # old package restored then replaced, the killed writer's temporary swept
@@ -139,7 +141,7 @@ def test_a_kill_between_the_renames_is_recovered_by_the_next_build(tiny_package_
 def test_a_live_writer_between_its_renames_is_left_alone(tiny_package_copy):
     os.replace(tiny_package_copy, old_path(tiny_package_copy))
     code = (
-        "import sys, time\nfrom vae_core.package_lock import FolderLock\n"
+        "import sys, time\nfrom vae_core.package.lock import FolderLock\n"
         "FolderLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(60)\n"
     )
     writer = subprocess.Popen(
@@ -160,7 +162,7 @@ def test_a_live_writer_between_its_renames_is_left_alone(tiny_package_copy):
 
 def test_a_kill_while_writing_keeps_the_previous_package(tiny_package_copy):
     code = (
-        "import os, sys\nimport vae_core.package as p\nfrom vae_core import ModelPackage\n"
+        "import os, sys\nimport vae_core.package.format as p\nfrom vae_core import ModelPackage\n"
         "pkg = ModelPackage.load(sys.argv[1])\n"
         "p.save_arrays = lambda *a, **k: os.kill(os.getpid(), 9)\npkg.save(sys.argv[1])\n"
     )

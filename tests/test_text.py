@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.text import md, md_code, plotly_label, shorten
+from ui.common.text import md, md_code, plotly_label, shorten
 
 WJ = "\u2060"
 
