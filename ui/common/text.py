@@ -36,6 +36,12 @@ def md(text: object, limit: int = DEFAULT_LIMIT) -> str:
     return escaped.replace(":", ":" + _WORD_JOINER)
 
 
+def plain(markdown: str) -> str:
+    """What :func:`md` text reads as on the page (backslash escapes and word joiners removed);
+    for tests and for comparing a caption with the text it came from."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(_WORD_JOINER, "")
+
+
 def md_code(text: object, limit: int = DEFAULT_LIMIT) -> str:
     """``repr(text)``-like quoting for echoing a value back (e.g. a link parameter), escaped."""
     return "'" + md(text, limit) + "'"
@@ -47,4 +53,4 @@ def plotly_label(text: object, limit: int = DEFAULT_LIMIT) -> str:
     return html.escape(shorten(text, limit), quote=True)
 
 
-__all__ = ["DEFAULT_LIMIT", "md", "md_code", "plotly_label", "shorten"]
+__all__ = ["DEFAULT_LIMIT", "md", "md_code", "plain", "plotly_label", "shorten"]
