@@ -421,6 +421,8 @@ function build(pad, parent) {
     input.addEventListener("keyup", () => release(pad));
     input.addEventListener("input", () => {
       pad.values[i] = Number(input.value);
+      input.setAttribute("aria-valuetext", fmt(pad.values[i])); // at once, for screen readers
+      output.textContent = fmt(pad.values[i]);
       schedule(pad);
       if (pad.dragging) reportSoon(pad); else report(pad, true);
     });
