@@ -18,10 +18,12 @@ class ModelConfig:
     """
 
     latent_dim: int = 10  # size of z; the Explore page shows one slider per dimension
-    channels: tuple[int, int] = (32, 64)  # conv channels at 14x14 and 7x7 resolution
+    channels: tuple[int, ...] = (32, 64)  # conv widths, one stride-2 block each (28 -> 14 -> 7)
     hidden: int = 512  # width of the dense layer between the convolutions and z
-    image_size: int = 28  # images are 1 x image_size x image_size, values in [0, 1]
+    image_size: int = 28  # images are image_channels x image_size x image_size, values in [0, 1]
     batch_norm: bool = True  # batch normalisation after each encoder convolution
+    image_channels: int = 1  # 1 (grey) or 3 (RGB); manifests written before colour had none
+    likelihood: str = "bernoulli"  # p(x|z): "bernoulli" or "logistic" (discretised, 8-bit)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
