@@ -76,10 +76,15 @@ def _train_images(data_dir: str | None) -> np.ndarray:
 def get_train_images(pkg: ModelPackage, notify: bool = True) -> np.ndarray | None:
     """The (N, 28, 28) uint8 training images, or None (with a notice) when they are unavailable.
 
+    A package that carries its catalogue answers from it (a lazily decoded
+    :class:`vae_core.catalogue.Catalogue`, indexed like the array).
+
     Without the images every page still works from the package: thumbnails show the decoded
     posterior means instead, labelled as such. ``notify=False`` skips the notice (for a page that
     has already shown it once in this run).
     """
+    if pkg.catalogue is not None:  # the package carries its images: no download, decoded lazily
+        return pkg.catalogue  # type: ignore[return-value]  (indexes like the array)
     data_dir = os.environ.get(DATA_ENV_VAR) or None
     try:
         images = _train_images(data_dir)

@@ -92,7 +92,8 @@ class Catalogue:
             Image.fromarray(atlas, mode="L" if self.channels == 1 else "RGB").save(
                 folder / shard["file"], format="PNG", compress_level=6
             )
-        (folder / INDEX_FILE).write_text(json.dumps({"root": self.root, "paths": self.paths}) + "\n")
+        paths = self.paths if any(p is not None for p in self.paths) else None  # null: no files (Fashion-MNIST)
+        (folder / INDEX_FILE).write_text(json.dumps({"root": self.root, "paths": paths}) + "\n")
         return [s["file"] for s in self.shards] + [INDEX_FILE]
 
     def manifest_entry(self) -> dict[str, Any]:
@@ -118,7 +119,7 @@ class Catalogue:
                 channels=int(entry["channels"]),
                 count=int(entry["count"]),
                 shards=[dict(s) for s in entry["shards"]],
-                paths=list(index.get("paths") or []),
+                paths=list(index["paths"]) if index.get("paths") is not None else [None] * int(entry["count"]),
                 root=index.get("root"),
                 folder=folder,
             )
@@ -166,6 +167,21 @@ class Catalogue:
             sel = which == shard
             out[sel] = self._shard(int(shard))[idx[sel] - starts[shard]]
         return out
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """(N, S, S) or (N, S, S, 3), as if the catalogue were one array."""
+        return (self.count, self.image_size, self.image_size) + ((3,) if self.channels == 3 else ())
+
+    def __getitem__(self, key: int | np.ndarray | list[int]) -> np.ndarray:
+        """``catalogue[i]`` is one image, ``catalogue[indices]`` several: reads like the array it
+        stands for (without decoding the rest)."""
+        if np.ndim(key) == 0:
+            return self.images([int(key)])[0]
+        return self.images(key)
 
     def all_images(self) -> np.ndarray:
         """Every image, (N, S, S[, 3]) uint8 (decodes every shard)."""

@@ -148,9 +148,8 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     manifest = verify(args.package)
     cat = manifest["catalogue"]
     size = sum(manifest["files"][s["file"]]["bytes"] for s in cat["shards"])
-    print(
-        f"added {cat['count']} catalogue images to {args.package} ({len(cat['shards'])} atlases, {size / 2**20:.1f} MiB)"
-    )
+    n, shards = cat["count"], len(cat["shards"])
+    print(f"added {n} catalogue images to {args.package} ({shards} atlases, {size / 2**20:.1f} MiB)")
     return 0
 
 
