@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .config import ModelConfig
-from .pixel_likelihood import LIKELIHOODS, bernoulli_nll, discretised_logistic_nll
+from .pixel_likelihood import LIKELIHOODS, LOG_SCALE_INIT, bernoulli_nll, discretised_logistic_nll
 
 
 def _block(c_in: int, c_out: int, transpose: bool = False, batch_norm: bool = False) -> nn.Sequential:
@@ -66,7 +66,7 @@ class VAE(nn.Module):
         )
         self.log_scale: nn.Parameter | None = None
         if config.likelihood == "logistic":  # one learned scale per sub-pixel, shared by all z
-            self.log_scale = nn.Parameter(torch.full((c_img, config.image_size, config.image_size), -2.0))
+            self.log_scale = nn.Parameter(torch.full((c_img, config.image_size, config.image_size), LOG_SCALE_INIT))
 
     def reconstruction_nll(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """-log p(x|z) per image (B,) in nats under this model's pixel likelihood."""

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 LIKELIHOODS = ("bernoulli", "logistic")
 LOG_SCALE_MIN, LOG_SCALE_MAX = -7.0, 2.0  # s in [9e-4, 7.4]: a bin is at most 4.3 scales wide
+LOG_SCALE_INIT = -2.0  # s = 0.14 at the start (see vae_core.train._param_groups)
 _HALF_BIN = 0.5 / 255.0
 
 
