@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.shell import apply_style, mark_shell_ran
+from ui.common.shell import apply_style, mark_shell_ran
 
 st.set_page_config(page_title="Latent Atelier", page_icon=":material/checkroom:", layout="wide")
 

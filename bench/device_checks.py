@@ -13,11 +13,11 @@ from pathlib import Path
 
 import torch
 
-from vae_core.config import TrainConfig
-from vae_core.folder_train import model_config_for
-from vae_core.image_folder import load_image_folder
-from vae_core.synthetic import make_garment_folder
-from vae_core.train import resolve_device, train
+from vae_core.model.config import TrainConfig
+from vae_core.model.image_folder import load_image_folder
+from vae_core.model.synthetic import make_garment_folder
+from vae_core.model.train import resolve_device, train
+from vae_core.package.folder_train import model_config_for
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ package size and memory, and the first garment of a fresh clone.
     python -m bench.garments_bench --only first-garment --runs 5
 
 Prints a JSON object (also written to ``--out``). Every figure is measured here; medians over the
-epochs (training) and runs (first garment). Synthetic colour garments (``vae_core.synthetic``,
+epochs (training) and runs (first garment). Synthetic colour garments (``vae_core.model.synthetic``,
 JPEG/PNG/WebP, 80 to 240 px on a side) stand in for a folder of product photos.
 """
 
@@ -86,14 +86,14 @@ def folder_bench(n: int, sizes: list[int], epochs: int, device: str, threads: in
     import numpy as np
     import torch
 
-    from vae_core.build import build_package
-    from vae_core.catalogue import Catalogue
-    from vae_core.config import TrainConfig
-    from vae_core.folder_train import model_config_for
-    from vae_core.image_folder import held_out, load_image_folder
+    from vae_core.model.config import TrainConfig
+    from vae_core.model.image_folder import held_out, load_image_folder
+    from vae_core.model.synthetic import make_garment_folder
+    from vae_core.model.train import resolve_device, train
     from vae_core.package import ModelPackage
-    from vae_core.synthetic import make_garment_folder
-    from vae_core.train import resolve_device, train
+    from vae_core.package.build import build_package
+    from vae_core.package.catalogue import Catalogue
+    from vae_core.package.folder_train import model_config_for
 
     if threads:
         torch.set_num_threads(threads)

@@ -10,13 +10,13 @@ import json
 import tempfile
 from pathlib import Path
 
-import vae_core.pixel_likelihood as pl
-import vae_core.train as tr
-from vae_core.config import TrainConfig
-from vae_core.folder_train import model_config_for
-from vae_core.image_folder import held_out, load_image_folder
-from vae_core.pixel_likelihood import bits_per_dim
-from vae_core.synthetic import make_garment_folder
+import vae_core.model.pixel_likelihood as pl
+import vae_core.model.train as tr
+from vae_core.model.config import TrainConfig
+from vae_core.model.image_folder import held_out, load_image_folder
+from vae_core.model.pixel_likelihood import bits_per_dim
+from vae_core.model.synthetic import make_garment_folder
+from vae_core.package.folder_train import model_config_for
 
 
 def main() -> int:
@@ -29,7 +29,7 @@ def main() -> int:
     for init in (-2.0, -4.0):
         for mult in (1.0, 10.0):
             pl.LOG_SCALE_INIT = init
-            import vae_core.model as m
+            import vae_core.model.network as m
 
             m.LOG_SCALE_INIT = init
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from vae_core import ModelConfig, TrainConfig
-from vae_core.data import ENV_VAR, Split, load_split
+from vae_core.model.data import ENV_VAR, Split, load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PACKAGE = ROOT / "assets" / "fashion-mnist-vae"
@@ -29,7 +29,7 @@ SHIPPED_PACKAGE = ROOT / "assets" / "fashion-mnist-vae"
 def data_dir() -> Path:
     """A folder of Fashion-MNIST files: $LATENT_ATELIER_DATA_DIR, else ../shared/data/fashion-mnist,
     else the app's own one-time download (as on a newcomer's machine with internet access)."""
-    from vae_core.data import download
+    from vae_core.model.data import download
 
     configured = os.environ.get(ENV_VAR)
     shared = ROOT.parent / "shared" / "data" / "fashion-mnist"
@@ -48,8 +48,8 @@ def small_splits(data_dir: Path) -> tuple[Split, Split]:
 @pytest.fixture(scope="session")
 def tiny_package_dir(tmp_path_factory: pytest.TempPathFactory, small_splits: tuple[Split, Split]) -> Path:
     """A complete model package (tiny model, 600-item catalogue) saved to a temporary folder."""
-    from vae_core.build import build_package
-    from vae_core.train import train
+    from vae_core.model.train import train
+    from vae_core.package.build import build_package
 
     tr, te = small_splits
     tcfg = TrainConfig(epochs=2, batch_size=64, seed=0)
@@ -231,8 +231,8 @@ def wait_for_app(pg, timeout_ms: int = 60_000) -> None:
 @pytest.fixture(scope="session")
 def garment_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """300 synthetic colour garments in 3 class folders (every format), plus one broken file of
-    every kind (``vae_core.synthetic.BROKEN``). Read-only: copy it to change it."""
-    from vae_core.synthetic import add_broken_files, make_garment_folder
+    every kind (``vae_core.model.synthetic.BROKEN``). Read-only: copy it to change it."""
+    from vae_core.model.synthetic import add_broken_files, make_garment_folder
 
     root = tmp_path_factory.mktemp("garments") / "my garments"
     make_garment_folder(root, per_class=100, seed=0)
@@ -243,11 +243,9 @@ def garment_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def colour_package_dir(tmp_path_factory: pytest.TempPathFactory, garment_folder: Path) -> Path:
     """A colour 32-px package (tiny network, 2 epochs on the CPU) trained on ``garment_folder``."""
-    from vae_core.folder_train import train_from_folder
+    from vae_core.package.folder_train import train_from_folder
 
     out = tmp_path_factory.mktemp("colour") / "my-garments"
     tcfg = TrainConfig(epochs=2, batch_size=64, seed=0, kl_warmup_epochs=1.0)
-    train_from_folder(
-        garment_folder, out, image_size=32, train_config=tcfg, widths=(8, 16, 32), device="cpu", n_jobs=1
-    )
+    train_from_folder(garment_folder, out, image_size=32, train_config=tcfg, widths=(8, 16, 32), device="cpu", n_jobs=1)
     return out

@@ -13,12 +13,12 @@ import pytest
 import torch
 
 from vae_core import ModelPackage, PackageError
-from vae_core.cli import main
-from vae_core.config import ModelConfig
-from vae_core.folder_train import add_catalogue
-from vae_core.image_folder import load_image_folder
+from vae_core.cli.main import main
 from vae_core.model import VAE
-from vae_core.synthetic import BROKEN, CLASSES
+from vae_core.model.config import ModelConfig
+from vae_core.model.image_folder import load_image_folder
+from vae_core.model.synthetic import BROKEN, CLASSES
+from vae_core.package.folder_train import add_catalogue
 
 
 def test_colour_package_loads_ranks_and_carries_its_images(colour_package_dir: Path, garment_folder: Path):
@@ -45,7 +45,7 @@ def test_colour_package_loads_ranks_and_carries_its_images(colour_package_dir: P
 
 
 def test_cli_trains_from_images_and_reports_skipped(tmp_path: Path, capsys):
-    from vae_core.synthetic import add_broken_files, make_garment_folder
+    from vae_core.model.synthetic import add_broken_files, make_garment_folder
 
     folder, out = tmp_path / "photos", tmp_path / "pkg"
     make_garment_folder(folder, per_class=20, seed=1)
@@ -63,7 +63,7 @@ def test_cli_trains_from_images_and_reports_skipped(tmp_path: Path, capsys):
 
 
 def test_cli_nothing_usable_is_one_error_line(tmp_path: Path, capsys):
-    from vae_core.synthetic import add_broken_files
+    from vae_core.model.synthetic import add_broken_files
 
     add_broken_files(tmp_path / "broken")
     assert main(["train", "--images", str(tmp_path / "broken"), "--out", str(tmp_path / "p")]) == 2

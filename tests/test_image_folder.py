@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from vae_core import DataError
-from vae_core.image_folder import decode_file, fit_square, held_out, load_image_folder, scan, to_grey
-from vae_core.synthetic import BROKEN, CLASSES, add_broken_files, make_garment_folder
+from vae_core.model.image_folder import decode_file, fit_square, held_out, load_image_folder, scan, to_grey
+from vae_core.model.synthetic import BROKEN, CLASSES, add_broken_files, make_garment_folder
 
 
 def test_class_folders_and_every_broken_kind_skipped(garment_folder: Path):

@@ -9,7 +9,7 @@ import pytest
 import torch
 from scipy.stats import logistic
 
-from vae_core.pixel_likelihood import bits_per_dim, discretised_logistic_nll
+from vae_core.model.pixel_likelihood import bits_per_dim, discretised_logistic_nll
 
 
 @pytest.mark.parametrize(("mean", "log_s"), [(0.5, -2.0), (0.02, -4.0), (0.97, -6.5), (0.3, 1.0)])
