@@ -25,6 +25,8 @@ from ..errors import InputError, PackageError
 from ..model.config import ModelConfig, TrainConfig
 from ..model.image_folder import ImageSet, held_out, load_image_folder
 from .catalogue import Catalogue
+from .format import CHECKSUMS, MANIFEST, sha256_file, verify
+from .lock import FolderLock, swap_in
 
 Progress = Callable[[str, int, int, dict[str, float]], None]
 
@@ -140,7 +142,6 @@ def add_catalogue(
     must have one row per catalogue item at the model's size and channels; ``fingerprint``, if
     given, must equal the package's data fingerprint (the images are the ones it was built from).
     """
-    from .format import CHECKSUMS, MANIFEST, _replace_dir, sha256_file, verify
 
     root_dir = Path(package)
     manifest = verify(root_dir)
@@ -155,6 +156,13 @@ def add_catalogue(
             f"against {str(manifest.get('data_fingerprint'))[:12]})."
         )
     catalogue = Catalogue.from_images(images, paths, root)
+    with FolderLock(root_dir):
+        _swap_in_catalogue(root_dir, manifest, catalogue)
+    return root_dir
+
+
+def _swap_in_catalogue(root_dir: Path, manifest: dict[str, Any], catalogue: Catalogue) -> None:
+    """Copy the package to a temporary sibling with the catalogue added, check it, swap it in."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{root_dir.name}.", dir=root_dir.parent))
     try:
         old = set(manifest.get("files", {})) - {n for n in manifest.get("files", {}) if n.startswith("catalogue")}
@@ -172,11 +180,10 @@ def add_catalogue(
             f.chmod(0o644)
         tmp.chmod(0o755)
         verify(tmp)
-        _replace_dir(tmp, root_dir)
+        swap_in(tmp, root_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return root_dir
 
 
 def default_kl_warmup(epochs: int) -> float:
