@@ -47,9 +47,6 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
     if args.data:
         raise InputError("give either --data (Fashion-MNIST) or --images (a folder of images), not both.")
     out = Path(args.out)
-    from .main import _check_out_folder
-
-    _check_out_folder(out)
     epochs = args.epochs if args.epochs_given else 30
     warmup = args.kl_warmup if args.kl_warmup_given else default_kl_warmup(epochs)
     tcfg = TrainConfig(

@@ -114,6 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.images:
         from .images import cmd_train_images
 
+        _check_out_folder(Path(args.out))
         return cmd_train_images(args, _progress_bar())
     out = Path(args.out)
     widths = args.widths or (args.channels if args.channels and len(args.channels) == 2 else None)

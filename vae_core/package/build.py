@@ -159,7 +159,7 @@ def build_package(
 
     t = time.perf_counter()
     pick = reference_items(len(test_mu), TYPICALITY_SAMPLES, seed)
-    typ = typicality_reference(index, test_mu[pick])
+    typ = typicality_reference(ref_index, test_mu[pick])  # held-out codes, scored without themselves
     progress("typicality", 1, 1, {})
     stage("typicality", t)
 
