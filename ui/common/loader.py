@@ -17,13 +17,20 @@ from ui.common.figures import map_figure
 from ui.common.minimap import Raster, map_raster
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
+from vae_core.model.data import Split
 
 PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
 THREADS_ENV_VAR = "LATENT_ATELIER_TORCH_THREADS"
 
 
 def package_path() -> str:
-    """The package folder: ``$LATENT_ATELIER_PACKAGE`` or the shipped default."""
+    """The package folder: the one ``?package=NAME`` picks (``ui.common.picker``), else
+    ``$LATENT_ATELIER_PACKAGE``, else the shipped default."""
+    from .picker import chosen_package
+
+    chosen = chosen_package()
+    if chosen is not None:
+        return str(chosen.path)
     return os.environ.get(PACKAGE_ENV_VAR) or str(DEFAULT_PACKAGE)
 
 
@@ -189,9 +196,14 @@ def _test_split(data_dir: str | None):
     return load_split("test", data_dir, allow_download=False)
 
 
-def get_test_split():
-    """The Fashion-MNIST test split (a :class:`vae_core.Split`), or raise the DataError that says
-    how to get it. Never downloads: the Model page explains instead."""
+def get_test_split(pkg: ModelPackage | None = None):
+    """The package's held-out garments (a :class:`vae_core.Split`): for a package trained on an
+    image folder, its held-out catalogue rows; otherwise the Fashion-MNIST test split, or raise the
+    DataError that says how to get it. Never downloads: the Model page explains instead."""
+    rows = (pkg.data_source.get("held_out_rows") if pkg is not None else None) or []
+    if pkg is not None and pkg.catalogue is not None and rows:
+        idx = np.asarray(rows, dtype=np.int64)
+        return Split(pkg.images(idx), pkg.labels[idx], tuple(pkg.class_names))
     return _test_split(os.environ.get(DATA_ENV_VAR) or None)
 
 

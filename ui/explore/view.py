@@ -344,7 +344,7 @@ def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
     ss = st.session_state
     with st.container(key="explore.garment"):
         # inline and native-size: shown with the page update, scaled pixel-sharp by the browser
-        st.image(data_uri(step.garment), width=28 * GARMENT_SCALE)
+        st.image(data_uri(step.garment), width=28 * GARMENT_SCALE)  # the same screen size at any resolution
     source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
     edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != ss[K_Z] else ""
     st.caption(f"Decoded garment. Started from {source}{edited}.")
