@@ -27,6 +27,12 @@ def chosen_package() -> PackageInfo | None:
     return next((p for p in _packages() if p.name == name), None)
 
 
+def keep_package(query: dict) -> dict:
+    """``query`` plus the current ``?package=NAME`` (pages that rewrite the URL keep the choice)."""
+    name = st.query_params.get(QUERY_KEY)
+    return {**query, QUERY_KEY: name} if name else dict(query)
+
+
 def _describe(p: PackageInfo) -> str:
     kind = "colour" if p.channels == 3 else "grey"
     m = p.metrics
