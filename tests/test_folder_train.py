@@ -36,7 +36,9 @@ def test_colour_package_loads_ranks_and_carries_its_images(colour_package_dir: P
     ranking = pkg.rank(mu[0], k=5)
     scores = pkg.index.log_q(mu[0])
     assert ranking.indices.tolist() == np.argsort(-scores, kind="stable")[:5].tolist()
-    assert pkg.catalogue.original_path(5) == garment_folder / data.paths[5]
+    assert pkg.catalogue.original_path(5) == (garment_folder / data.paths[5]).resolve()
+    pkg.catalogue.paths[6] = "../../../etc/passwd"  # a crafted path never leaves the folder
+    assert pkg.catalogue.original_path(6) is None
     source = pkg.data_source
     assert {s["path"] for s in source["skipped"]} == set(BROKEN)
     assert len(source["held_out_rows"]) == 30

@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import PackageError
+from ..model.image_folder import EXTENSIONS
 
 INDEX_FILE = "catalogue.json"
 SHARD_NAME = "catalogue-{:03d}.png"
@@ -192,7 +193,11 @@ class Catalogue:
         rel = self.paths[index] if 0 <= index < len(self.paths) else None
         if not rel or not self.root:
             return None
-        path = Path(self.root) / rel
+        root = Path(self.root).resolve()
+        path = (root / rel).resolve()
+        # only image files inside the recorded folder: a crafted catalogue.json cannot point elsewhere
+        if not path.is_relative_to(root) or path.suffix.lower() not in EXTENSIONS:
+            return None
         return path if path.is_file() else None
 
 
