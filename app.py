@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.common.loader import package_path
+from ui.common.picker import package_picker
 from ui.common.shell import apply_style, mark_shell_ran
 
 st.set_page_config(page_title="Latent Atelier", page_icon=":material/checkroom:", layout="wide")
@@ -20,4 +22,5 @@ pages = [
 ]
 mark_shell_ran()
 apply_style()
+package_picker(package_path())
 st.navigation(pages).run()

@@ -29,7 +29,7 @@ images = get_train_images(pkg)
 ex.render_notices()
 ex.render_toolbar(pkg)
 with st.expander("Start from your own garment", icon=":material/upload:"):
-    ex.handle_upload(pkg, upload_garment(ex.K_UPLOAD))
+    ex.handle_upload(pkg, upload_garment(ex.K_UPLOAD, size=pkg.image_size, channels=pkg.channels))
 
 ex.explore_fragment(pkg, images)
 st.divider()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from ui.common.figures import MAP_NAMES, WALK_NAMES, closeness_chart
 from ui.common.loader import get_package
+from ui.common.picker import keep_package
 from ui.common.shell import require_shell
 from ui.common.text import md, md_code
 from ui.interpolate.picker import apply_requests, garment_picker, set_index, start_run
@@ -150,7 +151,7 @@ with tab_walk:
             key=K_CLOSENESS,
         )
         if a.index is not None and b.index is not None:
-            st.query_params.from_dict({"a": a.index, "b": b.index, "frames": n, "method": choice})
+            st.query_params.from_dict(keep_package({"a": a.index, "b": b.index, "frames": n, "method": choice}))
     st.subheader("The walk on the latent map" if views else "Latent map")
     walk_map(pkg, views, a, b, map_method)
     if views:

@@ -258,3 +258,27 @@ def pad_report(at, key: str, values: list[float], z: list[float], range_: float 
     report = {"values": values, "z": z, "range": range_, "final": final, "n": next(_REPORTS), "seq": "t"}
     widget.json_value = json.dumps({**old, "z": report})
     return at._run(states)
+
+
+# ---------------------------------------------------------------- image folders (issue 13)
+@pytest.fixture(scope="session")
+def garment_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 synthetic colour garments in 3 class folders (every format), plus one broken file of
+    every kind (``vae_core.model.synthetic.BROKEN``). Read-only: copy it to change it."""
+    from vae_core.model.synthetic import add_broken_files, make_garment_folder
+
+    root = tmp_path_factory.mktemp("garments") / "my garments"
+    make_garment_folder(root, per_class=100, seed=0)
+    add_broken_files(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def colour_package_dir(tmp_path_factory: pytest.TempPathFactory, garment_folder: Path) -> Path:
+    """A colour 32-px package (tiny network, 2 epochs on the CPU) trained on ``garment_folder``."""
+    from vae_core.package.folder_train import train_from_folder
+
+    out = tmp_path_factory.mktemp("colour") / "my-garments"
+    tcfg = TrainConfig(epochs=2, batch_size=64, seed=0, kl_warmup_epochs=1.0)
+    train_from_folder(garment_folder, out, image_size=32, train_config=tcfg, widths=(8, 16, 32), device="cpu", n_jobs=1)
+    return out

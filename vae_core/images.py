@@ -20,16 +20,18 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def to_pil(image: np.ndarray, scale: int = 1) -> Image.Image:
-    """A (H, W) grayscale image as a PIL image, upscaled ``scale`` times by pixel repetition."""
-    img = Image.fromarray(to_uint8(image), mode="L")
+    """A (H, W) grey or (H, W, 3) colour image as a PIL image, upscaled ``scale`` times by pixel
+    repetition."""
+    arr = to_uint8(image)
+    img = Image.fromarray(arr, mode="L" if arr.ndim == 2 else "RGB")
     if scale > 1:
         img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
     return img
 
 
 def upscale(image: np.ndarray, scale: int) -> np.ndarray:
-    """(H, W) -> (H*scale, W*scale) uint8 by pixel repetition (no blur)."""
-    return np.kron(to_uint8(image), np.ones((scale, scale), dtype=np.uint8))
+    """(H, W[, 3]) -> (H*scale, W*scale[, 3]) uint8 by pixel repetition (no blur)."""
+    return np.repeat(np.repeat(to_uint8(image), scale, axis=0), scale, axis=1)
 
 
 def grid_rows(rows: Sequence[np.ndarray], pad: int = 2, fill: int = 255) -> np.ndarray:
@@ -54,7 +56,7 @@ def grid(images: np.ndarray, cols: int, pad: int = 2, fill: int = 255) -> np.nda
 
 
 def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
-    """PNG file contents of a grayscale image, upscaled without blur."""
+    """PNG file contents of a grey (H, W) or colour (H, W, 3) image, upscaled without blur."""
     buf = io.BytesIO()
     to_pil(image, scale).save(buf, format="PNG")
     return buf.getvalue()
@@ -82,6 +84,6 @@ def data_uri(image: np.ndarray, scale: int = 1, fmt: str = "PNG", quality: int =
     if fmt not in ("PNG", "JPEG"):
         raise ValueError(f"fmt must be PNG or JPEG, not {fmt!r}")
     buf = io.BytesIO()
-    img = to_pil(image, scale) if np.asarray(image).ndim == 2 else Image.fromarray(to_uint8(image))
+    img = to_pil(image, scale)
     img.save(buf, format=fmt, **({"quality": quality} if fmt == "JPEG" else {}))
     return f"data:image/{fmt.lower()};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"

@@ -240,10 +240,12 @@ def kl_figure(kl_per_dim: np.ndarray, threshold: float = ACTIVE_KL) -> go.Figure
     return fig
 
 
-def traversal_figure(sheet: np.ndarray, row_labels: list[str], values: np.ndarray, pad: int, scale: int) -> go.Figure:
+def traversal_figure(
+    sheet: np.ndarray, row_labels: list[str], values: np.ndarray, pad: int, scale: int, sheet_cell: int = 28
+) -> go.Figure:
     """The traversal sheet as an image with the swept value under each column and the
-    dimension (and its KL) beside each row."""
-    cell = (28 + pad) * scale
+    dimension (and its KL) beside each row; ``sheet_cell`` is one garment's side in pixels."""
+    cell = (sheet_cell + pad) * scale
     big = upscale(sheet, scale)
     source = "data:image/png;base64," + base64.b64encode(png_bytes(big)).decode("ascii")
     fig = go.Figure(go.Image(source=source, hoverinfo="skip"))

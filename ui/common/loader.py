@@ -18,13 +18,20 @@ from ui.common.minimap import Raster, map_raster
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
+from vae_core.model.data import Split
 
 PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
 THREADS_ENV_VAR = "LATENT_ATELIER_TORCH_THREADS"
 
 
 def package_path() -> str:
-    """The package folder: ``$LATENT_ATELIER_PACKAGE`` or the shipped default."""
+    """The package folder: the one ``?package=NAME`` picks (``ui.common.picker``), else
+    ``$LATENT_ATELIER_PACKAGE``, else the shipped default."""
+    from .picker import chosen_package
+
+    chosen = chosen_package()
+    if chosen is not None:
+        return str(chosen.path)
     return os.environ.get(PACKAGE_ENV_VAR) or str(DEFAULT_PACKAGE)
 
 
@@ -77,10 +84,15 @@ def _train_images(data_dir: str | None) -> np.ndarray:
 def get_train_images(pkg: ModelPackage, notify: bool = True) -> np.ndarray | None:
     """The (N, 28, 28) uint8 training images, or None (with a notice) when they are unavailable.
 
+    A package that carries its catalogue answers from it (a lazily decoded
+    :class:`vae_core.catalogue.Catalogue`, indexed like the array).
+
     Without the images every page still works from the package: thumbnails show the decoded
     posterior means instead, labelled as such. ``notify=False`` skips the notice (for a page that
     has already shown it once in this run).
     """
+    if pkg.catalogue is not None:  # the package carries its images: no download, decoded lazily
+        return pkg.catalogue  # type: ignore[return-value]  (indexes like the array)
     data_dir = os.environ.get(DATA_ENV_VAR) or None
     try:
         images = _train_images(data_dir)
@@ -185,9 +197,14 @@ def _test_split(data_dir: str | None):
     return load_split("test", data_dir, allow_download=False)
 
 
-def get_test_split():
-    """The Fashion-MNIST test split (a :class:`vae_core.Split`), or raise the DataError that says
-    how to get it. Never downloads: the Model page explains instead."""
+def get_test_split(pkg: ModelPackage | None = None):
+    """The package's held-out garments (a :class:`vae_core.Split`): for a package trained on an
+    image folder, its held-out catalogue rows; otherwise the Fashion-MNIST test split, or raise the
+    DataError that says how to get it. Never downloads: the Model page explains instead."""
+    rows = (pkg.data_source.get("held_out_rows") if pkg is not None else None) or []
+    if pkg is not None and pkg.catalogue is not None and rows:
+        idx = np.asarray(rows, dtype=np.int64)
+        return Split(pkg.images(idx), pkg.labels[idx], tuple(pkg.class_names))
     return _test_split(os.environ.get(DATA_ENV_VAR) or None)
 
 

@@ -16,8 +16,11 @@ from vae_core.upload import EXTENSIONS, MAX_BYTES, PreparedImage, prepare_image
 _INVERT = {"auto": None, "invert": True, "keep": False}
 
 
-def upload_garment(key: str, label: str = "Start from your own garment (PNG or JPEG)") -> PreparedImage | None:
-    """Show an uploader and an inversion choice; return the prepared 28x28 image, or None.
+def upload_garment(
+    key: str, label: str = "Start from your own garment (PNG or JPEG)", size: int = 28, channels: int = 1
+) -> PreparedImage | None:
+    """Show an uploader and an inversion choice; return the image prepared at the package's
+    ``size`` and ``channels`` (28 x 28 grey for Fashion-MNIST), or None.
 
     Unreadable, truncated, huge or odd files produce a clear ``st.error`` and return None. The
     result for the current file and choice is computed once per session and then reused.
@@ -28,6 +31,7 @@ def upload_garment(key: str, label: str = "Start from your own garment (PNG or J
         list(_INVERT),
         horizontal=True,
         key=f"{key}.invert",
+        index=0 if channels == 1 else 2,  # colour catalogues are not inverted
         format_func={"auto": "auto (invert a light background)", "invert": "invert", "keep": "keep"}.get,
         help="Fashion-MNIST garments are light on a black background.",
     )
@@ -35,11 +39,11 @@ def upload_garment(key: str, label: str = "Start from your own garment (PNG or J
     if file is None:
         st.session_state.pop(memo_key, None)
         return None
-    identity = (file.file_id, mode)
+    identity = (file.file_id, mode, size, channels)
     memo = st.session_state.get(memo_key)
     if memo is None or memo[0] != identity:
         try:
-            memo = (identity, prepare_image(file.getvalue(), invert=_INVERT[mode]), None)
+            memo = (identity, prepare_image(file.getvalue(), invert=_INVERT[mode], size=size, channels=channels), None)
         except InputError as exc:
             memo = (identity, None, str(exc))
         st.session_state[memo_key] = memo

@@ -33,6 +33,7 @@ from ui.common.gallery import Tile, gallery
 from ui.common.loader import base_map, decoder_for_browser, item_images, minimap_raster, package_path
 from ui.common.minimap import mark_raster
 from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
+from ui.common.picker import keep_package
 from ui.common.state import take_explore_request
 from ui.common.text import md
 from ui.explore.state import (
@@ -352,7 +353,7 @@ def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -
 
 def _sync_url(z: tuple[float, ...], k: int, method: str) -> None:
     """Keep the address bar's link equal to what is shown."""
-    query = to_query(ExploreState(z, k, method))
+    query = keep_package(to_query(ExploreState(z, k, method)))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 

@@ -140,7 +140,8 @@ def _pick_random(pkg: ModelPackage, slot: str, default_index: int) -> Choice | N
 
 
 def _pick_upload(pkg: ModelPackage, slot: str) -> Choice | None:
-    prepared = upload_garment(slot_key(slot, "upload"), label=f"Upload a garment as {slot} (PNG or JPEG)")
+    label = f"Upload a garment as {slot} (PNG or JPEG)"
+    prepared = upload_garment(slot_key(slot, "upload"), label=label, size=pkg.image_size, channels=pkg.channels)
     if prepared is None:
         st.info(f"Upload a picture to use it as {slot}.", icon=":material/upload:")
         return None

@@ -399,7 +399,7 @@ def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray) -> None:
     strengths = np.linspace(MIN_STRENGTH, MAX_STRENGTH, n_cols)
     codes = analogy_grid(row_z, direction, strengths)
     decoded = pkg.decode(codes.reshape(-1, codes.shape[-1]).astype(np.float32)).reshape(
-        len(row_z), len(strengths), 28, 28
+        len(row_z), len(strengths), *pkg.image_shape
     )
     header = st.columns([2] + [1] * n_cols)
     header[0].caption("garment \\ strength")

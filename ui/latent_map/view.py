@@ -203,6 +203,13 @@ def detail_panel(pkg: ModelPackage, index: int, has_items: bool) -> None:
         width="stretch",
     )
     c2.image(upscale(recon, 6), caption="reconstruction: decode(mu)", width="stretch")
+    source = pkg.catalogue.original_path(index) if pkg.catalogue is not None else None
+    if source is not None:  # the source folder is reachable: show the file as it is
+        with st.expander(f"Original file: {md(pkg.catalogue.paths[index])}", icon=":material/image:"):
+            try:
+                st.image(source.read_bytes(), width=320)
+            except Exception:  # noqa: BLE001 (a file changed since training may no longer decode)
+                st.caption("The file can no longer be shown.")
     st.plotly_chart(posterior_figure(mu, sigma), key="map.posterior", config={"displayModeBar": False})
     st.caption("Bars: the encoder's mean per latent dimension; whiskers: ±1 sigma; grey band: the prior's ±1.")
     name = f"#{index} {label}"

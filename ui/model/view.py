@@ -67,10 +67,11 @@ def traversal_panel(pkg: ModelPackage) -> None:
     kl = np.asarray(pkg.kl_per_dim, dtype=np.float64)
     dims = list(np.argsort(-kl, kind="stable")) if by_kl else list(range(pkg.latent_dim))
     z = traversal_z(base, a, steps, dims)
-    decoded = pkg.decode(z.reshape(-1, pkg.latent_dim).astype(np.float32)).reshape(len(dims), steps, 28, 28)
+    decoded = pkg.decode(z.reshape(-1, pkg.latent_dim).astype(np.float32)).reshape(len(dims), steps, *pkg.image_shape)
     pad, scale = 2, 2
     labels = [f"z{d} · {kl[d]:.2f} nats" for d in dims]
-    fig = traversal_figure(traversal_sheet(decoded, pad=pad), labels, traversal_values(a, steps), pad, scale)
+    sheet = traversal_sheet(decoded, pad=pad)
+    fig = traversal_figure(sheet, labels, traversal_values(a, steps), pad, scale, sheet_cell=pkg.image_size)
     st.plotly_chart(fig, key="model.traversal", config={"displayModeBar": False})
     st.caption(
         "Each row changes one latent dimension (the Explore page's slider of that name) and keeps "
@@ -82,7 +83,7 @@ def traversal_panel(pkg: ModelPackage) -> None:
 def recon_panel(pkg: ModelPackage) -> None:
     """Test garments (one per class) above their reconstructions decode(mu(x))."""
     try:
-        test = get_test_split()
+        test = get_test_split(pkg)
     except LatentAtelierError as exc:
         st.info(
             f"Test images are unavailable, so no reconstructions can be shown. {exc}",
@@ -91,17 +92,18 @@ def recon_panel(pkg: ModelPackage) -> None:
         return
     seed = st.session_state.get(RECON_SEED, 0)
     rng = np.random.default_rng(seed)
-    pick = [int(rng.choice(np.flatnonzero(test.labels == c))) for c in range(len(pkg.class_names))]
+    classes = [c for c in range(len(pkg.class_names)) if np.any(test.labels == c)][:10]
+    pick = [int(rng.choice(np.flatnonzero(test.labels == c))) for c in classes]
     mu, _ = pkg.encode(test.images[pick])
     recon = pkg.decode(mu)
-    err = np.abs(test.images[pick].astype(np.float64) / 255.0 - recon).mean(axis=(1, 2))
+    err = np.abs(test.images[pick].astype(np.float64) / 255.0 - recon).reshape(len(pick), -1).mean(axis=1)
     cols = st.columns(len(pick))
     for col, i, j in zip(cols, range(len(pick)), pick, strict=True):
         pair = grid(np.stack([test.images[j], (recon[i] * 255 + 0.5).astype(np.uint8)]), cols=1, pad=2)
         col.image(upscale(pair, 3), caption=f"{md(pkg.class_names[test.labels[j]])} (test #{j})", width="stretch")
     st.caption(
         "Top: test garments the model never trained on. Bottom: decode(mu), the model's "
-        f"reconstruction. Mean absolute pixel error of these ten: {100 * err.mean():.1f}% of full scale."
+        f"reconstruction. Mean absolute pixel error of these {len(pick)}: {100 * err.mean():.1f}% of full scale."
     )
 
 

@@ -46,6 +46,11 @@ def _progress_bar() -> Callable[[str, int, int, dict[str, float]], None]:
     state: dict[str, Any] = {"key": None, "bar": None}
 
     def report(stage: str, done: int, total: int, info: dict[str, float]) -> None:
+        if stage == "close":  # before an error message: clear the bar from the line
+            if state["bar"] is not None:
+                state["bar"].close()
+                state["bar"] = state["key"] = None
+            return
         if stage == "epoch":
             if state["bar"] is not None:
                 state["bar"].close()
@@ -106,10 +111,18 @@ def _check_out_folder(out: Path) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     from ..package.lock import FolderLock, sweep
 
+    if args.images:
+        from .images import cmd_train_images
+
+        _check_out_folder(Path(args.out))
+        return cmd_train_images(args, _progress_bar())
     out = Path(args.out)
+    widths = args.widths or (args.channels if args.channels and len(args.channels) == 2 else None)
+    if args.channels and len(args.channels) != 2 or widths and len(widths) != 2:
+        raise InputError("--channels 1|3 needs --images; Fashion-MNIST takes two conv widths (--widths A B).")
     values = {
         "latent_dim": args.latent_dim,
-        "channels": list(args.channels),
+        "channels": list(widths or ModelConfig().channels),
         "hidden": args.hidden,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
@@ -121,7 +134,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     check_bounds(values, {**MODEL_BOUNDS, **TRAIN_BOUNDS}, _TRAIN_OPTIONS)
     mcfg = ModelConfig(
-        latent_dim=args.latent_dim, channels=tuple(args.channels), hidden=args.hidden, batch_norm=args.batch_norm
+        latent_dim=args.latent_dim,
+        channels=tuple(widths or ModelConfig().channels),
+        hidden=args.hidden,
+        batch_norm=args.batch_norm,
     )
     tcfg = TrainConfig(
         epochs=args.epochs,
@@ -149,7 +165,10 @@ def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: 
     if not args.resume and ckpt.exists():
         ckpt.unlink()
     progress = _progress_bar()
-    result = train(train_split.as_float(), test_split.as_float(), mcfg, tcfg, progress, ckpt)
+    from ..model.train import resolve_device
+
+    device = resolve_device(args.device)
+    result = train(train_split.as_float(), test_split.as_float(), mcfg, tcfg, progress, ckpt, device=device)
     t = time.perf_counter()
     pkg = build_package(
         result.model,
@@ -332,17 +351,24 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--data", default=None, help=data_help)
     t.add_argument("--out", required=True, help="package folder to write")
     d, tc = ModelConfig(), TrainConfig()
-    t.add_argument("--epochs", type=int, default=tc.epochs)
+    t.add_argument("--epochs", type=_Given, default=tc.epochs, help=f"default {tc.epochs} (30 with --images)")
     t.add_argument("--batch-size", type=int, default=tc.batch_size)
     t.add_argument("--lr", type=float, default=tc.lr)
     t.add_argument(
-        "--kl-warmup", type=float, default=tc.kl_warmup_epochs, help="epochs over which the KL weight rises from 0 to 1"
+        "--kl-warmup",
+        type=_GivenFloat,
+        default=tc.kl_warmup_epochs,
+        help="epochs over which the KL weight rises from 0 to 1 (with --images: 3/4 of the epochs)",
     )
     t.add_argument("--seed", type=int, default=tc.seed)
     t.add_argument("--threads", type=int, default=tc.threads, help="torch threads (0: default)")
     t.add_argument("--limit", type=int, default=0, help="train on the first N images only")
     t.add_argument("--latent-dim", type=int, default=d.latent_dim)
-    t.add_argument("--channels", type=int, nargs=2, default=list(d.channels))
+    t.add_argument("--channels", type=int, nargs="+", default=None, help="with --images: 1 (grey) or 3 (colour)")
+    from .images import add_catalogue_parser, add_image_arguments
+
+    add_image_arguments(t)
+    t.add_argument("--json", action="store_true")
     t.add_argument("--hidden", type=int, default=d.hidden)
     t.add_argument(
         "--no-batch-norm", dest="batch_norm", action="store_false", help="no batch normalisation in the encoder"
@@ -351,6 +377,8 @@ def _parser() -> argparse.ArgumentParser:
         "--no-resume", dest="resume", action="store_false", help="ignore a checkpoint left by an interrupted run"
     )
     t.set_defaults(func=cmd_train)
+
+    add_catalogue_parser(sub, str(DEFAULT_PACKAGE))
 
     b = sub.add_parser("build", help="rebuild a package's derived arrays from its weights")
     b.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
@@ -396,9 +424,20 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Given(int):
+    """An int option value that was typed on the command line (defaults stay plain ints)."""
+
+
+class _GivenFloat(float):
+    """A float option value that was typed on the command line."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "train":
+        args.epochs_given = isinstance(args.epochs, _Given)
+        args.kl_warmup_given = isinstance(args.kl_warmup, _GivenFloat)
     try:
         return int(args.func(args))
     except LatentAtelierError as exc:

@@ -17,15 +17,22 @@ from ..errors import InputError
 @dataclass(frozen=True)
 class Bound:
     """The values a config field may take: a whole number (``integer``) or a real number, between
-    ``lo`` and ``hi`` inclusive; ``pair`` fields are a list of two such values."""
+    ``lo`` and ``hi`` inclusive; ``pair`` fields are a list of two such values, ``items=(m, n)``
+    fields a list of m to n of them."""
 
     lo: float
     hi: float
     integer: bool = True
     pair: bool = False
+    items: tuple[int, int] | None = None
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not allowed (None when it is)."""
+        if self.items is not None:
+            m, n = self.items
+            if not isinstance(value, (list, tuple)) or not m <= len(value) <= n:
+                return f"must be {m} to {n} numbers; got {_short(value)}"
+            return next((p for p in (Bound(self.lo, self.hi, self.integer).problem(v) for v in value) if p), None)
         if self.pair:
             if not isinstance(value, (list, tuple)) or len(value) != 2:
                 return f"must be two numbers; got {_short(value)}"
@@ -63,9 +70,10 @@ def check_bounds(
 # bounds keep a crafted manifest from asking for a network that does not fit in memory.
 MODEL_BOUNDS: dict[str, Bound] = {
     "latent_dim": Bound(1, 512),
-    "channels": Bound(1, 1024, pair=True),
+    "channels": Bound(1, 1024, items=(1, 6)),
     "hidden": Bound(1, 65_536),
     "image_size": Bound(4, 1024),
+    "image_channels": Bound(1, 3),
 }
 TRAIN_BOUNDS: dict[str, Bound] = {
     "epochs": Bound(1, 100_000),
@@ -87,15 +95,24 @@ class ModelConfig:
     """
 
     latent_dim: int = 10  # size of z; the Explore page shows one slider per dimension
-    channels: tuple[int, int] = (32, 64)  # conv channels at 14x14 and 7x7 resolution
+    channels: tuple[int, ...] = (32, 64)  # conv widths, one stride-2 block each (28 -> 14 -> 7)
     hidden: int = 512  # width of the dense layer between the convolutions and z
-    image_size: int = 28  # images are 1 x image_size x image_size, values in [0, 1]
+    image_size: int = 28  # images are image_channels x image_size x image_size, values in [0, 1]
     batch_norm: bool = True  # batch normalisation after each encoder convolution
+    image_channels: int = 1  # 1 (grey) or 3 (RGB); manifests written before colour had none
+    likelihood: str = "bernoulli"  # p(x|z): "bernoulli" or "logistic" (discretised, 8-bit)
 
     def __post_init__(self) -> None:
         check_bounds(self.to_dict(), MODEL_BOUNDS)
-        if self.image_size % 4:
-            raise InputError(f"image_size must be a multiple of 4 (two stride-2 blocks); got {self.image_size}.")
+        blocks = len(self.channels)
+        if self.image_size % (1 << blocks) or self.image_size >> blocks < 2:
+            raise InputError(
+                f"image_size {self.image_size} does not fit {blocks} stride-2 blocks (each halves the side)."
+            )
+        if self.image_channels not in (1, 3):
+            raise InputError(f"image_channels must be 1 or 3; got {self.image_channels}.")
+        if self.likelihood not in ("bernoulli", "logistic"):
+            raise InputError(f"likelihood must be 'bernoulli' or 'logistic'; got {self.likelihood!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

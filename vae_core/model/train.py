@@ -39,20 +39,48 @@ class TrainResult:
     seconds: float = 0.0
 
 
+def _as_input(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A batch on ``device`` as float32 in [0, 1] (uint8 batches are scaled by 1/255)."""
+    batch = batch.to(device, non_blocking=True)
+    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cpu"`` / ``"cuda"`` as given."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        from ..errors import InputError
+
+        raise InputError("--device cuda was asked for, but torch sees no CUDA GPU; use --device cpu or auto.")
+    if name not in ("cpu", "cuda"):
+        from ..errors import InputError
+
+        raise InputError(f"--device must be auto, cpu or cuda, not {name!r}.")
+    if name == "cuda":  # same weights for the same seed on one machine
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    return torch.device(name)
+
+
 @torch.no_grad()
-def evaluate(model: VAE, images: np.ndarray, seed: int = 0, batch_size: int = 1000) -> dict[str, float]:
-    """Negative ELBO, reconstruction and KL (nats per image) of ``images`` (N, 1, 28, 28) float32.
+def evaluate(
+    model: VAE, images: np.ndarray, seed: int = 0, batch_size: int = 1000, device: str | torch.device = "cpu"
+) -> dict[str, float]:
+    """Negative ELBO, reconstruction and KL (nats per image) of ``images`` (N, C, S, S), float32 in
+    [0, 1] or uint8.
 
     One posterior sample per image, drawn from a generator seeded with ``seed``, so the number is
     reproducible.
     """
     model.eval()
-    gen = torch.Generator().manual_seed(seed)
+    device = torch.device(device)
+    gen = torch.Generator(device=device).manual_seed(seed)
     recon_sum = kl_sum = 0.0
     for start in range(0, len(images), batch_size):
-        x = torch.from_numpy(images[start : start + batch_size])
+        x = _as_input(torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size])), device)
         logits, mu, logvar = model(x, gen)
-        recon, kl = vae_loss(logits, x, mu, logvar)
+        recon, kl = vae_loss(logits, x, mu, logvar, model.log_scale)
         recon_sum += float(recon.sum())
         kl_sum += float(kl.sum())
     n = len(images)
@@ -72,6 +100,19 @@ def _kl_weight(step: int, steps_per_epoch: int, cfg: TrainConfig) -> float:
     return min(1.0, (step + 1) / (cfg.kl_warmup_epochs * steps_per_epoch))
 
 
+def _param_groups(model: VAE) -> list[dict[str, Any]]:
+    """Adam's parameter groups: the network, and the discretised logistic's log scales (if any)
+    at 10x the learning rate. Adam moves a parameter by about lr per step whatever its gradient,
+    so a log scale that must travel from its start to about -4.5 would otherwise take thousands
+    of steps, and a small catalogue gets only a few hundred."""
+    scale = [] if model.log_scale is None else [model.log_scale]
+    rest = [p for p in model.parameters() if all(p is not q for q in scale)]
+    groups = [{"params": rest, "lr_scale": 1.0}]
+    if scale:
+        groups.append({"params": scale, "lr_scale": 10.0})
+    return groups
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -85,13 +126,16 @@ def train(
     train_config: TrainConfig,
     progress: Progress = _quiet,
     checkpoint: str | os.PathLike[str] | None = None,
+    device: str | torch.device = "cpu",
 ) -> TrainResult:
-    """Train a VAE on float32 images (N, 1, 28, 28) in [0, 1] and evaluate it after every epoch.
+    """Train a VAE on images (N, C, S, S), float32 in [0, 1] or uint8, and evaluate it after
+    every epoch.
 
     Parameters
     ----------
     train_images, test_images
-        Model inputs, e.g. ``Split.as_float()``.
+        Model inputs, e.g. ``Split.as_float()`` or ``ImageSet.as_uint8_nchw()`` (uint8 batches
+        are scaled on the device, so a large colour set is not held as float32).
     model_config, train_config
         The model's shape and the optimisation settings (epochs, batch size, learning rate, seed).
     progress
@@ -102,6 +146,8 @@ def train(
     checkpoint
         If given, the state is saved there after every epoch and, if the file already exists
         with a matching configuration, training resumes from it.
+    device
+        Where to train (see :func:`resolve_device`); the returned model is on the CPU.
 
     Returns
     -------
@@ -115,9 +161,12 @@ def train(
     if cfg.limit > 0:
         train_images = train_images[: cfg.limit]
     torch.manual_seed(cfg.seed)
-    model = VAE(model_config)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    device = torch.device(device)
+    model = VAE(model_config).to(device)
+    opt = torch.optim.Adam(_param_groups(model), lr=cfg.lr)
     x_all = torch.from_numpy(np.ascontiguousarray(train_images))
+    if device.type == "cuda":
+        x_all = x_all.to(device)
     n = len(x_all)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -127,7 +176,7 @@ def train(
     meta = {"model": model_config.to_dict(), "train": cfg.to_dict(), "n": n}
     if ckpt is not None and ckpt.is_file():
         try:
-            state = torch.load(ckpt, weights_only=True)
+            state = torch.load(ckpt, weights_only=True, map_location=device)
             if isinstance(state, dict) and state.get("meta") == meta:
                 model.load_state_dict(state["model"])
                 opt.load_state_dict(state["opt"])
@@ -142,15 +191,15 @@ def train(
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
-        noise = torch.Generator().manual_seed(cfg.seed * 100_019 + epoch)
+        noise = torch.Generator(device=device).manual_seed(cfg.seed * 100_019 + epoch)
         sums = np.zeros(2)
         for step in range(steps_per_epoch):
             idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
-            x = x_all[idx]
+            x = _as_input(x_all[idx.to(x_all.device)], device)
             for group in opt.param_groups:
-                group["lr"] = _lr_at(epoch * steps_per_epoch + step, total_steps, cfg)
+                group["lr"] = group["lr_scale"] * _lr_at(epoch * steps_per_epoch + step, total_steps, cfg)
             logits, mu, logvar = model(x, noise)
-            recon, kl = vae_loss(logits, x, mu, logvar)
+            recon, kl = vae_loss(logits, x, mu, logvar, model.log_scale)
             beta = _kl_weight(epoch * steps_per_epoch + step, steps_per_epoch, cfg)
             loss = (recon + beta * kl).mean()
             opt.zero_grad(set_to_none=True)
@@ -159,7 +208,7 @@ def train(
             sums += (float(recon.detach().sum()), float(kl.detach().sum()))
             if step % 20 == 0:
                 progress("batch", step, steps_per_epoch, {"loss": float(loss.detach())})
-        test = evaluate(model, test_images, seed=cfg.seed)
+        test = evaluate(model, test_images, seed=cfg.seed, device=device)
         row = {
             "epoch": epoch + 1,
             "train_neg_elbo": float(sums.sum() / n),
@@ -176,5 +225,5 @@ def train(
             state.update(history=history, epoch=epoch + 1, elapsed=row["seconds"])
             _save_checkpoint(ckpt, state)
         progress("epoch", epoch + 1, cfg.epochs, row)
-    model.eval()
+    model.eval().cpu()
     return TrainResult(model=model, history=history, seconds=time.perf_counter() - t0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,9 @@ from ..latent.projection import PCA, tsne
 from ..model.config import TrainConfig
 from ..model.data import Split
 from ..model.network import VAE
+from ..model.pixel_likelihood import bits_per_dim
 from ..model.train import evaluate
+from .catalogue import Catalogue
 from .format import ModelPackage, encode_images
 
 BuildProgress = Callable[[str, int, int, dict[str, float]], None]
@@ -81,6 +84,10 @@ def build_package(
     progress: BuildProgress = _quiet,
     n_jobs: int = 2,
     train_seconds: float | None = None,
+    *,
+    reference: np.ndarray | None = None,
+    catalogue: Catalogue | None = None,
+    data_source: dict[str, Any] | None = None,
 ) -> ModelPackage:
     """Encode the training split, measure the model on the test split and build both maps.
 
@@ -98,6 +105,12 @@ def build_package(
         Threads for t-SNE.
     train_seconds
         Wall-clock training time to record in the metrics.
+    reference
+        Rows of ``train_split`` the 5-NN accuracy and retrieval metrics search (default: all).
+        When the held-out items are also in the catalogue, pass the other rows, so a test item
+        never finds itself.
+    catalogue, data_source
+        The catalogue's images and where they came from, stored in the package.
     """
     t0 = time.perf_counter()
     seed = train_config.seed
@@ -116,12 +129,14 @@ def build_package(
 
     t = time.perf_counter()
     index = LikelihoodIndex(mu, logvar, train_split.labels)
+    ref = np.arange(len(mu)) if reference is None else np.asarray(reference, dtype=np.int64)
+    ref_index = index if reference is None else LikelihoodIndex(mu[ref], logvar[ref], train_split.labels[ref])
     test = evaluate(model, test_split.as_float(), seed=seed)
     progress("metrics", 1, 3, test)
-    knn = knn_accuracy(test_mu, test_split.labels, mu, train_split.labels, k=5)
+    knn = knn_accuracy(test_mu, test_split.labels, mu[ref], train_split.labels[ref], k=min(5, max(1, len(ref) - 1)))
     progress("metrics", 2, 3, {"knn5_accuracy": knn})
     q = np.random.default_rng(seed).choice(len(test_mu), min(RETRIEVAL_QUERIES, len(test_mu)), replace=False)
-    retrieval = retrieval_agreement(index, test_mu[q], test_split.labels[q], k=10)
+    retrieval = retrieval_agreement(ref_index, test_mu[q], test_split.labels[q], k=min(10, len(ref)))
     progress("metrics", 3, 3, retrieval)
     kl_dim = kl_per_dimension(mu, logvar)
     stage("metrics", t)
@@ -132,17 +147,26 @@ def build_package(
     stage("pca", t)
 
     t = time.perf_counter()
-    tsne_xy = tsne(mu, seed=seed, n_jobs=n_jobs, progress=lambda i, n: progress("tsne", i, n, {}))
+    perplexity = min(30.0, max(2.0, (len(mu) - 1) / 3.5))  # openTSNE needs N > 3 * perplexity
+    tsne_xy = tsne(
+        mu,
+        seed=seed,
+        n_jobs=n_jobs,
+        perplexity=perplexity,
+        progress=lambda i, n: progress("tsne", i, n, {}),
+    )
     stage("tsne", t)
 
     t = time.perf_counter()
     pick = reference_items(len(test_mu), TYPICALITY_SAMPLES, seed)
-    typ = typicality_reference(index, test_mu[pick])
+    typ = typicality_reference(ref_index, test_mu[pick])  # held-out codes, scored without themselves
     progress("typicality", 1, 1, {})
     stage("typicality", t)
 
+    dims = model.config.image_channels * model.config.image_size**2
     metrics = {
         "test_neg_elbo": test["neg_elbo"],
+        "test_bits_per_dim": bits_per_dim(test["neg_elbo"], dims),
         "test_recon": test["recon"],
         "test_kl": test["kl"],
         "knn5_accuracy": knn,
@@ -171,5 +195,7 @@ def build_package(
         data_fingerprint=train_split.fingerprint(),
         history=list(history or []),
         metrics=metrics,
+        catalogue=catalogue,
+        data_source=dict(data_source or {}),
         typicality_info=typicality_info(len(pick), seed),
     )

@@ -8,6 +8,8 @@ Layout (``FORMAT_VERSION`` 1)::
     latents.safetensors      mu, logvar (N, d) float32 and labels (N,) uint8 of every training item
     maps.safetensors         PCA (mean, components, variances, 2-D coordinates), t-SNE (N, 2),
                              per-dimension KL, and the typicality reference scores
+    catalogue-NNN.png        optional: the catalogue's images at model resolution (PNG atlases)
+    catalogue.json           optional: their original relative paths (``vae_core.package.catalogue``)
     checksums.sha256         sha256 of every other file, in ``sha256sum -c`` format
 
 Nothing is pickled. :meth:`ModelPackage.save` holds the folder's lock, writes into a temporary
@@ -43,6 +45,8 @@ from ..latent.likelihood import LikelihoodIndex, Ranking
 from ..latent.projection import PCA, place_by_neighbours
 from ..model.config import ModelConfig, TrainConfig
 from ..model.network import VAE
+from .catalogue import FILE_PATTERN as CATALOGUE_FILE
+from .catalogue import Catalogue, catalogue_files
 from .lock import FolderLock, recover, swap_in, sweep
 from .schema import FORMAT_NAME, arrays_problem, manifest_problem, weights_problem
 
@@ -98,6 +102,11 @@ class ModelPackage:
         whichever thread calls them (0: leave torch's setting alone). ``torch.set_num_threads``
         is per thread (OpenMP), and a web server runs each request in a new thread, whose first
         model call would otherwise start a team of all cores: 3 to 35 ms instead of 1.
+    catalogue
+        The catalogue's images at model resolution, original paths (see :meth:`images`); None
+        for a package written before packages carried them.
+    data_source
+        Where the catalogue came from (kind, folder, fit, held-out rows, skipped files and why).
     """
 
     model_config: ModelConfig
@@ -118,6 +127,8 @@ class ModelPackage:
     path: Path | None = None
     typicality_info: dict[str, Any] = field(default_factory=dict)
     torch_threads: int = field(default=0, compare=False)
+    catalogue: Catalogue | None = field(default=None, compare=False)
+    data_source: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.model.eval()
@@ -133,6 +144,39 @@ class ModelPackage:
 
     def __len__(self) -> int:
         return int(self.mu.shape[0])
+
+    @property
+    def channels(self) -> int:
+        """1 (grey) or 3 (RGB): the channels of the model's images."""
+        return self.model_config.image_channels
+
+    @property
+    def image_size(self) -> int:
+        """Side of the model's square images in pixels (28 for Fashion-MNIST)."""
+        return self.model_config.image_size
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        """Shape of one image as :meth:`decode` and :meth:`images` return it: (S, S) or (S, S, 3)."""
+        s = self.image_size
+        return (s, s) if self.channels == 1 else (s, s, 3)
+
+    @property
+    def has_images(self) -> bool:
+        """Whether the package carries its catalogue's images."""
+        return self.catalogue is not None
+
+    def images(self, indices: np.ndarray | list[int] | int) -> np.ndarray:
+        """uint8 catalogue images at model resolution: (n, S, S) grey or (n, S, S, 3) colour.
+
+        Raises :class:`PackageError` when the package carries no images (add them with
+        ``python -m vae_core catalogue``)."""
+        if self.catalogue is None:
+            raise PackageError(
+                f"Model package {self.path} carries no catalogue images; add them with "
+                f"`python -m vae_core catalogue --package {self.path} --data DIR`."
+            )
+        return self.catalogue.images(indices)
 
     @cached_property
     def sigma(self) -> np.ndarray:
@@ -153,7 +197,8 @@ class ModelPackage:
 
     @torch.no_grad()
     def decode(self, z: np.ndarray | list[float]) -> np.ndarray:
-        """Pixel probabilities for one z (d,) -> (28, 28), or a batch (B, d) -> (B, 28, 28)."""
+        """The mean image for one z (d,) -> (S, S) grey or (S, S, 3) colour, or for a batch (B, d)
+        -> (B, S, S[, 3]); values in [0, 1] (pixel probabilities for Bernoulli models)."""
         arr = np.asarray(z, dtype=np.float32)
         single = arr.ndim == 1
         batch = arr.reshape(1, -1) if single else arr
@@ -162,15 +207,16 @@ class ModelPackage:
         if not np.all(np.isfinite(batch)):
             raise InputError("z contains NaN or infinite values.")
         self._use_threads()
-        out = self.model.decode(torch.tensor(batch))[:, 0].numpy()  # a copy: arrays may be read-only
+        out = self.model.decode(torch.tensor(batch))  # (B, C, S, S)
+        out = out[:, 0].numpy() if self.channels == 1 else out.permute(0, 2, 3, 1).contiguous().numpy()
         return out[0] if single else out
 
     @torch.no_grad()
     def encode(self, images: np.ndarray, batch_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
         """Posterior ``mu`` and ``logvar`` (N, d) float32 of images.
 
-        ``images`` may be uint8 in [0, 255] or float in [0, 1], shaped (N, 28, 28),
-        (N, 1, 28, 28) or a single (28, 28) image.
+        ``images`` may be uint8 in [0, 255] or float in [0, 1], shaped like :meth:`images`
+        returns them ((N, S, S) or (N, S, S, 3)), as model input (N, C, S, S), or one image.
         """
         self._use_threads()
         return encode_images(self.model, images, batch_size)
@@ -226,6 +272,11 @@ class ModelPackage:
     # ------------------------------------------------------------------ persistence
     def manifest(self) -> dict[str, Any]:
         """The JSON manifest (without the per-file checksums, which :meth:`save` adds)."""
+        extra: dict[str, Any] = {}
+        if self.catalogue is not None:
+            extra["catalogue"] = self.catalogue.manifest_entry()
+        if self.data_source:
+            extra["data"] = self.data_source
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -237,6 +288,7 @@ class ModelPackage:
             "history": self.history,
             "metrics": self.metrics,
             **({"typicality": self.typicality_info} if self.typicality_info else {}),
+            **extra,
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -275,12 +327,11 @@ class ModelPackage:
             },
             str(tmp / "maps.safetensors"),
         )
+        files = list(ARRAY_FILES) + (self.catalogue.write(tmp) if self.catalogue is not None else [])
         manifest = self.manifest()
-        manifest["files"] = {
-            n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in ARRAY_FILES
-        }
+        manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-        sums = "".join(f"{sha256_file(tmp / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
+        sums = "".join(f"{sha256_file(tmp / n)}  {n}\n" for n in (MANIFEST, *files))
         (tmp / CHECKSUMS).write_text(sums)
         for f in tmp.iterdir():
             f.chmod(0o644)
@@ -313,6 +364,8 @@ class ModelPackage:
             metrics=manifest.get("metrics", {}),
             path=root,
             typicality_info=manifest.get("typicality", {}),
+            catalogue=Catalogue.open(root, manifest["catalogue"]) if manifest.get("catalogue") else None,
+            data_source=manifest.get("data", {}),
         )
 
 
@@ -377,8 +430,9 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
         if not m:
             raise fail(f"{CHECKSUMS} is damaged (line {line[:40]!r}).")
         expected[m.group(2)] = m.group(1)
-    if set(expected) != {MANIFEST, *ARRAY_FILES}:
-        raise fail(f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]}.")
+    extra = set(expected) - {MANIFEST, *ARRAY_FILES}
+    if not {MANIFEST, *ARRAY_FILES} <= set(expected) or not all(CATALOGUE_FILE.match(n) for n in extra):
+        raise fail(f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]} and catalogue files.")
     for name, digest in expected.items():
         if not (root / name).is_file():
             raise fail(f"{name} is missing.")
@@ -395,7 +449,9 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise fail(problem + ".")
-    for name in ARRAY_FILES:
+    if set(catalogue_files(manifest)) != extra:
+        raise fail(f"the manifest's catalogue files disagree with {CHECKSUMS}.")
+    for name in (*ARRAY_FILES, *sorted(extra)):
         if manifest["files"].get(name, {}).get("sha256") != expected[name]:
             raise fail(f"the manifest's checksum of {name} disagrees with {CHECKSUMS}.")
     return manifest
@@ -404,13 +460,7 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
 @torch.no_grad()
 def encode_images(model: VAE, images: np.ndarray, batch_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     """``mu`` and ``logvar`` (N, d) float32 of uint8 or [0, 1] float images (see ModelPackage.encode)."""
-    arr = np.asarray(images)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim == 3:
-        arr = arr[:, None]
-    if arr.ndim != 4 or arr.shape[1:] != (1, 28, 28):
-        raise InputError(f"images must be (N, 28, 28) or (N, 1, 28, 28); got {np.shape(images)}.")
+    arr = model_input(images, model.config.image_size, model.config.image_channels)
     x = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
     model.eval()
     mus, logvars = [], []
@@ -422,3 +472,20 @@ def encode_images(model: VAE, images: np.ndarray, batch_size: int = 2000) -> tup
     if not mus:
         return np.empty((0, d), np.float32), np.empty((0, d), np.float32)
     return np.concatenate(mus), np.concatenate(logvars)
+
+
+def model_input(images: np.ndarray, size: int, channels: int) -> np.ndarray:
+    """Images as the model's (N, C, S, S) layout (dtype kept), from (S, S), (S, S, 3), (N, S, S),
+    (N, S, S, 3) or (N, C, S, S); :class:`InputError` for any other shape."""
+    arr = np.asarray(images)
+    one = (size, size) if channels == 1 else (size, size, 3)
+    if arr.shape == one:
+        arr = arr[None]
+    if arr.ndim == 3 and channels == 1 and arr.shape[1:] == (size, size):
+        return arr[:, None]
+    if arr.ndim == 4 and arr.shape[1:] == (size, size, 3) and channels == 3:
+        return arr.transpose(0, 3, 1, 2)
+    if arr.ndim == 4 and arr.shape[1:] == (channels, size, size):
+        return arr
+    want = f"(N, {size}, {size})" if channels == 1 else f"(N, {size}, {size}, 3)"
+    raise InputError(f"images must be {want} or (N, {channels}, {size}, {size}); got {np.shape(images)}.")

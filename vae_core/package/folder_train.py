@@ -1,0 +1,191 @@
+"""From a folder of images to a verified model package, and adding catalogue images to an
+existing package; the library side of ``python -m vae_core train --images`` and ``catalogue``.
+
+Every usable image is in the catalogue (encoded, mapped, ranked); a seeded held-out fraction of
+them is left out of training and gives the test metrics (its rows are also excluded from the
+5-NN and retrieval references, so a held-out garment never finds itself).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, PackageError
+from ..model.config import ModelConfig, TrainConfig
+from ..model.image_folder import ImageSet, held_out, load_image_folder
+from .catalogue import Catalogue
+from .format import CHECKSUMS, MANIFEST, sha256_file, verify
+from .lock import FolderLock, swap_in
+
+Progress = Callable[[str, int, int, dict[str, float]], None]
+
+# Conv widths per image size: one stride-2 block per entry, ending at 7 x 7 (28) or 4 x 4, so the
+# dense layer's input (last width x side^2) stays at 2,048 to 3,136 and the weights small.
+WIDTHS = {28: (32, 64), 32: (32, 64, 128), 64: (32, 64, 128, 128), 128: (16, 32, 64, 128, 128)}
+
+
+def _quiet(stage: str, done: int, total: int, info: dict[str, float]) -> None:
+    """The default progress callback: report nothing."""
+
+
+def model_config_for(
+    image_size: int, channels: int, latent_dim: int = 10, hidden: int = 512, widths: tuple[int, ...] | None = None
+) -> ModelConfig:
+    """The network for ``image_size`` x ``image_size`` images with ``channels`` channels and a
+    discretised logistic likelihood (8-bit data); ``widths`` overrides :data:`WIDTHS`."""
+    if image_size not in WIDTHS:
+        raise InputError(f"--image-size must be one of {', '.join(map(str, WIDTHS))}, not {image_size}.")
+    widths = tuple(widths or WIDTHS[image_size])
+    if image_size % (1 << len(widths)) or image_size >> len(widths) < 2:
+        raise InputError(f"{len(widths)} conv widths do not fit {image_size} px (each block halves the side).")
+    return ModelConfig(
+        latent_dim=latent_dim,
+        channels=widths,
+        hidden=hidden,
+        image_size=image_size,
+        image_channels=channels,
+        likelihood="logistic",
+    )
+
+
+@dataclass
+class FolderResult:
+    """What :func:`train_from_folder` made: the saved package and the data it was made from."""
+
+    package: Any  # ModelPackage
+    data: ImageSet
+    train_seconds: float
+    build_seconds: float
+
+
+def train_from_folder(
+    images_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    image_size: int = 32,
+    channels: int | None = None,
+    fit: str = "pad",
+    background: tuple[int, int, int] = (255, 255, 255),
+    val_fraction: float = 0.1,
+    train_config: TrainConfig | None = None,
+    latent_dim: int = 10,
+    widths: tuple[int, ...] | None = None,
+    device: str = "auto",
+    progress: Progress = _quiet,
+    checkpoint: str | os.PathLike[str] | None = None,
+    n_jobs: int = 2,
+) -> FolderResult:
+    """Read a folder of images, train a VAE on it, build and save its package at ``out``.
+
+    ``train_config.kl_warmup_epochs`` is used as given; the command line defaults it to three
+    quarters of the epochs. Returns the loaded-equivalent package (with its catalogue).
+    """
+    from ..model.train import resolve_device, train
+    from .build import build_package
+
+    tcfg = train_config or TrainConfig(epochs=30, kl_warmup_epochs=22.5)
+    dev = resolve_device(device)
+    data = load_image_folder(images_dir, image_size, channels, fit, background, progress)
+    rows, test_rows = held_out(len(data), val_fraction, tcfg.seed)
+    test = data.subset(test_rows) if len(test_rows) else data.subset(rows)
+    mcfg = model_config_for(image_size, data.channels, latent_dim, widths=widths)
+    x = data.as_uint8_nchw()
+    result = train(x[rows], test.as_uint8_nchw(), mcfg, tcfg, progress, checkpoint, device=dev)
+    t = time.perf_counter()
+    source = {
+        "kind": "image-folder",
+        "root": data.root,
+        **data.settings,
+        "held_out_rows": [int(i) for i in test_rows],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in data.skipped],
+        "device": dev.type,
+    }
+    pkg = build_package(
+        result.model,
+        data,
+        test,
+        tcfg,
+        result.history,
+        progress,
+        n_jobs=n_jobs,
+        train_seconds=result.seconds,
+        reference=rows if len(test_rows) else None,
+        catalogue=Catalogue.from_images(data.images, data.paths, data.root),
+        data_source=source,
+    )
+    pkg.save(out)
+    return FolderResult(pkg, data, result.seconds, time.perf_counter() - t)
+
+
+def add_catalogue(
+    package: str | os.PathLike[str],
+    images: np.ndarray,
+    fingerprint: str | None = None,
+    paths: list[str | None] | None = None,
+    root: str | None = None,
+) -> Path:
+    """Add catalogue images to an existing package without touching its other files.
+
+    The package is verified, copied to a temporary sibling, given the atlases, a new manifest
+    (its ``catalogue`` entry and file list) and checksums, and renamed into place. ``images``
+    must have one row per catalogue item at the model's size and channels; ``fingerprint``, if
+    given, must equal the package's data fingerprint (the images are the ones it was built from).
+    """
+
+    root_dir = Path(package)
+    manifest = verify(root_dir)
+    cfg = ModelConfig.from_dict(manifest["model_config"])
+    s, c = cfg.image_size, cfg.image_channels
+    want = (manifest["n_items"], s, s) + ((3,) if c == 3 else ())
+    if np.shape(images) != want or np.asarray(images).dtype != np.uint8:
+        raise InputError(f"catalogue images must be uint8 {want}; got {np.asarray(images).dtype} {np.shape(images)}.")
+    if fingerprint is not None and fingerprint != manifest.get("data_fingerprint"):
+        raise PackageError(
+            f"These images are not the ones {root_dir} was trained on (data fingerprint {fingerprint[:12]} "
+            f"against {str(manifest.get('data_fingerprint'))[:12]})."
+        )
+    catalogue = Catalogue.from_images(images, paths, root)
+    with FolderLock(root_dir):
+        _swap_in_catalogue(root_dir, manifest, catalogue)
+    return root_dir
+
+
+def _swap_in_catalogue(root_dir: Path, manifest: dict[str, Any], catalogue: Catalogue) -> None:
+    """Copy the package to a temporary sibling with the catalogue added, check it, swap it in."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root_dir.name}.", dir=root_dir.parent))
+    try:
+        old = set(manifest.get("files", {})) - {n for n in manifest.get("files", {}) if n.startswith("catalogue")}
+        for name in old:
+            shutil.copyfile(root_dir / name, tmp / name)
+        files = sorted(old) + catalogue.write(tmp)
+        manifest["catalogue"] = catalogue.manifest_entry()
+        manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        sums = [f"{sha256_file(tmp / MANIFEST)}  {MANIFEST}"] + [
+            f"{manifest['files'][n]['sha256']}  {n}" for n in files
+        ]
+        (tmp / CHECKSUMS).write_text("\n".join(sums) + "\n")
+        for f in tmp.iterdir():
+            f.chmod(0o644)
+        tmp.chmod(0o755)
+        verify(tmp)
+        swap_in(tmp, root_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def default_kl_warmup(epochs: int) -> float:
+    """The KL warm-up the command line uses for image folders: three quarters of the run."""
+    return math.floor(0.75 * epochs * 10) / 10
