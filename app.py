@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.shell import apply_style, mark_shell_ran
+from ui.common.shell import apply_style, mark_shell_ran
 
 # A local SVG (sent inline as a data: URI): a ":material/...:" page icon makes every browser fetch
 # the icon from Google's font CDN on load and on every rerun.

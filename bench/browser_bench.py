@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    from vae_core.bench import machine_info
+    from vae_core.cli.bench import machine_info
 
     env = {
         "LATENT_ATELIER_DATA_DIR": os.environ.get("LATENT_ATELIER_DATA_DIR")

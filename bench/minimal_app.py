@@ -8,7 +8,7 @@ measures the real app against this one. Run it alone with::
 
 The package is ``$LATENT_ATELIER_PACKAGE``, else the shipped default. With
 ``LATENT_ATELIER_BENCH_FREEZE=1`` it also applies the app's own garbage-collector fix
-(``ui.loader.freeze_startup_objects``), to show what the real page costs beyond that fix.
+(``ui.common.loader.freeze_startup_objects``), to show what the real page costs beyond that fix.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def load_package() -> ModelPackage:
     """The model package, loaded once per server process."""
     pkg = ModelPackage.load(os.environ.get("LATENT_ATELIER_PACKAGE") or DEFAULT_PACKAGE)
     if os.environ.get("LATENT_ATELIER_BENCH_FREEZE") == "1":
-        from ui.loader import freeze_startup_objects
+        from ui.common.loader import freeze_startup_objects
 
         freeze_startup_objects()
     return pkg

@@ -1,7 +1,7 @@
 """Explore: ten sliders build a latent vector z; see the garment it decodes to, its likeliest
 training garments, how typical it is, and where it sits on the latent map.
 
-Thin page: widgets and layout come from :mod:`ui.explore_ui`, logic from :mod:`vae_core`.
+Thin page: widgets and layout come from :mod:`ui.explore.view`, logic from :mod:`ui.explore.step` and :mod:`vae_core`.
 A slider step reruns only the live fragment; the big map is redrawn on full reruns.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import explore_ui as ex
-from ui.loader import get_package, get_train_images
-from ui.shell import require_shell
-from ui.upload import upload_garment
+from ui.common.loader import get_package, get_train_images
+from ui.common.shell import require_shell
+from ui.common.upload import upload_garment
+from ui.explore import view as ex
 
 require_shell()
 pkg = get_package()

@@ -1,6 +1,7 @@
 """Interpolate & combine: walks between two garments, and latent arithmetic.
 
-Thin page: the maths is in ``vae_core.interpolate``, the widgets in ``ui.interpolate_*``.
+Thin page: the maths is in ``vae_core.latent.interpolation``, the framing in
+``ui.interpolate.walks``, the widgets in ``ui.interpolate.picker`` and ``ui.interpolate.view``.
 Links like ``?a=12&b=345&frames=10&method=slerp`` open a given walk.
 """
 
@@ -9,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui.interpolate_picker import apply_requests, garment_picker, set_index, start_run
-from ui.interpolate_views import (
-    METHOD_NAMES,
-    closeness_chart,
+from ui.common.figures import MAP_NAMES, WALK_NAMES, closeness_chart
+from ui.common.loader import get_package
+from ui.common.shell import require_shell
+from ui.interpolate.picker import apply_requests, garment_picker, set_index, start_run
+from ui.interpolate.state import K_CLOSENESS, K_FRAMES, K_LINK_NOTES, K_LINK_READ, K_MAP_METHOD, K_METHOD, K_MIDPOINT
+from ui.interpolate.view import (
     compute_walks,
     exports,
     latent_arithmetic,
@@ -20,10 +23,9 @@ from ui.interpolate_views import (
     show_strip,
     walk_map,
 )
-from ui.loader import get_package
-from ui.shell import require_shell
+from ui.interpolate.walks import OFF_DATA_PERCENTILE
 from vae_core import InputError
-from vae_core.interpolate import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
+from vae_core.latent.interpolation import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
 
 require_shell()
 
@@ -35,8 +37,8 @@ for message in apply_requests(pkg):
     st.toast(message, icon=":material/swap_horiz:")
 
 # A link's parameters are applied once per session; bad ones get a notice, never a traceback.
-if "interp.link_read" not in st.session_state:
-    st.session_state["interp.link_read"] = True
+if K_LINK_READ not in st.session_state:
+    st.session_state[K_LINK_READ] = True
     notes = []
     params = st.query_params
     for slot, name in (("A", "a"), ("B", "b")):
@@ -47,22 +49,22 @@ if "interp.link_read" not in st.session_state:
                 notes.append(f"Link parameter {name}={params[name]!r} ignored: {exc}")
     if "frames" in params:
         try:
-            st.session_state["interp.frames"] = check_frames(params["frames"])
+            st.session_state[K_FRAMES] = check_frames(params["frames"])
         except InputError as exc:
             notes.append(f"Link parameter frames={params['frames']!r} ignored: {exc}")
     if "method" in params:
         if params["method"] in METHOD_CHOICES:
-            st.session_state["interp.method"] = params["method"]
+            st.session_state[K_METHOD] = params["method"]
         else:
             notes.append(f"Link parameter method={params['method']!r} ignored: use one of {', '.join(METHOD_CHOICES)}.")
-    st.session_state["interp.link_notes"] = notes
+    st.session_state[K_LINK_NOTES] = notes
 
 st.title("Interpolate & combine")
 st.caption(
     "Walk from garment A to garment B through the latent space, watch which real garments the walk "
     "passes, and move garments along directions such as *T-shirt → Shirt*."
 )
-for note in st.session_state.get("interp.link_notes", []):
+for note in st.session_state.get(K_LINK_NOTES, []):
     st.warning(note, icon=":material/link_off:")
 
 
@@ -81,23 +83,23 @@ with col_b:
 
 tab_walk, tab_arith = st.tabs(["Walk", "Latent arithmetic"])
 with tab_walk:
-    st.session_state.setdefault("interp.frames", DEFAULT_FRAMES)
-    st.session_state.setdefault("interp.method", "linear")
-    st.session_state.setdefault("interp.midpoint", True)
-    st.session_state.setdefault("interp.map_method", "tsne")
+    st.session_state.setdefault(K_FRAMES, DEFAULT_FRAMES)
+    st.session_state.setdefault(K_METHOD, "linear")
+    st.session_state.setdefault(K_MIDPOINT, True)
+    st.session_state.setdefault(K_MAP_METHOD, "tsne")
     c1, c2, c3, c4 = st.columns([4, 4, 2, 2], vertical_alignment="bottom")
-    n = c1.slider("Frames", MIN_FRAMES, MAX_FRAMES, key="interp.frames", help="Frames from A to B, both included.")
+    n = c1.slider("Frames", MIN_FRAMES, MAX_FRAMES, key=K_FRAMES, help="Frames from A to B, both included.")
     choice = c2.segmented_control(
-        "Path", list(METHOD_CHOICES), format_func=METHOD_CHOICES.get, key="interp.method", required=True
+        "Path", list(METHOD_CHOICES), format_func=METHOD_CHOICES.get, key=K_METHOD, required=True
     )
     midpoint = c3.toggle(
         "Midpoint",
-        key="interp.midpoint",
+        key=K_MIDPOINT,
         help="Always include the midpoint t = ½. It is on the grid only for an odd number of frames; "
         "for an even number it is inserted as an extra frame.",
     )
     map_method = c4.segmented_control(
-        "Map", ["tsne", "pca"], format_func={"tsne": "t-SNE", "pca": "PCA"}.get, key="interp.map_method",
+        "Map", list(MAP_NAMES), format_func=MAP_NAMES.get, key=K_MAP_METHOD,
         required=True,
     )  # fmt: skip
     methods = ["linear", "slerp"] if choice == "both" else [choice or "linear"]
@@ -135,13 +137,20 @@ with tab_walk:
         st.subheader("Play")
         player(pkg, views)
         st.subheader("How close the walk stays to real garments")
-        st.plotly_chart(closeness_chart(pkg, views), key="interp.closeness")
+        st.plotly_chart(
+            closeness_chart(
+                [(v.walk.method, v.walk.t, v.nearest_score, v.nearest, v.typicality) for v in views],
+                pkg.typicality_ref,
+                OFF_DATA_PERCENTILE,
+            ),
+            key=K_CLOSENESS,
+        )
         if a.index is not None and b.index is not None:
             st.query_params.from_dict({"a": a.index, "b": b.index, "frames": n, "method": choice})
     st.subheader("The walk on the latent map" if views else "Latent map")
     walk_map(pkg, views, a, b, map_method)
     if views:
-        st.caption(", ".join(f"{METHOD_NAMES[v.walk.method]}: {len(v.walk)} frames" for v in views))
+        st.caption(", ".join(f"{WALK_NAMES[v.walk.method]}: {len(v.walk)} frames" for v in views))
 
 with tab_arith:
     latent_arithmetic(pkg, a, b)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import map_view as mv
-from ui.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
-from ui.shell import require_shell
+from ui.common.figures import MAP_NAMES
+from ui.common.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
+from ui.common.shell import require_shell
+from ui.latent_map import view as mv
+from ui.latent_map.browse import projection
 from vae_core import InputError
-from vae_core.browse import projection
 
 require_shell()
 
@@ -36,7 +37,7 @@ with left:
         key="map.method",
         default="tsne",
         required=True,
-        format_func={"tsne": "t-SNE", "pca": "PCA"}.get,
+        format_func=MAP_NAMES.get,
         help="t-SNE keeps neighbours together (distances between clusters mean little); "
         "PCA is a linear view along two principal directions of the latent means.",
     )

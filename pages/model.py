@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import model_view as mv
-from ui.loader import get_package, get_train_images, package_path
-from ui.shell import require_shell
+from ui.common.figures import curves_figure, kl_figure
+from ui.common.loader import get_package, get_train_images, package_path
+from ui.common.shell import require_shell
+from ui.model import view as mv
+from vae_core.latent.metrics import ACTIVE_KL, active_dims
 
 require_shell()
 
@@ -16,7 +18,7 @@ st.title("Model")
 pkg = get_package()
 path = package_path()
 m = pkg.metrics
-active = int(np.sum(np.asarray(pkg.kl_per_dim) > 0.01))
+active = int(np.sum(active_dims(pkg.kl_per_dim)))
 st.caption(
     f"A convolutional VAE with a {pkg.latent_dim}-dimensional latent space, trained on "
     f"{len(pkg):,} Fashion-MNIST garments for {len(pkg.history)} epochs. Package: `{path}`."
@@ -35,10 +37,10 @@ for col, (label, key, fmt, tip) in zip(cols, METRICS):
 cols[-1].metric(
     "Active units",
     f"{active} / {pkg.latent_dim}",
-    help="Latent dimensions with an average KL above 0.01 nats.",
+    help=f"Latent dimensions with an average KL above {ACTIVE_KL} nats.",
 )
 if pkg.history:
-    st.plotly_chart(mv.curves_figure(pkg.history), key="model.curves", config={"displayModeBar": False})
+    st.plotly_chart(curves_figure(pkg.history), key="model.curves", config={"displayModeBar": False})
     st.caption(
         "Per epoch, in nats per image; solid: training set, dashed: test set. The axes zoom in on "
         "epochs 2 onwards (the first starts far higher); every value is in the package's manifest "
@@ -58,10 +60,10 @@ st.button(
 )
 
 st.subheader("Latent dimensions")
-st.plotly_chart(mv.kl_figure(pkg.kl_per_dim), key="model.kl", config={"displayModeBar": False})
+st.plotly_chart(kl_figure(pkg.kl_per_dim), key="model.kl", config={"displayModeBar": False})
 st.caption(
     f"Average KL of each dimension over the training garments: {active} of {pkg.latent_dim} carry "
-    "information (above the dotted line at 0.01 nats); grey ones the model ignores: whatever their "
+    f"information (above the dotted line at {ACTIVE_KL} nats); grey ones the model ignores: whatever their "
     "value, the garment stays the same."
 )
 mv.traversal_panel(pkg)

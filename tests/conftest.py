@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from vae_core import ModelConfig, TrainConfig
-from vae_core.data import ENV_VAR, Split, load_split
+from vae_core.model.data import ENV_VAR, Split, load_split
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_PACKAGE = ROOT / "assets" / "fashion-mnist-vae"
@@ -29,7 +29,7 @@ SHIPPED_PACKAGE = ROOT / "assets" / "fashion-mnist-vae"
 def data_dir() -> Path:
     """A folder of Fashion-MNIST files: $LATENT_ATELIER_DATA_DIR, else ../shared/data/fashion-mnist,
     else the app's own one-time download (as on a newcomer's machine with internet access)."""
-    from vae_core.data import download
+    from vae_core.model.data import download
 
     configured = os.environ.get(ENV_VAR)
     shared = ROOT.parent / "shared" / "data" / "fashion-mnist"
@@ -48,8 +48,8 @@ def small_splits(data_dir: Path) -> tuple[Split, Split]:
 @pytest.fixture(scope="session")
 def tiny_package_dir(tmp_path_factory: pytest.TempPathFactory, small_splits: tuple[Split, Split]) -> Path:
     """A complete model package (tiny model, 600-item catalogue) saved to a temporary folder."""
-    from vae_core.build import build_package
-    from vae_core.train import train
+    from vae_core.model.train import train
+    from vae_core.package.build import build_package
 
     tr, te = small_splits
     tcfg = TrainConfig(epochs=2, batch_size=64, seed=0)

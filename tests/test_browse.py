@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_core import InputError, ModelPackage
-from vae_core.browse import (
+from ui.latent_map.browse import (
     AREA,
     NONE,
     POINT,
@@ -18,7 +17,8 @@ from vae_core.browse import (
     parse_index,
     projection,
 )
-from vae_core.data import CLASS_NAMES
+from vae_core import InputError, ModelPackage
+from vae_core.model.data import CLASS_NAMES
 
 
 def _event(custom, box=(), lasso=()):

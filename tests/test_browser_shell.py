@@ -1,7 +1,7 @@
 """A first request straight to a sub-page, on a freshly started server, gets the whole app.
 
 Streamlit's legacy ``pages/`` mode would otherwise run that page file alone (no page config, file
-names in the sidebar) until some session opened the root; see ``ui/shell.py``.
+names in the sidebar) until some session opened the root; see ``ui/common/shell.py``.
 """
 
 from __future__ import annotations

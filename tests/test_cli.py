@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae_core import InputError, ModelPackage, parse_z
-from vae_core.cli import main
+from vae_core import InputError, ModelPackage
+from vae_core.cli.main import main, parse_z
 
 ZERO = ",".join(["0"] * 10)
 

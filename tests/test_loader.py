@@ -1,4 +1,4 @@
-"""ui.loader: what it does once per server process besides caching."""
+"""ui.common.loader: what it does once per server process besides caching."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import atexit
 import gc
 import weakref
 
-from ui.loader import freeze_startup_objects
+from ui.common.loader import freeze_startup_objects
 
 
 class _Node:

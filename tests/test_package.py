@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vae_core import FORMAT_VERSION, ModelPackage, PackageError, verify
-from vae_core.package import ARRAY_FILES, CHECKSUMS, MANIFEST
+from vae_core.package.format import ARRAY_FILES, CHECKSUMS, MANIFEST
 
 ALL_FILES = (MANIFEST, CHECKSUMS, *ARRAY_FILES)
 
@@ -111,7 +111,7 @@ def test_missing_file_is_detected(tiny_package_copy, name):
 
 
 def test_other_format_version_is_refused(tiny_package_copy):
-    from vae_core.package import sha256_file
+    from vae_core.package.format import sha256_file
 
     manifest = json.loads((tiny_package_copy / MANIFEST).read_text())
     manifest["format_version"] = FORMAT_VERSION + 1
@@ -136,7 +136,7 @@ def test_save_is_atomic_when_writing_fails(tiny_package_dir, tmp_path, monkeypat
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("vae_core.package.save_arrays", boom)
+    monkeypatch.setattr("vae_core.package.format.save_arrays", boom)
     with pytest.raises(OSError, match="disk full"):
         pkg.save(target)
     assert {n: (target / n).read_bytes() for n in ALL_FILES} == before  # old package intact

@@ -15,9 +15,10 @@ from conftest import click_gallery, gallery_tiles
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.explore.state import format_z, round_z, slider_key, slider_specs
+from ui.explore.step import typicality_text
 from vae_core import ModelPackage
-from vae_core.data import ENV_VAR as DATA_ENV
-from vae_core.explore import format_z, round_z, slider_key, slider_specs, typicality_text
+from vae_core.model.data import ENV_VAR as DATA_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -274,7 +275,7 @@ def test_state_survives_a_page_switch(app, pkg):
 
 
 def test_open_in_explore_request_is_applied(app, pkg):
-    from ui.state import Garment
+    from ui.common.state import Garment
 
     at = app()
     at.session_state["explore.pending_z"] = Garment(tuple(float(v) for v in pkg.mu[11]), 11, "")

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ui.state import Garment
+from ui.common.state import Garment
 from vae_core import ModelPackage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,7 +239,7 @@ def test_map_click_sets_the_chosen_slot(env):
     def script():
         import streamlit as st
 
-        from ui.interpolate_picker import on_map_select
+        from ui.interpolate.picker import on_map_select
 
         st.session_state["interp.map_target"] = "B"
         st.session_state["interp.map"] = {"selection": {"points": [{"customdata": 42, "x": 1, "y": 2}]}}

@@ -15,8 +15,8 @@ from conftest import gallery_tiles, run_page
 from conftest import plotly_array as _array
 from streamlit.testing.v1 import AppTest
 
-from ui import map_view
-from vae_core.clusters import kmeans_labels
+from ui.latent_map import view as map_view
+from vae_core.latent.clusters import kmeans_labels
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "latent_map.py")
 

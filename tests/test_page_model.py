@@ -16,7 +16,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from vae_core import ModelPackage
-from vae_core.traversal import samples_with_neighbours
+from vae_core.latent.traversal import samples_with_neighbours
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "model.py")
 
@@ -184,7 +184,7 @@ def test_renders_the_shipped_package(shipped_package_dir, data_dir, monkeypatch)
 
 
 def test_long_history_curves_zoom_past_the_first_epoch_and_show_dashes():
-    from ui.model_view import curves_figure
+    from ui.common.figures import curves_figure
 
     epochs = 40
     neg = [400.0] + [260.0 - i for i in range(epochs - 1)]  # epoch 1 far above the rest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae_core.clusters import kmeans_labels
-from vae_core.projection import PCA, place_by_neighbours, tsne
+from vae_core.latent.clusters import kmeans_labels
+from vae_core.latent.projection import PCA, place_by_neighbours, tsne
 
 
 def test_pca_matches_svd(rng):

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vae_core import ModelConfig, TrainConfig
-from vae_core.train import evaluate, train
+from vae_core.model.train import evaluate, train
 
 TINY = ModelConfig(channels=(4, 8), hidden=32)
 

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from vae_core import InputError, ModelPackage
-from vae_core.likelihood import log_q
-from vae_core.traversal import (
-    active_dims,
+from vae_core.latent.likelihood import log_q
+from vae_core.latent.traversal import (
     kl_order,
     prior_samples,
     samples_with_neighbours,
@@ -58,10 +57,9 @@ def test_traversal_sheet_keeps_rows_and_columns():
     assert sheet[28:30, :].min() == 255  # padding between rows
 
 
-def test_kl_order_and_active_dims():
+def test_kl_order():
     kl = np.array([0.5, 0.001, 2.0, 0.5])
     assert kl_order(kl) == [2, 0, 3, 1]
-    assert active_dims(kl).tolist() == [True, False, True, True]
 
 
 def test_prior_samples_are_seeded_standard_normal():

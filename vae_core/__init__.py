@@ -13,13 +13,12 @@ The command line is ``python -m vae_core --help``.
 
 from __future__ import annotations
 
-from .cli import DEFAULT_PACKAGE, parse_z
-from .config import ModelConfig, TrainConfig
-from .data import CLASS_NAMES, Split, load_split, read_split
 from .errors import DataError, InputError, LatentAtelierError, PackageError
-from .likelihood import LikelihoodIndex, Ranking, log_q, top_k
-from .model import VAE, vae_loss
-from .package import FORMAT_VERSION, ModelPackage, verify
+from .latent.likelihood import LikelihoodIndex, Ranking, log_q, top_k
+from .model.config import ModelConfig, TrainConfig
+from .model.data import CLASS_NAMES, Split, load_split, read_split
+from .model.network import VAE, vae_loss
+from .package import DEFAULT_PACKAGE, FORMAT_VERSION, ModelPackage, verify
 
 __all__ = [
     "CLASS_NAMES",
@@ -38,7 +37,6 @@ __all__ = [
     "VAE",
     "load_split",
     "log_q",
-    "parse_z",
     "read_split",
     "top_k",
     "vae_loss",

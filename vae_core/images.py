@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -31,17 +32,25 @@ def upscale(image: np.ndarray, scale: int) -> np.ndarray:
     return np.kron(to_uint8(image), np.ones((scale, scale), dtype=np.uint8))
 
 
-def grid(images: np.ndarray, cols: int, pad: int = 2, fill: int = 255) -> np.ndarray:
-    """Tile (N, H, W) images into a (rows*(H+pad)-pad, cols*(W+pad)-pad) uint8 sheet."""
-    imgs = to_uint8(images)
-    n, h, w = imgs.shape
-    cols = max(1, min(cols, n))
-    rows = -(-n // cols)
-    sheet = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), fill, dtype=np.uint8)
-    for i, img in enumerate(imgs):
-        r, c = divmod(i, cols)
-        sheet[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img
+def grid_rows(rows: Sequence[np.ndarray], pad: int = 2, fill: int = 255) -> np.ndarray:
+    """The one image tiler: ``rows[r]`` is a (M_r, H, W) stack (or (M_r, H, W, C)); each row of
+    the sheet holds one stack, left-aligned, with ``pad`` pixels of ``fill`` between images.
+    Returns a (R*(H+pad)-pad, max_r M_r*(W+pad)-pad[, C]) uint8 sheet."""
+    imgs = [to_uint8(np.asarray(r)) for r in rows]
+    h, w = imgs[0].shape[1:3]
+    cols = max(len(r) for r in imgs)
+    sheet = np.full((len(imgs) * (h + pad) - pad, cols * (w + pad) - pad, *imgs[0].shape[3:]), fill, dtype=np.uint8)
+    for r, row in enumerate(imgs):
+        for c, img in enumerate(row):
+            sheet[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img
     return sheet
+
+
+def grid(images: np.ndarray, cols: int, pad: int = 2, fill: int = 255) -> np.ndarray:
+    """Tile (N, H, W) images into a (rows*(H+pad)-pad, cols*(W+pad)-pad) uint8 sheet, row by row."""
+    imgs = np.asarray(images)
+    cols = max(1, min(cols, len(imgs)))
+    return grid_rows([imgs[i : i + cols] for i in range(0, len(imgs), cols)], pad, fill)
 
 
 def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:

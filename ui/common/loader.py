@@ -1,0 +1,198 @@
+"""The one place that caches: the model package, the training images, and the base map figures.
+
+Cached objects are shared by every session of the server process and are never mutated.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import os
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui.common.figures import map_figure
+from ui.common.minimap import Raster, map_raster
+from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
+from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
+
+PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
+THREADS_ENV_VAR = "LATENT_ATELIER_TORCH_THREADS"
+
+
+def package_path() -> str:
+    """The package folder: ``$LATENT_ATELIER_PACKAGE`` or the shipped default."""
+    return os.environ.get(PACKAGE_ENV_VAR) or str(DEFAULT_PACKAGE)
+
+
+@st.cache_resource(show_spinner="Loading the model package...")
+def _load_package(path: str) -> ModelPackage:
+    # The app's model calls are tiny (one z, or a few dozen); one torch thread per call keeps
+    # concurrent sessions from oversubscribing the cores (0.9 vs 0.7 ms per decode when idle,
+    # over 10x faster under load on a 2-core machine). Streamlit runs every rerun in a new
+    # thread, so the package applies the setting in the calling thread (see torch_threads).
+    pkg = ModelPackage.load(path)
+    pkg.torch_threads = int(os.environ.get(THREADS_ENV_VAR) or 1)
+    _ = pkg.index  # build the ranking rows once, here, not on a user's first slider move
+    freeze_startup_objects()
+    return pkg
+
+
+def freeze_startup_objects() -> None:
+    """Exclude everything alive now (torch, plotly, streamlit, the package) from the cyclic
+    garbage collector.
+
+    Streamlit runs ``gc.collect(2)`` after every script run (``runner.postScriptGC``) and holds
+    the GIL meanwhile, so no page update leaves the server until it ends. With torch and
+    plotly imported that full collection walks about 240,000 objects: 78 ms of every slider
+    step or click. Frozen objects (``gc.freeze``) are skipped, which makes it about 1 ms; they are
+    still freed by reference counting, only cycles among them are no longer collected. Garbage
+    is collected first, so none of it is frozen. Called once per process, after the package loads;
+    the objects are unfrozen at exit, so the interpreter's final collection still frees them
+    (extension modules such as triton's report "leaked" objects otherwise).
+    """
+    gc.collect()
+    gc.freeze()
+    atexit.register(gc.unfreeze)
+
+
+def get_package() -> ModelPackage:
+    """The shared model package; on failure, show the reason and stop the page."""
+    try:
+        return _load_package(package_path())
+    except LatentAtelierError as exc:
+        st.error(f"The model package could not be loaded. {exc}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+@st.cache_resource(show_spinner="Loading the training images (downloading them the first time)...")
+def _train_images(data_dir: str | None) -> np.ndarray:
+    return load_split("train", data_dir).images
+
+
+def get_train_images(pkg: ModelPackage, notify: bool = True) -> np.ndarray | None:
+    """The (N, 28, 28) uint8 training images, or None (with a notice) when they are unavailable.
+
+    Without the images every page still works from the package: thumbnails show the decoded
+    posterior means instead, labelled as such. ``notify=False`` skips the notice (for a page that
+    has already shown it once in this run).
+    """
+    data_dir = os.environ.get(DATA_ENV_VAR) or None
+    try:
+        images = _train_images(data_dir)
+    except LatentAtelierError as exc:
+        if not notify:
+            return None
+        st.info(
+            "Training images are unavailable, so thumbnails show each item's decoded mean "
+            f"instead of the original photo. {exc}",
+            icon=":material/cloud_off:",
+        )
+        return None
+    if len(images) != len(pkg):
+        if not notify:
+            return None
+        st.warning(f"The training images ({len(images)}) do not match the package ({len(pkg)} items).")
+        return None
+    return images
+
+
+@st.cache_resource(show_spinner=False)
+def _decoded_means(path: str) -> np.ndarray:
+    pkg = _load_package(path)
+    return (pkg.decode(pkg.mu) * 255.0 + 0.5).astype(np.uint8)
+
+
+def item_images(pkg: ModelPackage, indices: np.ndarray | list[int], notify: bool = True) -> np.ndarray:
+    """(k, 28, 28) uint8 pictures of training items: originals if available, else decoded means."""
+    idx = np.asarray(indices, dtype=np.int64)
+    images = get_train_images(pkg, notify)
+    if images is not None:
+        return images[idx]
+    return _decoded_means(package_path())[idx]
+
+
+@st.cache_resource(show_spinner="Drawing the latent map...")
+def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 0) -> go.Figure:
+    """The map of every training item (no overlays), built once per package/projection/colouring.
+
+    Treat the returned figure as read-only: add overlays to a copy (``go.Figure(fig)``).
+    """
+    from vae_core.latent.clusters import kmeans_labels
+
+    pkg = _load_package(path)
+    if color_by == "cluster":
+        groups = kmeans_labels(pkg.mu, n_clusters, seed=0)
+        names = [f"cluster {i}" for i in range(n_clusters)]
+    else:
+        groups, names = pkg.labels, list(pkg.class_names)
+    return map_figure(pkg.map_xy(method), groups, names)
+
+
+# ---------------------------------------------------------------- Latent map and Model pages
+@st.cache_resource(show_spinner="Clustering the latent means...")
+def cluster_labels(path: str, k: int) -> np.ndarray:
+    """(N,) k-means cluster (0..k-1, largest first) of every training item's mean; seed 0."""
+    from vae_core.latent.clusters import kmeans_labels
+
+    labels = kmeans_labels(_load_package(path).mu, k, seed=0)
+    labels.setflags(write=False)
+    return labels
+
+
+@st.cache_resource(show_spinner="Drawing the latent map...")
+def projected_map(
+    path: str, method: str, components: tuple[int, int] = (0, 1), color_by: str = "class", n_clusters: int = 0
+) -> go.Figure:
+    """Like :func:`base_map`, for t-SNE or any two PCA components, with axis titles (PCA titles
+    give each component's explained variance). Read-only: copy it before adding overlays."""
+    from ui.latent_map.browse import projection
+
+    pkg = _load_package(path)
+    proj = projection(pkg, method, components)
+    if color_by == "cluster":
+        groups, names = cluster_labels(path, n_clusters), [f"cluster {i + 1}" for i in range(n_clusters)]
+    else:
+        groups, names = pkg.labels, list(pkg.class_names)
+    fig = map_figure(proj.xy, groups, names, axis_titles=proj.axis_titles, height=640)
+    # Dragging pans and a click selects one point (Streamlit only honours clicks in pan mode); the
+    # toolbar's box and lasso tools select groups. Zoom and legend filters persist while the axes
+    # mean the same.
+    fig.update_layout(
+        dragmode="pan",
+        clickmode="event+select",
+        hovermode="closest",
+        uirevision=f"{method}-{components}-{color_by}-{n_clusters}",
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.12,
+            "xanchor": "left",
+            "x": 0,
+            "title": {"text": "click to filter:"},
+        },
+        margin={"l": 60, "r": 10, "t": 30, "b": 10},
+    )
+    return fig
+
+
+@st.cache_resource(show_spinner="Loading the test images...")
+def _test_split(data_dir: str | None):
+    return load_split("test", data_dir, allow_download=False)
+
+
+def get_test_split():
+    """The Fashion-MNIST test split (a :class:`vae_core.Split`), or raise the DataError that says
+    how to get it. Never downloads: the Model page explains instead."""
+    return _test_split(os.environ.get(DATA_ENV_VAR) or None)
+
+
+@st.cache_resource(show_spinner=False)
+def minimap_raster(path: str, method: str, size: int) -> Raster:
+    """The Explore page's mini-map background (about 20 ms to build), shared by every session;
+    ``ui.common.minimap.mark_raster`` draws on a copy."""
+    pkg = _load_package(path)
+    return map_raster(pkg.map_xy(method), pkg.labels, size=size)

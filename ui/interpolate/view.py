@@ -1,0 +1,376 @@
+"""The parts of the Interpolate page: the walk strip, its map and chart, the player, the exports,
+and latent arithmetic with its analogy grid. The maths is in :mod:`vae_core.latent.interpolation`
+and the framing in :mod:`ui.interpolate.walks`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from ui.common.figures import MAP_NAMES, WALK_NAMES, walk_overlay
+from ui.common.loader import base_map, package_path
+from ui.common.state import open_in_explore
+from ui.interpolate.picker import (
+    Choice,
+    garment_picker,
+    on_map_select,
+    thumbnails,
+)
+from ui.interpolate.state import (
+    K_CENTROIDS,
+    K_CLS_FROM,
+    K_CLS_TO,
+    K_DIR_KIND,
+    K_DL_GIF,
+    K_DL_GRID,
+    K_DL_JSON,
+    K_DL_PNG,
+    K_DL_RESULT,
+    K_FPS,
+    K_FRAME,
+    K_GRID_CLS,
+    K_GRID_COLS,
+    K_GRID_ITEMS,
+    K_GRID_ROWS,
+    K_GRID_SHUFFLE,
+    K_MAP,
+    K_MAP_TARGET,
+    K_PLAY,
+    K_PLAY_POS,
+    K_RNG,
+    K_STRENGTH,
+    K_WALK_MEMO,
+)
+from ui.interpolate.walks import FramedWalk, frame_caption, frame_walk, nearest_caption, player_caption
+from vae_core import InputError, ModelPackage
+from vae_core.images import png_bytes, upscale
+from vae_core.latent.interpolation import (
+    MAX_STRENGTH,
+    MIN_STRENGTH,
+    analogy_grid,
+    arithmetic,
+    class_centroids,
+    strip_png,
+    walk,
+    walk_gif,
+    walk_json,
+)
+
+PER_ROW = 11
+
+
+# --------------------------------------------------------------------------------------- the walk
+def compute_walks(
+    pkg: ModelPackage, a: Choice, b: Choice, n: int, methods: list[str], midpoint: bool, map_method: str
+) -> list[FramedWalk]:
+    """The framed walks, memoised per session on their inputs (autoplay reruns reuse them)."""
+    key = (
+        package_path(),
+        a.z.tobytes(),
+        b.z.tobytes(),
+        n,
+        tuple(methods),
+        midpoint,
+        map_method,
+    )
+    memo = st.session_state.get(K_WALK_MEMO)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    with st.spinner(f"Decoding {n} frames and finding each one's nearest training garment..."):
+        views = [frame_walk(pkg, walk(a.z, b.z, n, m, midpoint), map_method) for m in methods]
+    st.session_state[K_WALK_MEMO] = (key, views)
+    return views
+
+
+def show_strip(pkg: ModelPackage, view: FramedWalk) -> None:
+    """The decoded frames in rows of :data:`PER_ROW`, each over its nearest training garment."""
+    m = len(view.walk)
+    thumbs = thumbnails(pkg, view.nearest)
+    per_row = min(PER_ROW, m)
+    with st.container(border=True, key=f"interp_strip_{view.walk.method}"):
+        st.markdown(
+            f"**{WALK_NAMES[view.walk.method]}**: {m} frames from A to B, each over its nearest training garment"
+        )
+        for start in range(0, m, per_row):
+            frames = range(start, min(m, start + per_row))
+            # frames and their nearest garments in separate rows, so a long caption never shifts a row
+            for col, i in zip(st.columns(per_row, gap="small"), frames, strict=False):
+                col.image(upscale(view.images[i], 4), caption=frame_caption(view, i), width="stretch")
+            for col, i in zip(st.columns(per_row, gap="small"), frames, strict=False):
+                col.image(upscale(thumbs[i], 2), caption=nearest_caption(pkg, view, i), width=56)
+
+
+def walk_map(pkg: ModelPackage, views: list[FramedWalk], a: Choice | None, b: Choice | None, map_method: str) -> None:
+    """The walk drawn over the latent map; clicking a training item makes it A or B."""
+    paths = [(v.walk.method, v.xy, v.walk.mid) for v in views]
+    ends = [(f"{s} {c.label}", pkg.place(c.z, map_method)) for s, c in (("A", a), ("B", b)) if c is not None]
+    fig = walk_overlay(base_map(package_path(), map_method), paths, ends)
+    st.session_state.setdefault(K_MAP_TARGET, "A")
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")
+    c1.segmented_control("A click on the map sets", ["A", "B"], key=K_MAP_TARGET, required=True)
+    c2.caption(
+        f"{MAP_NAMES[map_method]} map of the training garments. Frames are placed "
+        + ("exactly by PCA." if map_method == "pca" else "at their likelihood-weighted neighbours.")
+        + " Click a legend entry to hide a class."
+    )
+    st.plotly_chart(fig, key=K_MAP, on_select=on_map_select, selection_mode="points", config={"scrollZoom": True})
+
+
+def _open_in_explore(z: np.ndarray, label: str) -> None:
+    try:
+        open_in_explore(z, None, label)
+    except StreamlitAPIException as exc:
+        st.error(f"The Explore page could not be opened ({exc}).")
+
+
+def _toggle_play() -> None:
+    """Autoplay runs on its own counter; starting copies the slider into it, stopping copies it back."""
+    if st.session_state.get(K_PLAY):
+        st.session_state[K_PLAY_POS] = st.session_state.get(K_FRAME, 0)
+    else:
+        st.session_state[K_FRAME] = st.session_state.get(K_PLAY_POS, 0)
+
+
+def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
+    """A frame slider and autoplay showing the current frame large (a fragment: only it reruns).
+
+    While playing, the fragment reruns every 1/fps seconds, advances its own counter (looping) and
+    shows a progress bar in place of the slider; stopping leaves the slider on the frame shown.
+    """
+    m = len(views[0].walk)
+    for key in (K_FRAME, K_PLAY_POS):
+        if st.session_state.get(key, 0) > m - 1:
+            st.session_state[key] = m - 1
+    st.session_state.setdefault(K_FPS, 4)
+    c1, c2, _ = st.columns([2, 3, 3], vertical_alignment="bottom")
+    playing = c1.toggle("Autoplay", key=K_PLAY, on_change=_toggle_play, help="Step through the walk, looping.")
+    c2.select_slider("Speed", options=[1, 2, 4, 8, 12], key=K_FPS, format_func=lambda f: f"{f} frames/s")
+    interval = 1.0 / float(st.session_state[K_FPS]) if playing else None
+
+    @st.fragment(run_every=interval)
+    def _frame() -> None:
+        if playing:
+            i = (st.session_state.get(K_PLAY_POS, -1) + 1) % m
+            st.session_state[K_PLAY_POS] = i
+            st.progress(i / (m - 1), text=f"Playing: frame {i} of {m - 1}")
+        else:
+            i = st.slider("Frame", 0, m - 1, key=K_FRAME)
+        size = 252 if len(views) == 1 else 196
+        for col, v in zip(st.columns(len(views)) if len(views) > 1 else [st.container()], views, strict=True):
+            with col, st.container(horizontal=True, gap="medium"):
+                with st.container(width=size + 8):
+                    st.image(
+                        upscale(v.images[i], 9),
+                        caption=f"{WALK_NAMES[v.walk.method]}, frame {frame_caption(v, i)}",
+                        width=size,
+                    )
+                with st.container(width=170):
+                    st.caption("Nearest training garment")
+                    st.image(upscale(thumbnails(pkg, [int(v.nearest[i])])[0], 4), width=84)
+                    st.caption(player_caption(pkg, v, i))
+                    if st.button(
+                        "Open in Explore",
+                        key=f"interp.explore.{v.walk.method}",
+                        icon=":material/tune:",
+                        help="Load this frame's z into the Explore page's sliders.",
+                    ):
+                        _open_in_explore(v.walk.z[i], f"{v.walk.method} walk, frame {i} (t = {v.walk.t[i]:.2f})")
+
+    _frame()
+
+
+def exports(views: list[FramedWalk], a: Choice, b: Choice, pkg: ModelPackage) -> None:
+    """Download the strip (PNG), the walk (animated GIF) and the frames' z (JSON)."""
+    stem = "walk-" + "-".join((f"{c.index}" if c.index is not None else "custom") for c in (a, b))
+    meta = {
+        "a": {"label": a.label, "index": a.index, "z": [float(x) for x in a.z]},
+        "b": {"label": b.label, "index": b.index, "z": [float(x) for x in b.z]},
+        "latent_dim": pkg.latent_dim,
+        "package": str(pkg.path) if pkg.path else None,
+    }
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Strip (PNG)",
+        strip_png([v.images for v in views], scale=3),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        icon=":material/image:",
+        on_click="ignore",
+        key=K_DL_PNG,
+    )
+    c2.download_button(
+        f"Walk (animated GIF, {WALK_NAMES[views[0].walk.method].lower()})",
+        walk_gif(views[0].images),
+        file_name=f"{stem}-{views[0].walk.method}.gif",
+        mime="image/gif",
+        icon=":material/animated_images:",
+        on_click="ignore",
+        key=K_DL_GIF,
+    )
+    c3.download_button(
+        "Frames' z (JSON)",
+        walk_json([v.walk for v in views], meta),
+        file_name=f"{stem}.json",
+        mime="application/json",
+        icon=":material/data_object:",
+        on_click="ignore",
+        key=K_DL_JSON,
+    )
+
+
+# ---------------------------------------------------------------------------------- arithmetic
+def _centroids(pkg: ModelPackage) -> np.ndarray:
+    memo = st.session_state.get(K_CENTROIDS)
+    if memo is None or memo[0] != package_path():
+        memo = (package_path(), class_centroids(pkg.mu, pkg.labels, len(pkg.class_names)))
+        st.session_state[K_CENTROIDS] = memo
+    return memo[1]
+
+
+@dataclass(frozen=True)
+class Direction:
+    """The arithmetic's direction from ``src`` to ``dst`` (two codes), with a picture and a label
+    for each end."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    src_image: np.ndarray
+    dst_image: np.ndarray
+    src_label: str
+    dst_label: str
+
+
+def _class_direction(pkg: ModelPackage) -> Direction | None:
+    names = pkg.class_names
+    cents = _centroids(pkg)
+    st.session_state.setdefault(K_CLS_FROM, 0)
+    st.session_state.setdefault(K_CLS_TO, min(6, len(names) - 1))
+    c1, c2 = st.columns(2)
+    f = c1.selectbox("From class", range(len(names)), format_func=lambda c: names[c], key=K_CLS_FROM)
+    t = c2.selectbox("To class", range(len(names)), format_func=lambda c: names[c], key=K_CLS_TO)
+    if not (np.all(np.isfinite(cents[f])) and np.all(np.isfinite(cents[t]))):
+        st.warning("One of these classes has no training items, so it has no centroid.")
+        return None
+    if f == t:
+        st.info("Choose two different classes: from a class to itself the direction is zero.")
+        return None
+    return Direction(
+        cents[f], cents[t], pkg.decode(cents[f]), pkg.decode(cents[t]), f"mean of {names[f]}", f"mean of {names[t]}"
+    )
+
+
+def _item_direction(pkg: ModelPackage, b: Choice | None) -> Direction | None:
+    c = garment_picker(pkg, "C", default_index=min(2, len(pkg) - 1), title="C (to)")
+    if b is None:
+        st.info("Pick B above: the direction runs from B to C.")
+        return None
+    if c is None:
+        return None
+    if np.array_equal(b.z, c.z):
+        st.info("B and C are the same garment, so the direction is zero. Pick a different C.")
+        return None
+    return Direction(b.z, c.z, pkg.decode(b.z), pkg.decode(c.z), f"B {b.label}", f"C {c.label}")
+
+
+def _show_result(pkg: ModelPackage, a: Choice, d: Direction, s: float, result: np.ndarray) -> None:
+    """A, the two ends, the result, its nearest training garments and its download."""
+    cols = st.columns(4)
+    cols[0].image(upscale(pkg.decode(a.z), 6), caption=f"A {a.label}", width=168)
+    cols[1].image(upscale(d.src_image, 6), caption=f"from: {d.src_label}", width=168)
+    cols[2].image(upscale(d.dst_image, 6), caption=f"to: {d.dst_label}", width=168)
+    cols[3].image(upscale(pkg.decode(result), 6), caption=f"result (strength {s:+.1f})", width=168)
+    ranking = pkg.rank(result, 6)
+    st.markdown("Nearest training garments of the result (by log q(z|x))")
+    thumbs = thumbnails(pkg, ranking.indices)
+    rows = zip(st.columns(6), ranking.indices, ranking.labels, ranking.scores, thumbs, strict=False)
+    for col, idx, lab, sc, img in rows:
+        col.image(upscale(img, 3), caption=f"#{int(idx)} {pkg.class_names[int(lab)]} · log q {float(sc):.1f}", width=84)
+    st.download_button(
+        "Result (PNG)",
+        png_bytes(pkg.decode(result), scale=8),
+        file_name="arithmetic-result.png",
+        mime="image/png",
+        on_click="ignore",
+        key=K_DL_RESULT,
+    )
+
+
+def latent_arithmetic(pkg: ModelPackage, a: Choice | None, b: Choice | None) -> None:
+    """result = A + strength x (to - from), with the direction from two items or two classes."""
+    st.markdown("**result = A + strength × (to − from)**: move A the way *from* becomes *to*.")
+    st.session_state.setdefault(K_DIR_KIND, "classes")
+    kind = st.segmented_control(
+        "Direction",
+        ["classes", "items"],
+        format_func={"classes": "From one class to another", "items": "From item B to item C"}.get,
+        key=K_DIR_KIND,
+        required=True,
+    )
+    direction = _class_direction(pkg) if kind == "classes" else _item_direction(pkg, b)
+    st.session_state.setdefault(K_STRENGTH, 1.0)
+    s = st.slider("Strength", MIN_STRENGTH, MAX_STRENGTH, step=0.1, key=K_STRENGTH)
+    if a is None:
+        st.info("Pick A above to apply the direction to it.")
+        return
+    if direction is None:
+        return
+    try:
+        result = arithmetic(a.z, direction.src, direction.dst, s)
+    except InputError as exc:
+        st.error(str(exc))
+        return
+    _show_result(pkg, a, direction, s, result)
+    analogy(pkg, a, direction.dst - direction.src)
+
+
+def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray) -> None:
+    """Rows of items, columns of strengths: the same direction applied to several garments."""
+    st.markdown("**Analogy grid**: the same direction applied to several garments")
+    names = pkg.class_names
+    default_cls = a.label_id if a.label_id is not None else int(pkg.rank(a.z, 1).labels[0])
+    st.session_state.setdefault(K_GRID_CLS, default_cls)
+    st.session_state.setdefault(K_GRID_ROWS, 4)
+    st.session_state.setdefault(K_GRID_COLS, 5)
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    cls = c1.selectbox("More rows from class", range(len(names)), format_func=lambda c: names[c], key=K_GRID_CLS)
+    n_rows = c2.slider("Rows", 1, 8, key=K_GRID_ROWS)
+    n_cols = c3.slider("Strength columns", 3, 9, step=2, key=K_GRID_COLS)
+    reshuffle = c4.button("Shuffle", icon=":material/casino:", key=K_GRID_SHUFFLE)
+    members = np.flatnonzero(np.asarray(pkg.labels) == cls)
+    members = members[members != (a.index if a.index is not None else -1)]
+    drawn = st.session_state.get(K_GRID_ITEMS)
+    if reshuffle or drawn is None or drawn[0] != cls or len(drawn[1]) < min(7, len(members)):
+        rng = st.session_state.setdefault(K_RNG, np.random.default_rng())
+        pick = rng.choice(members, size=min(7, len(members)), replace=False) if len(members) else []
+        drawn = (cls, [int(i) for i in pick])
+        st.session_state[K_GRID_ITEMS] = drawn
+    rows_idx = drawn[1][: n_rows - 1]
+    row_z = np.vstack([a.z[None, :]] + [pkg.mu[i][None, :].astype(np.float64) for i in rows_idx])
+    row_names = [f"A {a.label}"] + [f"#{i} {names[int(pkg.labels[i])]}" for i in rows_idx]
+    strengths = np.linspace(MIN_STRENGTH, MAX_STRENGTH, n_cols)
+    codes = analogy_grid(row_z, direction, strengths)
+    decoded = pkg.decode(codes.reshape(-1, codes.shape[-1]).astype(np.float32)).reshape(
+        len(row_z), len(strengths), 28, 28
+    )
+    header = st.columns([2] + [1] * n_cols)
+    header[0].caption("garment \\ strength")
+    for col, s in zip(header[1:], strengths, strict=True):
+        col.markdown(f"**{s:+.1f}**")
+    for r, name in enumerate(row_names):
+        cols = st.columns([2] + [1] * n_cols, vertical_alignment="center")
+        cols[0].caption(name)
+        for j in range(n_cols):
+            cols[j + 1].image(upscale(decoded[r, j], 3), width="stretch")
+    if len(members) < n_rows - 1:
+        st.caption(f"Only {len(members)} other items of class {names[cls]} are available.")
+    st.download_button(
+        "Analogy grid (PNG)",
+        strip_png(list(decoded), scale=3),
+        file_name="analogy-grid.png",
+        mime="image/png",
+        on_click="ignore",
+        key=K_DL_GRID,
+    )

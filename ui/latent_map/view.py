@@ -1,0 +1,215 @@
+"""The Latent map page's panels: map controls, the find box, the selected-items gallery with its
+class histogram, and the detail panel of one garment.
+
+What the user is looking at lives in two session-state keys, written only by callbacks so the
+latest action wins: ``map.items`` (a list of training indices and a title: a box/lasso selection
+or a whole class) and ``map.focus`` (one training index shown in the detail panel, or None).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ui.common import state as state
+from ui.common.figures import histogram_figure, posterior_figure
+from ui.common.gallery import Tile, gallery
+from ui.common.loader import get_package, get_train_images, item_images
+from ui.latent_map.browse import (
+    AREA,
+    POINT,
+    class_histogram,
+    class_members,
+    interpret_selection,
+    page_slice,
+    parse_index,
+)
+from vae_core import InputError, ModelPackage
+from vae_core.images import upscale
+
+CHART = "map.chart"
+ITEMS, FOCUS, PAGE = "map.items", "map.focus", "map.page"
+FIND, FIND_ERROR, CLASS = "map.find", "map.find_error", "map.class"
+# Whether the focused garment gets a star on the map: yes when found by number or picked from a
+# list, no after a click on the map (the star would change the figure, and redrawing 60,000
+# points costs more than a second, for a point the user is already looking at).
+MARK = "map.mark_focus"
+PER_PAGE, COLUMNS = 30, 6
+
+
+# ------------------------------------------------------------------ callbacks (run before a rerun)
+def on_map_select() -> None:
+    """A click focuses one garment; a box, lasso or shift-click selection lists the garments."""
+    pkg = get_package()
+    sel = interpret_selection(st.session_state.get(CHART), len(pkg))
+    if sel.kind == POINT:
+        st.session_state[FOCUS] = sel.indices[0]
+        st.session_state[MARK] = False  # plotly already highlights the clicked point
+    elif sel.kind == AREA:
+        n = len(sel)
+        title = f"{n:,} garment{'s' if n != 1 else ''} selected on the map"
+        st.session_state[ITEMS] = {"indices": sel.indices, "title": title}
+        st.session_state[FOCUS] = None
+        st.session_state[PAGE] = 0
+
+
+def on_find_index() -> None:
+    """Focus the item number typed in the find box, or remember why it cannot be found."""
+    pkg = get_package()
+    text = st.session_state.get(FIND, "")
+    st.session_state[FIND_ERROR] = None
+    if not str(text).strip():
+        return
+    try:
+        st.session_state[FOCUS] = parse_index(text, len(pkg))
+        st.session_state[MARK] = True
+    except InputError as exc:
+        st.session_state[FIND_ERROR] = str(exc)
+
+
+def on_show_class() -> None:
+    """List every training garment of the class chosen in the class box."""
+    pkg = get_package()
+    cid = pkg.class_names.index(st.session_state[CLASS])
+    members = class_members(pkg.labels, cid)
+    st.session_state[ITEMS] = {
+        "indices": tuple(int(i) for i in members),
+        "title": f"All {len(members):,} {pkg.class_names[cid]} garments",
+    }
+    st.session_state[FOCUS] = None
+    st.session_state[PAGE] = 0
+
+
+def _focus(index: int | None) -> None:
+    st.session_state[FOCUS] = index
+
+
+def _inspect(key: str) -> None:
+    if st.session_state.get(key) is not None:
+        st.session_state[FOCUS] = int(st.session_state[key])
+        st.session_state[MARK] = True
+        st.session_state[key] = None
+
+
+def _turn_page(delta: int) -> None:
+    st.session_state[PAGE] = st.session_state.get(PAGE, 0) + delta
+
+
+def _clear_items() -> None:
+    st.session_state[ITEMS] = None
+    st.session_state[FOCUS] = None
+
+
+# ------------------------------------------------------------------ panels
+def find_controls(pkg: ModelPackage) -> None:
+    """Find an item by number, or list a whole class."""
+    st.text_input(
+        "Find item number",
+        key=FIND,
+        on_change=on_find_index,
+        placeholder=f"0 to {len(pkg) - 1:,}, then Enter",
+        help="Training index of a garment, e.g. 123 or #123.",
+    )
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    c1.selectbox("Or list a whole class", pkg.class_names, key=CLASS)
+    c2.button("Show class", key="map.show_class", on_click=on_show_class, width="stretch")
+    if st.session_state.get(FIND_ERROR):
+        st.error(st.session_state[FIND_ERROR], icon=":material/search_off:")
+
+
+def items_panel(pkg: ModelPackage, items: dict) -> None:
+    """Title, class histogram and a paged gallery of a list of garments."""
+    indices = list(items["indices"])
+    head, close = st.columns([3, 1], vertical_alignment="center")
+    head.markdown(f"**{items['title']}**")
+    close.button("Clear", key="map.clear", on_click=_clear_items, help="Clear the selection.", width="stretch")
+    if not indices:
+        st.info(
+            "The selection holds no garments: draw the box or lasso around some points.",
+            icon=":material/info:",
+        )
+        return
+    counts = class_histogram(pkg.labels, indices, len(pkg.class_names))
+    st.plotly_chart(histogram_figure(counts, pkg.class_names), key="map.hist", config={"displayModeBar": False})
+    pg = page_slice(len(indices), st.session_state.get(PAGE, 0), PER_PAGE)
+    st.session_state[PAGE] = pg.page
+    shown = indices[pg.start : pg.stop]
+    images = item_images(pkg, shown, notify=False)
+    tiles = [Tile(img, f"#{i}", str(i)) for img, i in zip(images, shown, strict=True)]
+    gallery(tiles, columns=COLUMNS, key="map.gallery")
+    st.selectbox(
+        "Inspect a garment",
+        shown,
+        index=None,
+        key=f"map.inspect.{pg.page}",
+        placeholder="choose one of the garments above",
+        format_func=lambda i: f"#{i} {pkg.class_names[pkg.labels[i]]}",
+        on_change=_inspect,
+        args=(f"map.inspect.{pg.page}",),
+    )
+    if pg.n_pages > 1:
+        prev, label, nxt = st.columns([1, 1.6, 1], vertical_alignment="center")
+        prev.button(
+            "Prev",
+            key="map.prev",
+            on_click=_turn_page,
+            args=(-1,),
+            disabled=pg.page == 0,
+            icon=":material/chevron_left:",
+            width="stretch",
+        )
+        label.markdown(
+            f"<div style='text-align:center'>page {pg.page + 1} of {pg.n_pages:,} · "
+            f"items {pg.start + 1:,}–{pg.stop:,}</div>",
+            unsafe_allow_html=True,
+        )
+        nxt.button(
+            "Next",
+            key="map.next",
+            on_click=_turn_page,
+            args=(1,),
+            disabled=pg.page >= pg.n_pages - 1,
+            icon=":material/chevron_right:",
+            icon_position="right",
+            width="stretch",
+        )
+
+
+def detail_panel(pkg: ModelPackage, index: int, has_items: bool) -> None:
+    """One garment: original and reconstruction, posterior per dimension, and where to take it."""
+    label = pkg.class_names[pkg.labels[index]]
+    head, back = st.columns([4, 2], vertical_alignment="center")
+    head.markdown(f"**#{index} · {label}**")
+    if has_items:
+        back.button(
+            "Back to list",
+            key="map.back",
+            on_click=_focus,
+            args=(None,),
+            icon=":material/arrow_back:",
+            width="stretch",
+        )
+    else:
+        back.button("Close", key="map.close", on_click=_focus, args=(None,), width="stretch")
+    mu, sigma = np.asarray(pkg.mu[index], dtype=np.float64), np.asarray(pkg.sigma[index], dtype=np.float64)
+    original = item_images(pkg, [index], notify=False)[0]
+    have_originals = get_train_images(pkg, notify=False) is not None
+    recon = pkg.decode(mu)
+    c1, c2 = st.columns(2)
+    c1.image(
+        upscale(original, 6),
+        caption="original" if have_originals else "decoded mean (no original)",
+        width="stretch",
+    )
+    c2.image(upscale(recon, 6), caption="reconstruction: decode(mu)", width="stretch")
+    st.plotly_chart(posterior_figure(mu, sigma), key="map.posterior", config={"displayModeBar": False})
+    st.caption("Bars: the encoder's mean per latent dimension; whiskers: ±1 sigma; grey band: the prior's ±1.")
+    name = f"#{index} {label}"
+    b1 = st.container()
+    b2, b3 = st.columns(2)
+    if b1.button("Open in Explore", key="map.to_explore", icon=":material/tune:", width="stretch"):
+        state.open_in_explore(mu, index, name)
+    if b2.button("Use as A", key="map.use_a", icon=":material/looks_one:", width="stretch"):
+        state.use_as("A", mu, index, name)
+    if b3.button("Use as B", key="map.use_b", icon=":material/looks_two:", width="stretch"):
+        state.use_as("B", mu, index, name)

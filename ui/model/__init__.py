@@ -1,0 +1,1 @@
+"""The Model page's logic and rendering (the page script is pages/model.py)."""

@@ -1,0 +1,383 @@
+"""The model package: everything the app serves, in one verified folder.
+
+Layout (``FORMAT_VERSION`` 1)::
+
+    manifest.json            format version, configs, class names, data fingerprint, history,
+                             metrics, and the sha256 and size of every array file
+    weights.safetensors      the VAE's state dict
+    latents.safetensors      mu, logvar (N, d) float32 and labels (N,) uint8 of every training item
+    maps.safetensors         PCA (mean, components, variances, 2-D coordinates), t-SNE (N, 2),
+                             per-dimension KL, and the typicality reference scores
+    checksums.sha256         sha256 of every other file, in ``sha256sum -c`` format
+
+Nothing is pickled. :meth:`ModelPackage.save` writes into a temporary sibling folder and renames
+it into place, so a crash never leaves a half-written package; :meth:`ModelPackage.load` checks
+the format version and every checksum before it reads an array.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.numpy import load_file as load_arrays
+from safetensors.numpy import save_file as save_arrays
+from safetensors.torch import load_file as load_tensors
+from safetensors.torch import save_file as save_tensors
+
+from ..errors import InputError, PackageError
+from ..latent.likelihood import LikelihoodIndex, Ranking
+from ..latent.projection import PCA, place_by_neighbours
+from ..model.config import ModelConfig, TrainConfig
+from ..model.network import VAE
+
+FORMAT_VERSION = 1
+ARRAY_FILES = ("weights.safetensors", "latents.safetensors", "maps.safetensors")
+MANIFEST = "manifest.json"
+CHECKSUMS = "checksums.sha256"
+_REBUILD = (
+    "Rebuild it with `python -m vae_core build --package {path} --data DIR` (derived arrays from "
+    "intact weights) or retrain with `python -m vae_core train --data DIR --out {path}`, or restore "
+    "the shipped package with `git checkout -- assets/`."
+)
+_CHECK_LINE = re.compile(r"^([0-9a-f]{64})  ([A-Za-z0-9_.-]+)$")
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class ModelPackage:
+    """A trained VAE with every training item's posterior, its 2-D maps and its metrics.
+
+    Arrays are read-only once loaded; share one instance between users.
+
+    Attributes
+    ----------
+    model_config, train_config
+        How the model is shaped and was trained.
+    model
+        The VAE in ``eval()`` mode.
+    mu, logvar
+        (N, d) float32 posterior parameters of every training item.
+    labels
+        (N,) uint8 class labels; ``class_names`` maps them to names.
+    pca
+        The :class:`~vae_core.projection.PCA` of ``mu``; ``pca_xy`` its (N, 2) coordinates.
+    tsne_xy
+        (N, 2) t-SNE coordinates of ``mu``.
+    kl_per_dim
+        (d,) average KL (nats) of each latent dimension over the training items.
+    typicality_ref
+        Sorted best-match log q scores of latent codes of real garments (see :meth:`typicality`).
+    torch_threads
+        If > 0, :meth:`decode` and :meth:`encode` run torch with this many CPU threads in
+        whichever thread calls them (0: leave torch's setting alone). ``torch.set_num_threads``
+        is per thread (OpenMP), and a web server runs each request in a new thread, whose first
+        model call would otherwise start a team of all cores: 3 to 35 ms instead of 1.
+    """
+
+    model_config: ModelConfig
+    train_config: TrainConfig
+    model: VAE
+    mu: np.ndarray
+    logvar: np.ndarray
+    labels: np.ndarray
+    class_names: tuple[str, ...]
+    pca: PCA
+    pca_xy: np.ndarray
+    tsne_xy: np.ndarray
+    kl_per_dim: np.ndarray
+    typicality_ref: np.ndarray
+    data_fingerprint: str = ""
+    history: list[dict[str, float]] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    path: Path | None = None
+    torch_threads: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        self.model.eval()
+        for name in ("mu", "logvar", "labels", "pca_xy", "tsne_xy", "kl_per_dim", "typicality_ref"):
+            arr = np.ascontiguousarray(getattr(self, name))
+            arr.setflags(write=False)
+            setattr(self, name, arr)
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def latent_dim(self) -> int:
+        return self.model_config.latent_dim
+
+    def __len__(self) -> int:
+        return int(self.mu.shape[0])
+
+    @cached_property
+    def sigma(self) -> np.ndarray:
+        """(N, d) posterior standard deviations exp(logvar / 2)."""
+        s = np.exp(0.5 * self.logvar)
+        s.setflags(write=False)
+        return s
+
+    @cached_property
+    def index(self) -> LikelihoodIndex:
+        """The precomputed ranking rows (built on first use, then shared)."""
+        return LikelihoodIndex(self.mu, self.logvar, self.labels)
+
+    # ------------------------------------------------------------------ model calls
+    def check_z(self, z: np.ndarray | list[float]) -> np.ndarray:
+        """``z`` as a float64 (d,) vector, or :class:`InputError`."""
+        return self.index.check_z(z)
+
+    @torch.no_grad()
+    def decode(self, z: np.ndarray | list[float]) -> np.ndarray:
+        """Pixel probabilities for one z (d,) -> (28, 28), or a batch (B, d) -> (B, 28, 28)."""
+        arr = np.asarray(z, dtype=np.float32)
+        single = arr.ndim == 1
+        batch = arr.reshape(1, -1) if single else arr
+        if batch.ndim != 2 or batch.shape[1] != self.latent_dim:
+            raise InputError(f"decode needs z of length {self.latent_dim}; got shape {arr.shape}.")
+        if not np.all(np.isfinite(batch)):
+            raise InputError("z contains NaN or infinite values.")
+        self._use_threads()
+        out = self.model.decode(torch.tensor(batch))[:, 0].numpy()  # a copy: arrays may be read-only
+        return out[0] if single else out
+
+    @torch.no_grad()
+    def encode(self, images: np.ndarray, batch_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior ``mu`` and ``logvar`` (N, d) float32 of images.
+
+        ``images`` may be uint8 in [0, 255] or float in [0, 1], shaped (N, 28, 28),
+        (N, 1, 28, 28) or a single (28, 28) image.
+        """
+        self._use_threads()
+        return encode_images(self.model, images, batch_size)
+
+    def _use_threads(self) -> None:
+        """Apply ``torch_threads`` in the calling thread (0.1 us; see the class docstring)."""
+        if self.torch_threads > 0:
+            torch.set_num_threads(self.torch_threads)
+
+    # ------------------------------------------------------------------ ranking and maps
+    def rank(self, z: np.ndarray | list[float], k: int = 10) -> Ranking:
+        """Top-k training items by exact log q(z|x), highest first (ties by index)."""
+        return self.index.rank(z, k)
+
+    def rank_euclidean(self, z: np.ndarray | list[float], k: int = 10) -> Ranking:
+        """Top-k training items by Euclidean distance from z to their mean, nearest first."""
+        return self.index.rank_euclidean(z, k)
+
+    def map_xy(self, method: str) -> np.ndarray:
+        """(N, 2) coordinates of the catalogue on the ``"tsne"`` or ``"pca"`` map."""
+        if method == "tsne":
+            return self.tsne_xy
+        if method == "pca":
+            return self.pca_xy
+        raise InputError(f"Unknown map {method!r}; use 'tsne' or 'pca'.")
+
+    def place(
+        self, z: np.ndarray | list[float], method: str, k: int = 12, *, ranking: Ranking | None = None
+    ) -> np.ndarray:
+        """Position (2,) of z on a map: exact for PCA, likelihood-weighted neighbours for t-SNE.
+
+        ``ranking``, if given, is ``self.rank(z, k)`` already computed (it is reused, not redone).
+        """
+        z = self.check_z(z)
+        if method == "pca":
+            return self.pca.transform(z)
+        ranking = ranking if ranking is not None else self.rank(z, k)
+        return place_by_neighbours(self.map_xy(method), ranking.indices, ranking.scores)
+
+    def typicality(self, z: np.ndarray | list[float], *, ranking: Ranking | None = None) -> float:
+        """Percentile (0-100) of z's best log q among latent codes of real training garments.
+
+        The reference holds, for training items' own posterior samples z_i ~ q(z|x_i), the best
+        log q over the catalogue. A z scoring below almost all of them (low percentile) is far
+        from every training garment: a novel design rather than a near-copy. ``ranking``, if
+        given, is ``self.rank(z, k)`` for any k >= 1, already computed.
+        """
+        best = float((ranking if ranking is not None else self.rank(z, 1)).scores[0])
+        return float(100.0 * np.searchsorted(self.typicality_ref, best) / len(self.typicality_ref))
+
+    # ------------------------------------------------------------------ persistence
+    def manifest(self) -> dict[str, Any]:
+        """The JSON manifest (without the per-file checksums, which :meth:`save` adds)."""
+        return {
+            "format": "latent-atelier-model-package",
+            "format_version": FORMAT_VERSION,
+            "model_config": self.model_config.to_dict(),
+            "train_config": self.train_config.to_dict(),
+            "class_names": list(self.class_names),
+            "n_items": len(self),
+            "data_fingerprint": self.data_fingerprint,
+            "history": self.history,
+            "metrics": self.metrics,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the package atomically to ``path`` (replacing any package there)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            save_tensors(self.model.state_dict(), str(tmp / "weights.safetensors"))
+            save_arrays(
+                {"mu": self.mu, "logvar": self.logvar, "labels": self.labels.astype(np.uint8)},
+                str(tmp / "latents.safetensors"),
+            )
+            save_arrays(
+                {
+                    "pca_mean": self.pca.mean_,
+                    "pca_components": self.pca.components_,
+                    "pca_explained_variance": self.pca.explained_variance_,
+                    "pca_xy": self.pca_xy.astype(np.float32),
+                    "tsne_xy": self.tsne_xy.astype(np.float32),
+                    "kl_per_dim": self.kl_per_dim.astype(np.float64),
+                    "typicality_ref": self.typicality_ref.astype(np.float64),
+                },
+                str(tmp / "maps.safetensors"),
+            )
+            manifest = self.manifest()
+            manifest["files"] = {
+                n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in ARRAY_FILES
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+            sums = "".join(f"{sha256_file(tmp / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
+            (tmp / CHECKSUMS).write_text(sums)
+            for f in tmp.iterdir():
+                f.chmod(0o644)
+            tmp.chmod(0o755)
+            _replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.path = target
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ModelPackage:
+        """Load and verify a package; :class:`PackageError` says what is wrong and how to fix it."""
+        root = Path(path)
+        manifest = verify(root)
+        try:
+            mcfg = ModelConfig.from_dict(manifest["model_config"])
+            tcfg = TrainConfig.from_dict(manifest["train_config"])
+            model = VAE(mcfg)
+            model.load_state_dict(load_tensors(str(root / "weights.safetensors")))
+            lat = load_arrays(str(root / "latents.safetensors"))
+            maps = load_arrays(str(root / "maps.safetensors"))
+            pca = PCA(maps["pca_mean"], maps["pca_components"], maps["pca_explained_variance"])
+            return cls(
+                model_config=mcfg,
+                train_config=tcfg,
+                model=model,
+                mu=lat["mu"],
+                logvar=lat["logvar"],
+                labels=lat["labels"],
+                class_names=tuple(manifest["class_names"]),
+                pca=pca,
+                pca_xy=maps["pca_xy"],
+                tsne_xy=maps["tsne_xy"],
+                kl_per_dim=maps["kl_per_dim"],
+                typicality_ref=maps["typicality_ref"],
+                data_fingerprint=manifest.get("data_fingerprint", ""),
+                history=manifest.get("history", []),
+                metrics=manifest.get("metrics", {}),
+                path=root,
+            )
+        except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as exc:
+            msg = f"Model package {root} is inconsistent ({type(exc).__name__}: {exc}). "
+            raise PackageError(msg + _REBUILD.format(path=root)) from None
+
+
+def _replace_dir(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target``; an existing ``target`` is swapped out, then removed."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check a package's files, checksums and format version; return its manifest.
+
+    Raises
+    ------
+    PackageError
+        Naming the first problem found and how to rebuild the package.
+    """
+    root = Path(path)
+
+    def fail(problem: str) -> PackageError:
+        return PackageError(f"Model package {root}: {problem} " + _REBUILD.format(path=root))
+
+    if not root.is_dir():
+        raise fail("no such folder.")
+    sums_path = root / CHECKSUMS
+    if not sums_path.is_file():
+        raise fail(f"{CHECKSUMS} is missing.")
+    expected: dict[str, str] = {}
+    for line in sums_path.read_text(errors="replace").splitlines():
+        m = _CHECK_LINE.match(line)
+        if not m:
+            raise fail(f"{CHECKSUMS} is damaged (line {line[:40]!r}).")
+        expected[m.group(2)] = m.group(1)
+    if set(expected) != {MANIFEST, *ARRAY_FILES}:
+        raise fail(f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]}.")
+    for name, digest in expected.items():
+        if not (root / name).is_file():
+            raise fail(f"{name} is missing.")
+        if sha256_file(root / name) != digest:
+            raise fail(f"{name} does not match its checksum (the file is damaged or truncated).")
+    try:
+        manifest = json.loads((root / MANIFEST).read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fail(f"{MANIFEST} is not valid JSON ({exc}).") from None
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise fail(f"format version {version!r}; this program reads version {FORMAT_VERSION}.")
+    for name in ARRAY_FILES:
+        if manifest.get("files", {}).get(name, {}).get("sha256") != expected[name]:
+            raise fail(f"the manifest's checksum of {name} disagrees with {CHECKSUMS}.")
+    return manifest
+
+
+@torch.no_grad()
+def encode_images(model: VAE, images: np.ndarray, batch_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """``mu`` and ``logvar`` (N, d) float32 of uint8 or [0, 1] float images (see ModelPackage.encode)."""
+    arr = np.asarray(images)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim == 3:
+        arr = arr[:, None]
+    if arr.ndim != 4 or arr.shape[1:] != (1, 28, 28):
+        raise InputError(f"images must be (N, 28, 28) or (N, 1, 28, 28); got {np.shape(images)}.")
+    x = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+    model.eval()
+    mus, logvars = [], []
+    for start in range(0, len(x), batch_size):
+        mu, logvar = model.encode(torch.from_numpy(np.ascontiguousarray(x[start : start + batch_size])))
+        mus.append(mu.numpy())
+        logvars.append(logvar.numpy())
+    d = model.config.latent_dim
+    if not mus:
+        return np.empty((0, d), np.float32), np.empty((0, d), np.float32)
+    return np.concatenate(mus), np.concatenate(logvars)
