@@ -227,6 +227,12 @@ async def open_session(browser: Any, url: str, opts: argparse.Namespace) -> Any:
         timeout=opts.timeout * 1000,
         polling=50,
     )
+    # and the big latent map drawn below it, so a session starts stepping on a settled page
+    await page.wait_for_function(
+        "() => { const gd = document.querySelector('.js-plotly-plot'); return !!(gd && gd._fullLayout); }",
+        timeout=opts.timeout * 1000,
+        polling=100,
+    )
     return page
 
 
