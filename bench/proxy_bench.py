@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.chromium import executable  # noqa: E402
 from bench.load_bench import (  # noqa: E402  (the repository root is on the path only now)
     BROWSER_ARGS,
     App,
@@ -48,7 +49,6 @@ from bench.load_bench import (  # noqa: E402  (the repository root is on the pat
     stop_server,
     summarize,
 )
-from bench.chromium import executable  # noqa: E402
 
 CONFIG = ROOT / "deploy" / "nginx.conf"
 LOG_LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) upstream=(?P<upstream>\S+) key=(?P<key>\S+)')
@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sessions per process: {res['sessions_per_process']}")
     st = res["steps"]
     if st.get("n"):
-        print(f"steps: median {st['median_ms']:.0f} ms, p90 {st['p90_ms']:.0f} ms, worst {st['worst_ms']:.0f} ms (n={st['n']})")
+        ms = f"median {st['median_ms']:.0f} ms, p90 {st['p90_ms']:.0f} ms, worst {st['worst_ms']:.0f} ms"
+        print(f"steps: {ms} (n={st['n']})")
     for name, ok in res["checks"].items():
         print(f"  {'ok ' if ok else 'FAIL'} {name}")
     return 0 if all(res["checks"].values()) else 1

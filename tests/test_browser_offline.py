@@ -180,7 +180,9 @@ def test_pages_work_when_no_other_host_resolves(browser, shipped_server):
         pg.goto(shipped_server)  # back to Explore: its garment and mini-map are decoded images
         wait_for_app(pg, 120_000)
         pg.locator(GARMENT).first.wait_for(timeout=60_000)
-        widths = pg.evaluate("() => [...document.querySelectorAll('[data-testid=stImage] img')].map(i => i.naturalWidth)")
+        widths = pg.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=stImage] img')].map(i => i.naturalWidth)"
+        )
         garment_width = pg.evaluate(f"() => document.querySelector('{GARMENT}').naturalWidth")
     finally:
         b.close()

@@ -50,9 +50,10 @@ def freeze_startup_objects() -> None:
     off in ``.streamlit/config.toml`` (``runner.postScriptGC``: with ten sessions it was half the
     server's GIL time); Python's automatic ones remain. Frozen objects (``gc.freeze``) are
     skipped by both; they are still freed by reference counting, only cycles among them are no
-    longer collected. Garbage is collected first, so none of it is frozen. Called once per process, after the package loads;
-    the objects are unfrozen at exit, so the interpreter's final collection still frees them
-    (extension modules such as triton's report "leaked" objects otherwise).
+    longer collected. Garbage is collected first, so none of it is frozen. Called once per
+    process, after the package loads; the objects are unfrozen at exit, so the interpreter's
+    final collection still frees them (extension modules such as triton's report "leaked"
+    objects otherwise).
     """
     gc.collect()
     gc.freeze()
