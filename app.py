@@ -6,13 +6,18 @@ page is a short script in ``pages/`` and all logic lives in ``vae_core``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.common.loader import package_path
 from ui.common.picker import package_picker
 from ui.common.shell import apply_style, mark_shell_ran
 
-st.set_page_config(page_title="Latent Atelier", page_icon=":material/checkroom:", layout="wide")
+# A local SVG (sent inline as a data: URI): a ":material/...:" page icon makes every browser fetch
+# the icon from Google's font CDN on load and on every rerun.
+ICON = Path(__file__).resolve().parent / "assets" / "icon.svg"
+st.set_page_config(page_title="Latent Atelier", page_icon=str(ICON), layout="wide")
 
 pages = [
     st.Page("pages/explore.py", title="Explore", icon=":material/tune:", default=True),

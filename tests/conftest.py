@@ -144,15 +144,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_streamlit(script: Path, env_extra: dict[str, str] | None = None, timeout: float = 90.0):
-    """Start ``streamlit run script`` on a free loopback port; return (process, base URL)."""
+def start_streamlit(
+    script: Path, env_extra: dict[str, str] | None = None, timeout: float = 90.0, as_shipped: bool = False
+):
+    """Start ``streamlit run script`` on a free loopback port; return (process, base URL).
+
+    ``as_shipped=True`` leaves the browser settings to the repository's ``.streamlit/config.toml``,
+    as a user's ``streamlit run app.py`` does (usage statistics are not switched off here)."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
+    if not as_shipped:
+        cmd += ["--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

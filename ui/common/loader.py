@@ -52,14 +52,16 @@ def freeze_startup_objects() -> None:
     """Exclude everything alive now (torch, plotly, streamlit, the package) from the cyclic
     garbage collector.
 
-    Streamlit runs ``gc.collect(2)`` after every script run (``runner.postScriptGC``) and holds
-    the GIL meanwhile, so no page update leaves the server until it ends. With torch and
-    plotly imported that full collection walks about 240,000 objects: 78 ms of every slider
-    step or click. Frozen objects (``gc.freeze``) are skipped, which makes it about 1 ms; they are
-    still freed by reference counting, only cycles among them are no longer collected. Garbage
-    is collected first, so none of it is frozen. Called once per process, after the package loads;
-    the objects are unfrozen at exit, so the interpreter's final collection still frees them
-    (extension modules such as triton's report "leaked" objects otherwise).
+    A full collection holds the GIL while it walks every tracked object, so no page update of
+    any session leaves the server until it ends; with torch and plotly imported that is about
+    240,000 objects, 78 ms. Streamlit's own full collection after every script run is switched
+    off in ``.streamlit/config.toml`` (``runner.postScriptGC``: with ten sessions it was half the
+    server's GIL time); Python's automatic ones remain. Frozen objects (``gc.freeze``) are
+    skipped by both; they are still freed by reference counting, only cycles among them are no
+    longer collected. Garbage is collected first, so none of it is frozen. Called once per
+    process, after the package loads; the objects are unfrozen at exit, so the interpreter's
+    final collection still frees them (extension modules such as triton's report "leaked"
+    objects otherwise).
     """
     gc.collect()
     gc.freeze()

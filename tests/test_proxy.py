@@ -1,0 +1,31 @@
+"""deploy/nginx.conf in use: two app processes behind nginx, sessions sticky and spread over both.
+
+Runs ``bench/proxy_bench.py`` (nginx, two ``streamlit run app.py`` processes, ten browser
+sessions stepping a slider). Skipped, saying why, where nginx is not installed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import proxy_bench
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_config_names_the_ports_the_bench_replaces():
+    text = proxy_bench.render_config(18080, [18501, 18502])
+    assert "listen 127.0.0.1:18080;" in text
+    assert "server 127.0.0.1:18501;" in text and "server 127.0.0.1:18502;" in text
+    assert "8501;" not in text.replace("18501;", "")
+    assert "hash $sticky_key consistent;" in text
+    assert "proxy_set_header Upgrade $http_upgrade;" in text
+
+
+def test_sessions_are_sticky_and_spread_over_two_processes(data_dir, shipped_package_dir, capsys):
+    if proxy_bench.find_nginx() is None:
+        pytest.skip("nginx is not installed (Debian: apt-get install -y nginx)")
+    status = proxy_bench.main(["--sessions", "10", "--steps", "3"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "FAIL" not in out and out.count("ok ") == 5, out
