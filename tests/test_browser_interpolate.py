@@ -81,12 +81,12 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     progress = pg.locator('[data-testid="stProgress"]')
     progress.wait_for(timeout=30_000)
     first = progress.inner_text()
-    wait_until(pg, lambda: progress.count() and progress.inner_text() != first, 20)
+    wait_until(pg, lambda: progress.count() and progress.inner_text() != first, 60)
     pg.locator(".st-key-interp-play label").click()
     pg.locator(".st-key-interp-frame").wait_for(timeout=30_000)
     wait_for_app(pg)
     # stopping leaves the slider on the frame shown (the rerun that restores it may land late)
-    wait_until(pg, lambda: frame_slider_value(pg) > 0, 20)
+    wait_until(pg, lambda: frame_slider_value(pg) > 0, 60)
     no_exceptions(pg)
 
     # latent arithmetic: T-shirt/top -> Shirt by default

@@ -8,7 +8,11 @@ Pure Python + torch + numpy; never imports streamlit. Typical use::
     ranking = pkg.rank([0.0] * pkg.latent_dim, k=12)  # exact top-k by log q(z|x)
     ranking.indices, ranking.scores, ranking.labels
 
-The command line is ``python -m vae_core --help``.
+The library is grouped by role: ``vae_core.model`` (config, network and loss, training, data),
+``vae_core.package`` (the verified package: format, build), ``vae_core.latent`` (likelihood
+ranking, projections, clusters, metrics, interpolation, traversals) and ``vae_core.cli`` (the
+command line and benchmarks, which ``import vae_core`` does not load). The command line is
+``python -m vae_core --help``.
 """
 
 from __future__ import annotations
