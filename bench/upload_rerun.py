@@ -14,7 +14,6 @@ hardening, ``git archive <commit> | tar -x -C /tmp/before``)::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
