@@ -363,3 +363,159 @@ def test_large_upload_is_shrunk_while_decoding(monkeypatch):
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
     prepare_image(data)
     assert opened and max(max(s) for s in opened) <= 6000 // 8 * 2
+
+
+# ------------------------------------------------------------------------------ pages (AppTest)
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {name: str(ROOT / "pages" / f"{name}.py") for name in ("explore", "interpolate", "latent_map", "model")}
+EVIL = "evil **loud** :red[RED] [x](javascript:alert(1)) <b>b</b>"
+
+
+def _page(page: str, package: Path, data_dir: Path, monkeypatch, query: dict[str, str] | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(package))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(PAGES[page], default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _markdown_texts(at) -> list[str]:
+    """Every string the page hands to Streamlit's Markdown renderer."""
+    out = [
+        e.value for kind in ("markdown", "caption", "warning", "error", "info", "success") for e in getattr(at, kind)
+    ]
+    return out + [img.caption for el in at.image for img in el.proto.imgs]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("case", ["manifest is a list", "NaN mean", "fewer class names than labels"])
+def test_crafted_package_on_every_page(page, case, tiny_package_copy, data_dir, monkeypatch):
+    craft, message = PACKAGES[case]
+    craft(tiny_package_copy)
+    resign(tiny_package_copy)
+    at = _page(page, tiny_package_copy, data_dir, monkeypatch)
+    assert len(at.error) == 1 and at.error[0].value.startswith(
+        "The model package could not be loaded. Model package copy: "
+    )
+    assert message in at.error[0].value and str(tiny_package_copy.parent) not in at.error[0].value
+
+
+@pytest.fixture()
+def evil_package(tiny_package_copy: Path) -> Path:
+    """A valid package whose class names are Markdown, HTML and a javascript: link."""
+    edit_manifest(lambda m: _set(m, "class_names", [f"{EVIL} {i}" for i in range(10)]))(tiny_package_copy)
+    resign(tiny_package_copy)
+    return tiny_package_copy
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_class_names_of_a_user_package_render_literally(page, evil_package, data_dir, monkeypatch):
+    import json as _json
+
+    from ui.common.text import plain
+
+    at = _page(page, evil_package, data_dir, monkeypatch)
+    if page == "latent_map":
+        at.text_input(key="map.find").input("5").run()  # the detail panel names the class
+    if page == "explore":
+        at.button(key="explore.start_item").click().run()  # "Started from item #0 (class)"
+    shown = [t for t in _markdown_texts(at) if "evil" in plain(t)]
+    assert shown, "the page shows no class name"
+    for text in shown:
+        assert "**loud**" not in text and ":red[" not in text and "](javascript" not in text and "<b>" not in text
+        assert EVIL in plain(text)
+    for chart in at.get("plotly_chart"):
+        spec = _json.dumps(_json.loads(chart.proto.spec))
+        assert "<b>b</b>" not in spec  # Plotly labels are HTML-escaped
+
+
+def test_a_100_kb_link_parameter_is_echoed_shortened(tiny_package_dir, data_dir, monkeypatch):
+    from ui.common.text import plain
+
+    at = _page("interpolate", tiny_package_dir, data_dir, monkeypatch, {"a": "9" * 100_000, "method": "**x** :red[y]"})
+    warnings = [w.value for w in at.warning if w.value.startswith("Link parameter")]
+    assert len(warnings) == 2 and all(len(w) < 400 for w in warnings)
+    assert "(100,000 characters)" in plain(warnings[0]) and "**x**" not in warnings[1] and ":red[" not in warnings[1]
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"k": "**bold** [x](javascript:1)"}, "k="),
+        ({"map": ":red[RED]"}, "map="),
+        ({"z": "1" * 100_000}, "characters long"),
+    ],
+)
+def test_explore_link_notices_are_escaped(query, fragment, tiny_package_dir, data_dir, monkeypatch):
+    from ui.common.text import plain
+
+    at = _page("explore", tiny_package_dir, data_dir, monkeypatch, query)
+    (notice,) = [w.value for w in at.warning if "malformed" in w.value]
+    assert fragment in plain(notice) and len(notice) < 1000
+    assert "**bold**" not in notice and ":red[" not in notice and "](javascript" not in notice
+
+
+@pytest.mark.parametrize("text", ["#" + "9" * 5000, "9" * 4301, "-" + "1" * 10_000, "**1**", "#1e9"])
+def test_find_box_refuses_absurd_numbers(text, tiny_package_dir, data_dir, monkeypatch):
+    at = _page("latent_map", tiny_package_dir, data_dir, monkeypatch)
+    at.text_input(key="map.find").input(text).run()
+    assert not at.exception
+    (error,) = at.error
+    assert ("There is no item" in error.value or "is not an item number" in error.value) and len(error.value) < 300
+
+
+def _png_bytes(size: tuple[int, int], value: int = 255) -> bytes:
+    return _encode(Image.new("L", size, value))
+
+
+@pytest.mark.parametrize("page", ["explore", "interpolate"])
+def test_an_upload_is_decoded_once_and_its_name_escaped(page, tiny_package_dir, data_dir, monkeypatch):
+    import ui.common.upload as upload
+
+    calls = []
+    real = upload.prepare_image
+    monkeypatch.setattr(upload, "prepare_image", lambda data, **kw: calls.append(len(data)) or real(data, **kw))
+    at = _page(page, tiny_package_dir, data_dir, monkeypatch)
+    if page == "interpolate":
+        at.radio(key="interp.A.source").set_value("upload").run()
+    key = "explore.upload.file" if page == "explore" else "interp.A.upload.file"
+    at.file_uploader(key=key).set_value((f"{EVIL}.png", _png_bytes((6300, 6300)), "image/png")).run()
+    assert not at.exception, at.exception
+    for _ in range(3):
+        at.run()
+    assert len(calls) == 1  # decoded once, not on every rerun
+    texts = [t for t in _markdown_texts(at) if "evil" in t]
+    assert all("**loud**" not in t and "](javascript" not in t for t in texts)
+    if page == "explore":
+        assert any(f"your upload {EVIL}.png" in t.replace("\\", "").replace("\u2060", "") for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (f"{EVIL}.png", _eps(), "not a PNG, JPEG, WebP, BMP or GIF"),
+        ("long.png", None, "too long and thin"),
+        ("bomb.png", None, "the limit is 40 megapixels"),
+    ],
+)
+def test_a_refused_upload_says_why_once_per_file(name, data, message, tiny_package_dir, data_dir, monkeypatch):
+    import ui.common.upload as upload
+    from ui.common.text import plain
+
+    if data is None:
+        data = _png_bytes((20_000, 1)) if name == "long.png" else _encode(Image.new("1", (8000, 8000)))
+    calls = []
+    real = upload.prepare_image
+    monkeypatch.setattr(upload, "prepare_image", lambda d, **kw: calls.append(1) or real(d, **kw))
+    at = _page("explore", tiny_package_dir, data_dir, monkeypatch)
+    at.file_uploader(key="explore.upload.file").set_value((name, data, "image/png")).run()
+    at.run()
+    assert not at.exception and len(calls) == 1
+    (error,) = at.error
+    assert message in plain(error.value) and plain(error.value).startswith(name)
+    assert "**loud**" not in error.value

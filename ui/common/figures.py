@@ -91,7 +91,7 @@ def map_figure(
                 marker={"size": point_size, "color": PALETTE[g % len(PALETTE)], "opacity": 0.55},
                 hovertemplate="#%{customdata} %{fullData.name}<extra></extra>",
                 visible=True if visible is None or g in visible else "legendonly",
-                meta=BASE_TRACE_NAME_PREFIX + name,
+                meta=BASE_TRACE_NAME_PREFIX + plotly_label(name),
             )
         )  # fmt: skip
     _add_overlays(fig, xy, highlight, here, path)
