@@ -51,7 +51,12 @@ def test_no_estimate_before_enough_training_was_seen():
 
 def test_loading_and_building_stages_are_named_and_carry_no_estimate():
     loading = snapshot(EVENTS[:2], started=90.0, now=97.0, epochs=4)
-    assert (loading.label, loading.stage_done, loading.stage_total, loading.fraction) == ("Reading the images", 40, 40, 0.0)
+    assert (loading.label, loading.stage_done, loading.stage_total, loading.fraction) == (
+        "Reading the images",
+        40,
+        40,
+        0.0,
+    )
     done = [*EVENTS, ev(200.0, "epoch", 4, 4, **ROW), ev(201.0, "tsne", 3, 10)]
     build = snapshot(done, started=90.0, now=202.0, epochs=4)
     assert build.fraction == 1.0 and build.remaining is None
@@ -63,7 +68,9 @@ def test_read_events_skips_a_half_written_line_and_junk(tmp_path: Path):
     path = tmp_path / "progress.jsonl"
     assert read_events(path) == []
     good = [json.dumps(e) for e in EVENTS[:2]]
-    path.write_text("\n".join([good[0], "not json", json.dumps([1, 2]), json.dumps({"stage": 3}), good[1], '{"t": 1, "sta']))
+    path.write_text(
+        "\n".join([good[0], "not json", json.dumps([1, 2]), json.dumps({"stage": 3}), good[1], '{"t": 1, "sta'])
+    )
     assert read_events(path) == EVENTS[:2]
 
 
