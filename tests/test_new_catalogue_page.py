@@ -128,7 +128,7 @@ def _fake_job(jobs: Path, name: str = "shop", **result) -> Path:
     (job / "job.json").write_text(json.dumps(spec))
     events = [
         {"t": now - 90, "stage": "batch", "done": 0, "total": 10, "info": {"loss": 500.0}},
-        {"t": now - 60, "stage": "epoch", "done": 1, "total": 4, "info": {"train_neg_elbo": 300.0, "test_neg_elbo": 290.0}},
+        {"t": now - 60, "stage": "epoch", "done": 1, "total": 4, "info": {"test_neg_elbo": 290.0}},
         {"t": now - 30, "stage": "batch", "done": 5, "total": 10, "info": {"loss": 280.0}},
     ]  # fmt: skip
     (job / "progress.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))

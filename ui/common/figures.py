@@ -450,7 +450,7 @@ def training_progress_figure(
         x, y = zip(*batch_points)
         fig.add_trace(
             go.Scatter(
-                x=x, y=y, mode="lines", name="batch loss (KL warm-up weighted)",
+                x=x, y=y, mode="lines" if len(x) > 30 else "lines+markers", name="batch loss (KL warm-up weighted)",
                 line={"color": "#9aa5b1", "width": 1.5},
                 hovertemplate="epoch %{x:.2f}: %{y:.1f}<extra></extra>",
             )

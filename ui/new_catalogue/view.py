@@ -125,7 +125,7 @@ def choose_source(packages: Path) -> Source | None:
     root = image_root()
     options = ["upload", "folder"]
     kind = st.radio(
-        "Images",
+        "Where the images are",
         options,
         key=f"{K}source",
         horizontal=True,
@@ -184,7 +184,7 @@ def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
         st.session_state[f"{K}name"] = source.default_name  # a new source suggests its own name
         st.session_state[f"{K}name_for"] = source.label
     name = st.text_input("Name", key=f"{K}name", max_chars=64, help="Letters, digits, '-', '_' and dots.")
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns([1, 2, 1])
     size = c1.segmented_control("Image size (pixels)", SIZES, default=32, key=f"{K}size") or 32
     channels = c2.radio("Colour", list(CHANNELS), key=f"{K}channels", format_func=CHANNEL_LABELS.get, horizontal=True)
     epochs = c3.number_input("Epochs", 1, MAX_EPOCHS, DEFAULT_EPOCHS, key=f"{K}epochs")
