@@ -179,3 +179,20 @@ def test_an_upload_moves_into_the_job_and_the_command_names_its_paths(places, ti
         "--epochs", "12", "--progress-jsonl", "{progress}", "--channels", "3",
     ]  # fmt: skip
     assert "--channels" not in train_command(Path("x"), 32, None, 5)
+
+
+def test_the_log_tail_resolves_progress_bars_and_hides_server_paths(tmp_path: Path):
+    from ui.new_catalogue.jobs import Job, log_tail
+
+    job = Job(tmp_path / "packages" / ".jobs" / "20261127-120000-abcdef")
+    job.dir.mkdir(parents=True)
+    lines = [f"line {i}" for i in range(20)]
+    bar = "training:  10%|#  | 1/10\rtraining:  50%|#####  | 5/10\rtraining: 100%|##########| 10/10"
+    error = f"error: cannot write {job.dir}/staging/package.ckpt or {tmp_path}/packages/shop"
+    job.log_file.write_text("\n".join([*lines, bar, "", error]) + "\n")
+    assert log_tail(job, lines=3).splitlines() == [
+        "line 19",
+        "training: 100%|##########| 10/10",
+        "error: cannot write <job>/staging/package.ckpt or <packages>/shop",
+    ]
+    assert log_tail(Job(tmp_path / "missing")) == ""

@@ -146,6 +146,8 @@ def log_tail(job: Job, lines: int = LOG_TAIL_LINES) -> str:
             text = f.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
+    # the job's own folders by their role, not as server paths
+    text = text.replace(str(job.dir.parent.parent), "<packages>").replace(f"<packages>/.jobs/{job.id}", "<job>")
     shown = [line.rsplit("\r", 1)[-1].rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     return "\n".join([line for line in shown if line][-lines:])
 

@@ -74,7 +74,8 @@ def _running_panel(jobs: Path, job: Job) -> None:
     if snap.stage not in ("batch", "epoch"):
         counts = f" ({snap.stage_done:,} of {snap.stage_total:,})" if snap.stage_total > 1 else ""
         stage = f"{snap.label}{counts}"
-    st.progress(snap.fraction, text=f"{stage} · {snap.fraction:.0%} of training")
+    share = "training done" if snap.fraction >= 1 else f"{snap.fraction:.0%} of training"
+    st.progress(snap.fraction, text=f"{stage} · {share}")
     c1, c2, c3 = st.columns(3)
     c1.metric("Elapsed", format_seconds(snap.elapsed))
     c2.metric("Training time left", format_seconds(snap.remaining) if snap.stage in ("batch", "epoch") else "—")
@@ -180,7 +181,8 @@ def _folder_source(root: Path | None, packages: Path) -> Source | None:
 
 def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
     """Name, image size, channels and epochs."""
-    if source is not None and st.session_state.get(f"{K}name_for") != source.label:
+    fresh = st.session_state.get(f"{K}name_for") != (source.label if source else None)
+    if source is not None and (fresh or not st.session_state.get(f"{K}name")):
         st.session_state[f"{K}name"] = source.default_name  # a new source suggests its own name
         st.session_state[f"{K}name_for"] = source.label
     name = st.text_input("Name", key=f"{K}name", max_chars=64, help="Letters, digits, '-', '_' and dots.")

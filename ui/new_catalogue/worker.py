@@ -42,7 +42,7 @@ def _publish(job: Job, target: Path) -> str:
         return f"A package named {target.name!r} appeared meanwhile; nothing was replaced."
     target.parent.mkdir(parents=True, exist_ok=True)
     os.rename(job.staging_package, target)
-    print(f"package {target.name}: {len(pkg):,} images, moved into {target.parent}", flush=True)
+    print(f"package {target.name}: {len(pkg):,} images, moved into the packages folder", flush=True)
     return ""
 
 
@@ -59,7 +59,7 @@ def run(job_dir: str, lock_fd: int) -> int:
 
 def _run(job: Job, lock_fd: int) -> int:
     spec = job.spec()
-    print(f"worker {os.getpid()}: {' '.join(job.command())}", flush=True)
+    print(f"worker {os.getpid()}: training {spec.name}", flush=True)
     try:
         proc = subprocess.Popen(job.command(), stdin=subprocess.DEVNULL, pass_fds=(lock_fd,))
     except OSError as exc:
