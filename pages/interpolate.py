@@ -13,6 +13,7 @@ import streamlit as st
 from ui.common.figures import MAP_NAMES, WALK_NAMES, closeness_chart
 from ui.common.loader import get_package
 from ui.common.shell import require_shell
+from ui.common.text import md, md_code
 from ui.interpolate.picker import apply_requests, garment_picker, set_index, start_run
 from ui.interpolate.state import K_CLOSENESS, K_FRAMES, K_LINK_NOTES, K_LINK_READ, K_MAP_METHOD, K_METHOD, K_MIDPOINT
 from ui.interpolate.view import (
@@ -34,7 +35,7 @@ METHOD_CHOICES = {"linear": "Linear", "slerp": "Spherical", "both": "Both"}
 pkg = get_package()
 start_run()
 for message in apply_requests(pkg):
-    st.toast(message, icon=":material/swap_horiz:")
+    st.toast(md(message), icon=":material/swap_horiz:")
 
 # A link's parameters are applied once per session; bad ones get a notice, never a traceback.
 if K_LINK_READ not in st.session_state:
@@ -46,17 +47,20 @@ if K_LINK_READ not in st.session_state:
             try:
                 set_index(slot, check_index(params[name], len(pkg)))
             except InputError as exc:
-                notes.append(f"Link parameter {name}={params[name]!r} ignored: {exc}")
+                notes.append(f"Link parameter {name}={md_code(params[name], 40)} ignored: {md(exc, 200)}")
     if "frames" in params:
         try:
             st.session_state[K_FRAMES] = check_frames(params["frames"])
         except InputError as exc:
-            notes.append(f"Link parameter frames={params['frames']!r} ignored: {exc}")
+            notes.append(f"Link parameter frames={md_code(params['frames'], 40)} ignored: {md(exc, 200)}")
     if "method" in params:
         if params["method"] in METHOD_CHOICES:
             st.session_state[K_METHOD] = params["method"]
         else:
-            notes.append(f"Link parameter method={params['method']!r} ignored: use one of {', '.join(METHOD_CHOICES)}.")
+            notes.append(
+                f"Link parameter method={md_code(params['method'], 40)} ignored: "
+                f"use one of {', '.join(METHOD_CHOICES)}."
+            )
     st.session_state[K_LINK_NOTES] = notes
 
 st.title("Interpolate & combine")
@@ -109,7 +113,7 @@ with tab_walk:
         st.info("Choose A and B above to draw the walk.", icon=":material/info:")
     elif np.array_equal(a.z, b.z):
         st.warning(
-            f"A and B are the same garment ({a.label}): a walk from a garment to itself is one repeated "
+            f"A and B are the same garment ({md(a.label)}): a walk from a garment to itself is one repeated "
             "picture. Choose a different B, e.g. a random item of another class or a click on the map.",
             icon=":material/content_copy:",
         )

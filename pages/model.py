@@ -10,6 +10,7 @@ from ui.common.figures import curves_figure, kl_figure
 from ui.common.loader import get_package, get_train_images, package_path
 from ui.common.shell import require_shell
 from ui.model import view as mv
+from vae_core.errors import display_path
 from vae_core.latent.metrics import ACTIVE_KL, active_dims
 
 require_shell()
@@ -21,7 +22,7 @@ m = pkg.metrics
 active = int(np.sum(active_dims(pkg.kl_per_dim)))
 st.caption(
     f"A convolutional VAE with a {pkg.latent_dim}-dimensional latent space, trained on "
-    f"{len(pkg):,} Fashion-MNIST garments for {len(pkg.history)} epochs. Package: `{path}`."
+    f"{len(pkg):,} Fashion-MNIST garments for {len(pkg.history)} epochs. Package: `{display_path(path)}`."
 )
 
 st.subheader("Training")

@@ -15,6 +15,7 @@ from conftest import click_gallery, gallery_tiles
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.common.text import plain
 from ui.explore.state import format_z, round_z, slider_key, slider_specs
 from ui.explore.step import typicality_text
 from vae_core import ModelPackage
@@ -86,11 +87,11 @@ def neighbours(at: AppTest, key: str = "explore.logq") -> list[int]:
 
 
 def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
+    return "\n".join(plain(c.value) for c in at.caption)  # as read on the page
 
 
 def warnings(at: AppTest) -> str:
-    return "\n".join(w.value for w in at.warning)
+    return "\n".join(plain(w.value) for w in at.warning)
 
 
 def query(at: AppTest, key: str) -> str:
@@ -313,7 +314,7 @@ def test_bad_upload_says_why_and_keeps_z(app, pkg):
     at.file_uploader(key="explore.upload.file").set_value(("notes.png", b"this is not an image", "image/png"))
     at.run()
     assert not at.exception
-    assert any("notes.png" in e.value for e in at.error)
+    assert any("notes.png" in plain(e.value) for e in at.error)
     assert at.slider(key=slider_key(0)).value == 1.0
 
 

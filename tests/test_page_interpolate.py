@@ -15,6 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from ui.common.state import Garment
+from ui.common.text import plain
 from vae_core import ModelPackage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +39,11 @@ def run_page(at: AppTest | None = None) -> AppTest:
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
-    return [e.value for e in getattr(at, kind)]
+    return [plain(e.value) for e in getattr(at, kind)]  # as read on the page
 
 
 def image_captions(at: AppTest) -> list[str]:
-    return [img.caption for el in at.image for img in el.proto.imgs]
+    return [plain(img.caption) for el in at.image for img in el.proto.imgs]
 
 
 def strip_captions(at: AppTest) -> list[str]:

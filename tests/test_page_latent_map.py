@@ -15,6 +15,7 @@ from conftest import gallery_tiles, run_page
 from conftest import plotly_array as _array
 from streamlit.testing.v1 import AppTest
 
+from ui.common.text import plain
 from ui.latent_map import view as map_view
 from vae_core.latent.clusters import kmeans_labels
 
@@ -126,7 +127,7 @@ def test_find_out_of_range_says_what_is_valid(app, text):
 
 def test_find_not_a_number(app):
     app.text_input(key="map.find").input("boot").run()
-    assert "'boot' is not an item number" in app.error[0].value
+    assert "'boot' is not an item number" in plain(app.error[0].value)
 
 
 def test_show_class_lists_every_item_with_a_histogram_and_pages(app, pkg):

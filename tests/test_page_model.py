@@ -15,6 +15,7 @@ from conftest import run_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.common.text import plain
 from vae_core import ModelPackage
 from vae_core.latent.traversal import samples_with_neighbours
 
@@ -52,7 +53,7 @@ def test_reconstructions_one_per_class_and_reshuffle(app):
     recon = [img for img in app.image if "(test #" in img.proto.imgs[0].caption]
     assert len(recon) == 10
     first = [img.proto.imgs[0].caption for img in recon]
-    assert [c.split(" (test")[0] for c in first][:2] == ["T-shirt/top", "Trouser"]
+    assert [plain(c).split(" (test")[0] for c in first][:2] == ["T-shirt/top", "Trouser"]
     app.button(key="model.other_recon").click().run()
     again = [img.proto.imgs[0].caption for img in app.image if "(test #" in img.proto.imgs[0].caption]
     assert again != first and len(again) == 10
@@ -133,7 +134,7 @@ def test_a_malformed_explore_z_is_ignored(app):
 
 
 def _sample_captions(at: AppTest) -> list[str]:
-    return [img.proto.imgs[0].caption for img in at.image if "typicality" in img.proto.imgs[0].caption]
+    return [plain(img.proto.imgs[0].caption) for img in at.image if "typicality" in img.proto.imgs[0].caption]
 
 
 def test_prior_samples_show_their_nearest_garment_and_new_samples_change_them(app, pkg):

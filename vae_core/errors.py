@@ -8,6 +8,9 @@ show one ``st.error`` instead of a traceback.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class LatentAtelierError(Exception):
     """Root of every error Latent Atelier raises on purpose."""
@@ -23,3 +26,13 @@ class PackageError(LatentAtelierError):
 
 class InputError(LatentAtelierError):
     """A user-supplied value (latent vector, index, image, URL parameter) is not valid."""
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as it may be shown to a user: relative to the working folder when inside it, else
+    its last component, so messages, pages and exports never reveal the server's folder layout."""
+    p = Path(path)
+    try:
+        return str(p.absolute().relative_to(Path.cwd())) or "."
+    except ValueError:
+        return p.name or str(p)

@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.common.text import plotly_label
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.metrics import ACTIVE_KL, active_dims
 from vae_core.latent.traversal import CURVES, training_curves
@@ -86,9 +87,9 @@ def map_figure(
         fig.add_trace(
             go.Scattergl(
                 x=xy[idx, 0], y=xy[idx, 1], customdata=idx.astype(np.int32), mode="markers",
-                name=f"{name}", legendgroup=f"g{g}",
+                name=plotly_label(name), legendgroup=f"g{g}",  # names may come from a user's package
                 marker={"size": point_size, "color": PALETTE[g % len(PALETTE)], "opacity": 0.55},
-                hovertemplate=f"#%{{customdata}} {name}<extra></extra>",
+                hovertemplate="#%{customdata} %{fullData.name}<extra></extra>",
                 visible=True if visible is None or g in visible else "legendonly",
                 meta=BASE_TRACE_NAME_PREFIX + name,
             )
@@ -302,7 +303,7 @@ def histogram_figure(counts: np.ndarray, class_names: tuple[str, ...]) -> go.Fig
     total = max(int(counts.sum()), 1)
     fig = go.Figure(
         go.Bar(
-            x=list(class_names),
+            x=[plotly_label(name) for name in class_names],
             y=counts,
             marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(class_names))],
             text=[f"{c:,}" if c else "" for c in counts],
@@ -427,7 +428,7 @@ def walk_overlay(
                 y=xy[:, 1],
                 mode="markers+text",
                 name="A and B",
-                text=[label for label, _ in ends],
+                text=[plotly_label(label) for label, _ in ends],
                 textposition="bottom center",
                 textfont={"size": 13, "color": "#111"},
                 marker={**HERE_MARKER, "size": 20},

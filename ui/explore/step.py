@@ -66,7 +66,7 @@ def typicality_text(percentile: float, best_log_q: float, best_index: int | None
     who = f" (item #{best_index})" if best_index is not None else ""
     detail = (
         f"Best log q(z|x) = {best_log_q:.1f} nats{who}: closer to its nearest training garment than "
-        f"{p:.0f} % of real garments' codes are to theirs."
+        f"{p:.0f} % of new real garments' codes (garments the model was not trained on) are to theirs."
     )
     if p >= NEAR_COPY_PERCENTILE:
         return Typicality("near-copy of a training garment", "blue", ":material/content_copy:", detail)

@@ -29,6 +29,7 @@ from ui.common.gallery import Tile, gallery
 from ui.common.loader import base_map, item_images, minimap_raster, package_path
 from ui.common.minimap import mark_raster
 from ui.common.state import take_explore_request
+from ui.common.text import md
 from ui.explore.state import (
     DEFAULT_RANGE,
     K_EUCLID,
@@ -64,6 +65,7 @@ from ui.explore.state import (
 )
 from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text
 from vae_core import InputError, ModelPackage
+from vae_core.errors import display_path
 from vae_core.images import data_uri, png_bytes, upscale
 from vae_core.latent.metrics import ACTIVE_KL
 from vae_core.upload import PreparedImage
@@ -110,7 +112,7 @@ def init_state(pkg: ModelPackage) -> None:
         if state.notices:
             ss[K_NOTICES] = [
                 "**This link was malformed, so the nearest valid garment is shown.**\n"
-                + "\n".join(f"- {note}" for note in state.notices)
+                + "\n".join(f"- {md(note, limit=300)}" for note in state.notices)
             ]
     for key, value in _saved().items():
         if key not in ss:
@@ -143,7 +145,8 @@ def request_load(z: np.ndarray | tuple[float, ...], source: str) -> None:
 
 
 def item_source(pkg: ModelPackage, index: int) -> str:
-    return f"item #{index} ({pkg.class_names[int(pkg.labels[index])]})"
+    """Where a garment came from, as Markdown (sources are shown in captions and notices)."""
+    return f"item #{index} ({md(pkg.class_names[int(pkg.labels[index])])})"
 
 
 def apply_requests(pkg: ModelPackage) -> None:
@@ -158,7 +161,7 @@ def apply_requests(pkg: ModelPackage) -> None:
             if garment.index is not None:
                 source = item_source(pkg, garment.index)
             else:
-                source = garment.label or "another page"
+                source = md(garment.label) if garment.label else "another page"
             load_z(z, source)
     pending = st.session_state.pop(K_PENDING, None)
     if pending is not None:
@@ -266,7 +269,7 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
     identity = (file.file_id, ss.get(f"{K_UPLOAD}.invert"))
     if identity != ss.get(K_UPLOAD_ID):
         z, recon, _ = encode_garment(pkg, prepared.image)
-        load_z(z, f"your upload {file.name}")
+        load_z(z, f"your upload {md(file.name)}")
         ss[K_UPLOAD_ID] = identity
         ss[K_UPLOAD_SHOW] = (prepared.image, recon, file.name, prepared.inverted)
     shown = ss.get(K_UPLOAD_SHOW)
@@ -277,7 +280,7 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
     c1.image(upscale(image, 6), caption="your garment, as the model sees it", output_format="PNG")
     c2.image(upscale(recon, 6), caption="the model's reconstruction", output_format="PNG")
     c3.markdown(
-        f"**{name}** is now in the sliders: its code is the encoder's mean, so moving a slider "
+        f"**{md(name)}** is now in the sliders: its code is the encoder's mean, so moving a slider "
         f"edits your garment.{' (Inverted: light background detected.)' if inverted else ''}"
     )
     c3.caption("Blurry or generic? The model knows 28 x 28 Fashion-MNIST garments, centred on black.")
@@ -361,7 +364,9 @@ def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
         )
         st.download_button(
             "z JSON",
-            lambda: z_json(step.z, k=k, method=method, package=package_path(), data_fingerprint=pkg.data_fingerprint),
+            lambda: z_json(
+                step.z, k=k, method=method, package=display_path(package_path()), data_fingerprint=pkg.data_fingerprint
+            ),
             file_name="latent-atelier-z.json",
             mime="application/json",
             icon=":material/download:",

@@ -15,6 +15,7 @@ import streamlit as st
 from ui.common.figures import selected_indices
 from ui.common.loader import item_images
 from ui.common.state import Garment, take_ab_request
+from ui.common.text import md
 from ui.common.upload import upload_garment
 from ui.interpolate.state import K_IMAGES_NOTICE_SHOWN, K_MAP, K_MAP_TARGET, K_RNG, slot_key
 from vae_core import InputError, ModelPackage
@@ -129,7 +130,7 @@ def _pick_random(pkg: ModelPackage, slot: str, default_index: int) -> Choice | N
     redraw = c2.button("Draw another", key=slot_key(slot, "redraw"), icon=":material/casino:")
     members = np.flatnonzero(np.asarray(pkg.labels) == cls)
     if len(members) == 0:
-        st.warning(f"There are no training items of class {pkg.class_names[cls]}.")
+        st.warning(f"There are no training items of class {md(pkg.class_names[cls])}.")
         return None
     drawn = st.session_state.get(slot_key(slot, "drawn"))
     if redraw or drawn is None or drawn[0] != cls:
@@ -143,15 +144,18 @@ def _pick_upload(pkg: ModelPackage, slot: str) -> Choice | None:
     if prepared is None:
         st.info(f"Upload a picture to use it as {slot}.", icon=":material/upload:")
         return None
-    mu, _ = pkg.encode(prepared.image)
-    return Choice(np.asarray(mu[0], np.float64), None, "your upload", prepared.image, None)
+    memo = st.session_state.get(slot_key(slot, "upload_z"))
+    if memo is None or memo[0] is not prepared or memo[1] is not pkg:  # encode each upload once
+        memo = (prepared, pkg, np.asarray(pkg.encode(prepared.image)[0][0], np.float64))
+        st.session_state[slot_key(slot, "upload_z")] = memo
+    return Choice(memo[2], None, "your upload", prepared.image, None)
 
 
 def _pick_sent(pkg: ModelPackage, sent: Garment) -> Choice | None:
     try:
         z = pkg.check_z(sent.z)
     except InputError as exc:
-        st.error(f"The garment sent from another page does not fit this model: {exc}")
+        st.error(f"The garment sent from another page does not fit this model: {md(exc, 300)}")
         return None
     label = f"#{sent.index} (sent)" if sent.index is not None else sent.label or "sent from another page"
     return Choice(z, None, label, pkg.decode(z), None)
@@ -190,10 +194,10 @@ def _show(pkg: ModelPackage, choice: Choice) -> None:
     c1, c2, c3 = st.columns([1, 1, 2])
     c1.image(upscale(choice.picture, 3), caption="given", width="stretch")
     c2.image(upscale(pkg.decode(choice.z), 3), caption="decoded", width="stretch")
-    c3.markdown(f"{choice.label}")
+    c3.markdown(md(choice.label))
     if choice.label_id is None:
         best = pkg.rank(choice.z, 1)
         c3.caption(
             f"Nearest training garment: #{int(best.indices[0])} "
-            f"{pkg.class_names[int(best.labels[0])]} (log q {float(best.scores[0]):.1f})"
+            f"{md(pkg.class_names[int(best.labels[0])])} (log q {float(best.scores[0]):.1f})"
         )

@@ -13,6 +13,7 @@ from streamlit.errors import StreamlitAPIException
 from ui.common.figures import MAP_NAMES, WALK_NAMES, walk_overlay
 from ui.common.loader import base_map, package_path
 from ui.common.state import open_in_explore
+from ui.common.text import md
 from ui.interpolate.picker import (
     Choice,
     garment_picker,
@@ -46,6 +47,7 @@ from ui.interpolate.state import (
 )
 from ui.interpolate.walks import FramedWalk, frame_caption, frame_walk, nearest_caption, player_caption
 from vae_core import InputError, ModelPackage
+from vae_core.errors import display_path
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.interpolation import (
     MAX_STRENGTH,
@@ -123,7 +125,7 @@ def _open_in_explore(z: np.ndarray, label: str) -> None:
     try:
         open_in_explore(z, None, label)
     except StreamlitAPIException as exc:
-        st.error(f"The Explore page could not be opened ({exc}).")
+        st.error(f"The Explore page could not be opened ({md(exc, 300)}).")
 
 
 def _toggle_play() -> None:
@@ -189,7 +191,7 @@ def exports(views: list[FramedWalk], a: Choice, b: Choice, pkg: ModelPackage) ->
         "a": {"label": a.label, "index": a.index, "z": [float(x) for x in a.z]},
         "b": {"label": b.label, "index": b.index, "z": [float(x) for x in b.z]},
         "latent_dim": pkg.latent_dim,
-        "package": str(pkg.path) if pkg.path else None,
+        "package": display_path(pkg.path) if pkg.path else None,
     }
     c1, c2, c3 = st.columns(3)
     c1.download_button(
@@ -278,16 +280,18 @@ def _item_direction(pkg: ModelPackage, b: Choice | None) -> Direction | None:
 def _show_result(pkg: ModelPackage, a: Choice, d: Direction, s: float, result: np.ndarray) -> None:
     """A, the two ends, the result, its nearest training garments and its download."""
     cols = st.columns(4)
-    cols[0].image(upscale(pkg.decode(a.z), 6), caption=f"A {a.label}", width=168)
-    cols[1].image(upscale(d.src_image, 6), caption=f"from: {d.src_label}", width=168)
-    cols[2].image(upscale(d.dst_image, 6), caption=f"to: {d.dst_label}", width=168)
+    cols[0].image(upscale(pkg.decode(a.z), 6), caption=f"A {md(a.label)}", width=168)
+    cols[1].image(upscale(d.src_image, 6), caption=f"from: {md(d.src_label)}", width=168)
+    cols[2].image(upscale(d.dst_image, 6), caption=f"to: {md(d.dst_label)}", width=168)
     cols[3].image(upscale(pkg.decode(result), 6), caption=f"result (strength {s:+.1f})", width=168)
     ranking = pkg.rank(result, 6)
     st.markdown("Nearest training garments of the result (by log q(z|x))")
     thumbs = thumbnails(pkg, ranking.indices)
     rows = zip(st.columns(6), ranking.indices, ranking.labels, ranking.scores, thumbs, strict=False)
     for col, idx, lab, sc, img in rows:
-        col.image(upscale(img, 3), caption=f"#{int(idx)} {pkg.class_names[int(lab)]} · log q {float(sc):.1f}", width=84)
+        col.image(
+            upscale(img, 3), caption=f"#{int(idx)} {md(pkg.class_names[int(lab)])} · log q {float(sc):.1f}", width=84
+        )
     st.download_button(
         "Result (PNG)",
         png_bytes(pkg.decode(result), scale=8),
@@ -361,11 +365,11 @@ def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray) -> None:
         col.markdown(f"**{s:+.1f}**")
     for r, name in enumerate(row_names):
         cols = st.columns([2] + [1] * n_cols, vertical_alignment="center")
-        cols[0].caption(name)
+        cols[0].caption(md(name))
         for j in range(n_cols):
             cols[j + 1].image(upscale(decoded[r, j], 3), width="stretch")
     if len(members) < n_rows - 1:
-        st.caption(f"Only {len(members)} other items of class {names[cls]} are available.")
+        st.caption(f"Only {len(members)} other items of class {md(names[cls])} are available.")
     st.download_button(
         "Analogy grid (PNG)",
         strip_png(list(decoded), scale=3),

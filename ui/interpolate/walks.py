@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ui.common.text import md
 from vae_core import ModelPackage
 from vae_core.latent.interpolation import Walk
 from vae_core.latent.likelihood import top_k
@@ -93,7 +94,7 @@ def nearest_caption(pkg: ModelPackage, view: FramedWalk, i: int) -> str:
     """``#index class · log q`` of a frame's nearest training garment; ⚠ marks a frame off the data."""
     off = " ⚠" if view.typicality[i] < OFF_DATA_PERCENTILE else ""
     return (
-        f"#{int(view.nearest[i])} {pkg.class_names[int(view.nearest_label[i])]} · "
+        f"#{int(view.nearest[i])} {md(pkg.class_names[int(view.nearest_label[i])])} · "
         f"{float(view.nearest_score[i]):.1f}{off}"
     )
 
@@ -102,7 +103,7 @@ def player_caption(pkg: ModelPackage, view: FramedWalk, i: int) -> str:
     """The long form of :func:`nearest_caption`, for the large player frame."""
     off = " ⚠ The walk has left the data here." if view.typicality[i] < OFF_DATA_PERCENTILE else ""
     return (
-        f"#{int(view.nearest[i])} {pkg.class_names[int(view.nearest_label[i])]}, "
-        f"log q {float(view.nearest_score[i]):.1f}: closer than {view.typicality[i]:.0f}% of real "
+        f"#{int(view.nearest[i])} {md(pkg.class_names[int(view.nearest_label[i])])}, "
+        f"log q {float(view.nearest_score[i]):.1f}: closer than {view.typicality[i]:.0f}% of new real "
         f"garments' codes are to theirs.{off}"
     )

@@ -99,10 +99,16 @@ def parse_index(text: str, n_items: int) -> int:
     raw = str(text).strip()
     if not raw:
         raise InputError(f"Type an item number between 0 and {n_items - 1:,}.")
+    shown = raw if len(raw) <= 24 else raw[:20] + "..."
     m = _INDEX.match(raw)
     if not m:
-        raise InputError(f"{raw!r} is not an item number; type a whole number between 0 and {n_items - 1:,}.")
-    value = int(re.sub(r"[,_ ]", "", m.group(1)))
+        raise InputError(f"{shown!r} is not an item number; type a whole number between 0 and {n_items - 1:,}.")
+    digits = re.sub(r"[,_ ]", "", m.group(1))
+    if len(digits.lstrip("-0")) > len(str(n_items)):  # far too long: never hand int() thousands of digits
+        raise InputError(
+            f"There is no item {shown}: the catalogue holds {n_items:,} items, numbered 0 to {n_items - 1:,}."
+        )
+    value = int(digits)
     if not 0 <= value < n_items:
         raise InputError(
             f"There is no item #{value:,}: the catalogue holds {n_items:,} items, numbered 0 to {n_items - 1:,}."

@@ -15,6 +15,7 @@ from ui.common import state as state
 from ui.common.figures import histogram_figure, posterior_figure
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import get_package, get_train_images, item_images
+from ui.common.text import md
 from ui.latent_map.browse import (
     AREA,
     POINT,
@@ -74,7 +75,7 @@ def on_show_class() -> None:
     members = class_members(pkg.labels, cid)
     st.session_state[ITEMS] = {
         "indices": tuple(int(i) for i in members),
-        "title": f"All {len(members):,} {pkg.class_names[cid]} garments",
+        "title": f"All {len(members):,} {md(pkg.class_names[cid])} garments",  # Markdown
     }
     st.session_state[FOCUS] = None
     st.session_state[PAGE] = 0
@@ -114,7 +115,7 @@ def find_controls(pkg: ModelPackage) -> None:
     c1.selectbox("Or list a whole class", pkg.class_names, key=CLASS)
     c2.button("Show class", key="map.show_class", on_click=on_show_class, width="stretch")
     if st.session_state.get(FIND_ERROR):
-        st.error(st.session_state[FIND_ERROR], icon=":material/search_off:")
+        st.error(md(st.session_state[FIND_ERROR], limit=300), icon=":material/search_off:")
 
 
 def items_panel(pkg: ModelPackage, items: dict) -> None:
@@ -179,7 +180,7 @@ def detail_panel(pkg: ModelPackage, index: int, has_items: bool) -> None:
     """One garment: original and reconstruction, posterior per dimension, and where to take it."""
     label = pkg.class_names[pkg.labels[index]]
     head, back = st.columns([4, 2], vertical_alignment="center")
-    head.markdown(f"**#{index} · {label}**")
+    head.markdown(f"**#{index} · {md(label)}**")
     if has_items:
         back.button(
             "Back to list",

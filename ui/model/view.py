@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui.common.figures import retrieval_figure, traversal_figure
 from ui.common.loader import get_test_split, item_images
+from ui.common.text import md
 from vae_core import LatentAtelierError, ModelPackage
 from vae_core.images import grid, upscale
 from vae_core.latent.traversal import (
@@ -97,7 +98,7 @@ def recon_panel(pkg: ModelPackage) -> None:
     cols = st.columns(len(pick))
     for col, i, j in zip(cols, range(len(pick)), pick, strict=True):
         pair = grid(np.stack([test.images[j], (recon[i] * 255 + 0.5).astype(np.uint8)]), cols=1, pad=2)
-        col.image(upscale(pair, 3), caption=f"{pkg.class_names[test.labels[j]]} (test #{j})", width="stretch")
+        col.image(upscale(pair, 3), caption=f"{md(pkg.class_names[test.labels[j]])} (test #{j})", width="stretch")
     st.caption(
         "Top: test garments the model never trained on. Bottom: decode(mu), the model's "
         f"reconstruction. Mean absolute pixel error of these ten: {100 * err.mean():.1f}% of full scale."
@@ -134,7 +135,9 @@ def samples_panel(pkg: ModelPackage, n: int = 8) -> None:
         col.image(
             upscale(pair, 4),
             width="stretch",
-            caption=f"#{s.nearest} {pkg.class_names[s.label]} · log q {s.log_q:.1f} · typicality {s.typicality:.0f}%",
+            caption=(
+                f"#{s.nearest} {md(pkg.class_names[s.label])} · log q {s.log_q:.1f} · typicality {s.typicality:.0f}%"
+            ),
         )
     typ = np.array([s.typicality for s in samples])
     st.caption(

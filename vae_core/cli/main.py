@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, LatentAtelierError
-from ..model.config import ModelConfig, TrainConfig
+from ..errors import InputError, LatentAtelierError, PackageError, display_path
+from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, ModelConfig, TrainConfig, check_bounds
 from ..package import DEFAULT_PACKAGE
 from .bench import add_bench_parser
 
@@ -96,12 +96,50 @@ def _load_package(path: str) -> Any:
     return ModelPackage.load(path)
 
 
+# train's options and the config fields they set (the bounds live with the configs)
+_TRAIN_OPTIONS = {
+    "latent_dim": "--latent-dim",
+    "channels": "--channels",
+    "hidden": "--hidden",
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+    "lr": "--lr",
+    "kl_warmup_epochs": "--kl-warmup",
+    "seed": "--seed",
+    "threads": "--threads",
+    "limit": "--limit",
+}
+
+
+def _check_out_folder(out: Path) -> None:
+    """Refuse an output that is not a package folder to replace (a file, or a folder of other
+    things: the swap would move it away)."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError(f"--out {display_path(out)} exists and is not a folder; choose a new folder.")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise InputError(
+            f"--out {display_path(out)} is a folder that does not hold a model package; writing there would "
+            "replace everything in it. Choose a new or empty folder."
+        )
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    from ..model.data import load_split
-    from ..model.train import train
-    from ..package.build import build_package
+    from ..package.lock import FolderLock, sweep
 
     out = Path(args.out)
+    values = {
+        "latent_dim": args.latent_dim,
+        "channels": list(args.channels),
+        "hidden": args.hidden,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "kl_warmup_epochs": args.kl_warmup,
+        "seed": args.seed,
+        "threads": args.threads,
+        "limit": args.limit,
+    }
+    check_bounds(values, {**MODEL_BOUNDS, **TRAIN_BOUNDS}, _TRAIN_OPTIONS)
     mcfg = ModelConfig(
         latent_dim=args.latent_dim, channels=tuple(args.channels), hidden=args.hidden, batch_norm=args.batch_norm
     )
@@ -114,6 +152,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         kl_warmup_epochs=args.kl_warmup,
     )
+    _check_out_folder(out)
+    with FolderLock(out):  # before any work: a missing or read-only folder, or a second run, stops here
+        sweep(out)
+        return _train_locked(args, out, mcfg, tcfg)
+
+
+def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: TrainConfig) -> int:
+    """Train, build and save while holding the output folder's lock."""
+    from ..model.data import load_split
+    from ..model.train import train
+    from ..package.build import build_package
+
     train_split, test_split = load_split("train", args.data), load_split("test", args.data)
     ckpt = out.parent / f"{out.name}.ckpt"
     if not args.resume and ckpt.exists():
@@ -135,44 +185,72 @@ def cmd_train(args: argparse.Namespace) -> int:
     ckpt.unlink(missing_ok=True)
     m = pkg.metrics
     print(
-        f"wrote {out}: test -ELBO {m['test_neg_elbo']:.2f} nats/image, 5-NN accuracy "
+        f"wrote {display_path(out)}: test -ELBO {m['test_neg_elbo']:.2f} nats/image, 5-NN accuracy "
         f"{m['knn5_accuracy']:.4f}, training {result.seconds:.0f} s, build {time.perf_counter() - t:.0f} s"
     )
     return 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def _read_weights(root: Path) -> tuple[Any, dict[str, Any]]:
+    """The VAE and the manifest of a package whose derived arrays may be damaged (what ``build``
+    needs: intact configs and weights)."""
     from safetensors.torch import load_file
 
-    from ..errors import PackageError
-    from ..model.data import load_split
     from ..model.network import VAE
-    from ..package.build import build_package
+    from ..package.schema import manifest_problem, weights_problem
 
-    root = Path(args.package)
+    shown = display_path(root)
+    retrain = f"Retrain with `python -m vae_core train --data DIR --out {shown}`."
     try:
         manifest = json.loads((root / "manifest.json").read_text())
-        mcfg = ModelConfig.from_dict(manifest["model_config"])
-        tcfg = TrainConfig.from_dict(manifest["train_config"])
-        model = VAE(mcfg)
-        model.load_state_dict(load_file(str(root / "weights.safetensors")))
-    except Exception as exc:
-        raise PackageError(
-            f"Cannot read weights from {root} ({exc}); the weights are needed to rebuild. "
-            f"Retrain with `python -m vae_core train --data DIR --out {root}`."
-        ) from None
-    train_split, test_split = load_split("train", args.data), load_split("test", args.data)
-    pkg = build_package(
-        model,
-        train_split,
-        test_split,
-        tcfg,
-        manifest.get("history", []),
-        _progress_bar(),
-        train_seconds=manifest.get("metrics", {}).get("train_seconds"),
-    )
-    pkg.save(root)
-    print(f"rebuilt {root} in {pkg.metrics['build_seconds']:.0f} s")
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise PackageError(f"Cannot read {shown}/manifest.json ({type(exc).__name__}). {retrain}") from None
+    problem = manifest_problem(manifest, only=("model_config", "train_config", "class_names"))
+    if problem is None:
+        model = VAE(ModelConfig.from_dict(manifest["model_config"]))
+        try:
+            weights = load_file(str(root / "weights.safetensors"))
+        except Exception as exc:  # safetensors raises several kinds for a damaged file
+            problem = f"weights.safetensors cannot be read ({type(exc).__name__})"
+        else:
+            problem = weights_problem(weights, model.state_dict())
+    if problem:
+        raise PackageError(f"Cannot rebuild {shown}: {problem}; the weights are needed to rebuild. {retrain}")
+    model.load_state_dict(weights)
+    return model, manifest
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from ..model.data import load_split
+    from ..package.build import build_package, recalibrate_typicality
+    from ..package.format import ModelPackage
+    from ..package.lock import FolderLock, recover, sweep
+
+    root = Path(args.package)
+    with FolderLock(root):
+        recover(root)
+        sweep(root)
+        if args.typicality_only:
+            pkg = recalibrate_typicality(ModelPackage.load(root), load_split("test", args.data))
+            pkg.save(root)
+            print(
+                f"recalibrated the typicality reference of {display_path(root)} "
+                f"from {len(pkg.typicality_ref)} test garments"
+            )
+            return 0
+        model, manifest = _read_weights(root)
+        train_split, test_split = load_split("train", args.data), load_split("test", args.data)
+        pkg = build_package(
+            model,
+            train_split,
+            test_split,
+            TrainConfig.from_dict(manifest["train_config"]),
+            manifest.get("history", []) if isinstance(manifest.get("history"), list) else [],
+            _progress_bar(),
+            train_seconds=(manifest.get("metrics") or {}).get("train_seconds"),
+        )
+        pkg.save(root)
+    print(f"rebuilt {display_path(root)} in {pkg.metrics['build_seconds']:.0f} s")
     return 0
 
 
@@ -181,7 +259,13 @@ def cmd_rank(args: argparse.Namespace) -> int:
     z = parse_z(args.z, pkg.latent_dim)
     if args.k < 1:
         raise InputError("--k must be at least 1.")
-    ranking = pkg.rank_euclidean(z, args.k) if args.euclidean else pkg.rank(z, args.k)
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge z overflows: refused just below
+        ranking = pkg.rank_euclidean(z, args.k) if args.euclidean else pkg.rank(z, args.k)
+    if not np.all(np.isfinite(ranking.scores)):
+        raise InputError(
+            "--z is so far from every training garment that its scores overflow; "
+            f"use values of moderate size (the training codes lie within ±{float(np.abs(pkg.mu).max()):.1f})."
+        )
     key = "distance" if args.euclidean else "log_q"
     out = {
         "indices": ranking.indices.tolist(),
@@ -189,7 +273,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         "labels": ranking.labels.tolist(),
     }
     if args.json:
-        print(json.dumps(out))
+        print(json.dumps(out, allow_nan=False))
     else:
         for i, s, lab in zip(out["indices"], out[key], out["labels"]):
             print(f"#{i:<6d} {key} {s:12.4f}  {pkg.class_names[lab]}")
@@ -212,14 +296,14 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from ..package.format import verify
+    from ..package.format import read_checked
 
-    manifest = verify(args.package)
+    manifest = read_checked(args.package)[0]  # every file, array and weight checked, as at load
     if args.json:
-        print(json.dumps(manifest))
+        print(json.dumps(manifest, allow_nan=False))
         return 0
-    m = manifest["metrics"]
-    print(f"package {args.package}: format {manifest['format_version']}, {manifest['n_items']} items")
+    m = manifest.get("metrics", {})
+    print(f"package {display_path(args.package)}: format {manifest['format_version']}, {manifest['n_items']} items")
     print(f"model: {manifest['model_config']}")
     for key, value in m.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
@@ -231,7 +315,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..model.data import load_split
     from ..model.train import evaluate
 
+    if args.queries < 1:
+        raise InputError("--queries must be at least 1.")
+    if args.k < 1:
+        raise InputError("--k must be at least 1.")
     pkg = _load_package(args.package)
+    if args.k > len(pkg):
+        raise InputError(f"--k must be at most the catalogue's size, {len(pkg):,}.")
     test = load_split("test", args.data)
     test_mu, _ = pkg.encode(test.images)
     n = min(args.queries, len(test))
@@ -245,7 +335,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "retrieval_queries": n,
     }
     if args.json:
-        print(json.dumps(out))
+        print(json.dumps(out, allow_nan=False))
     else:
         for key, value in out.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
@@ -255,7 +345,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m vae_core", description="Latent Atelier's VAE tools.")
     sub = p.add_subparsers(dest="command", required=True)
-    pkg_help = f"model package folder (default: {DEFAULT_PACKAGE})"
+    pkg_help = f"model package folder (default: {display_path(DEFAULT_PACKAGE)})"
     data_help = "folder of Fashion-MNIST IDX files (default: $LATENT_ATELIER_DATA_DIR, else download)"
 
     t = sub.add_parser("train", help="train a VAE and build its model package")
@@ -286,6 +376,11 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="rebuild a package's derived arrays from its weights")
     b.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
     b.add_argument("--data", default=None, help=data_help)
+    b.add_argument(
+        "--typicality-only",
+        action="store_true",
+        help="only recompute the typicality reference, from the test split (no retraining, no t-SNE)",
+    )
     b.set_defaults(func=cmd_build)
 
     r = sub.add_parser("rank", help="top-k training items for a latent vector")

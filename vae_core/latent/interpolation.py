@@ -86,15 +86,23 @@ def _times(t: Any) -> tuple[np.ndarray, bool]:
     return arr, scalar
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text):,} characters)"
+
+
 def _whole_number(value: Any, what: str) -> int:
-    """``value`` as an int if it is a whole number, else :class:`InputError` naming ``what``."""
+    """``value`` as an int if it is a whole number, else :class:`InputError` naming ``what``
+    (a long value, e.g. a 100 kB link parameter, is echoed shortened)."""
+    if isinstance(value, str) and len(value.strip()) > 30:  # no index or frame count is that long
+        raise InputError(f"{what} must be a whole number of reasonable size; got {_short(value)}.")
     try:
         out = int(value)
         exact = float(value) == out
     except (TypeError, ValueError, OverflowError):
         exact = False
     if not exact:
-        raise InputError(f"{what} must be a whole number; got {value!r}.")
+        raise InputError(f"{what} must be a whole number; got {_short(value)}.")
     return out
 
 
@@ -102,7 +110,7 @@ def check_frames(n: Any) -> int:
     """``n`` as an int in [MIN_FRAMES, MAX_FRAMES], or :class:`InputError` saying what is allowed."""
     value = _whole_number(n, "The number of frames")
     if not MIN_FRAMES <= value <= MAX_FRAMES:
-        raise InputError(f"The number of frames must be between {MIN_FRAMES} and {MAX_FRAMES}; got {value}.")
+        raise InputError(f"The number of frames must be between {MIN_FRAMES} and {MAX_FRAMES}; got {_short(value)}.")
     return value
 
 
@@ -110,7 +118,7 @@ def check_index(index: Any, n_items: int) -> int:
     """A training index as an int in [0, n_items), or :class:`InputError` naming the valid range."""
     value = _whole_number(index, "A training index")
     if not 0 <= value < n_items:
-        raise InputError(f"Index {value} is outside the training data: use a number from 0 to {n_items - 1:,}.")
+        raise InputError(f"Index {_short(value)} is outside the training data: use a number from 0 to {n_items - 1:,}.")
     return value
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, display_path
 
 ENV_VAR = "LATENT_ATELIER_DATA_DIR"
 CLASS_NAMES: tuple[str, ...] = (
@@ -86,7 +86,7 @@ def _find(folder: Path, stem: str) -> Path:
     for candidate in (folder / f"{stem}.gz", folder / stem):
         if candidate.is_file():
             return candidate
-    raise _fail(f"Fashion-MNIST file {stem}[.gz] is missing from {folder}.")
+    raise _fail(f"Fashion-MNIST file {stem}[.gz] is missing from {display_path(folder)}.")
 
 
 def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
@@ -95,17 +95,17 @@ def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
         with opener(path, "rb") as fh:
             raw = fh.read()
     except (OSError, EOFError) as exc:
-        raise _fail(f"Cannot read {path}: {exc}.") from None
+        raise _fail(f"Cannot read {display_path(path)}: {exc.strerror or exc}.") from None
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise _fail(f"{path} is too short to be an IDX file.")
+        raise _fail(f"{display_path(path)} is too short to be an IDX file.")
     found = int.from_bytes(raw[:4], "big")
     if found != magic:
-        raise _fail(f"{path} has IDX magic number {found}, expected {magic}.")
+        raise _fail(f"{display_path(path)} has IDX magic number {found}, expected {magic}.")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(shape))
     if len(raw) - header != expected:
-        raise _fail(f"{path} holds {len(raw) - header} data bytes; its header promises {expected}.")
+        raise _fail(f"{display_path(path)} holds {len(raw) - header} data bytes; its header promises {expected}.")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -128,7 +128,7 @@ def read_split(folder: str | os.PathLike[str], split: str = "train") -> Split:
         raise DataError(f"Unknown split {split!r}; use 'train' or 'test'.")
     root = Path(folder).expanduser()
     if not root.is_dir():
-        raise _fail(f"Data folder {root} does not exist.")
+        raise _fail(f"Data folder {display_path(root)} does not exist.")
     img_stem, lab_stem = FILES[split]
     images = _read_idx(_find(root, img_stem), _IMAGE_MAGIC, 3)
     labels = _read_idx(_find(root, lab_stem), _LABEL_MAGIC, 1)
@@ -167,7 +167,8 @@ def download(root: str | os.PathLike[str] | None = None) -> Path:
             for train in (True, False):
                 FashionMNIST(str(root), train=train, download=True)
     except Exception as exc:  # network errors come in many types; all mean the same to a user
-        raise _fail(f"Downloading Fashion-MNIST into {root} failed ({exc}).") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise _fail(f"Downloading Fashion-MNIST into {display_path(root)} failed ({reason}).") from None
     return raw
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..errors import PackageError, display_path
 from .config import ModelConfig, TrainConfig
 from .network import VAE, vae_loss
 
@@ -125,12 +126,18 @@ def train(
     ckpt = Path(checkpoint) if checkpoint else None
     meta = {"model": model_config.to_dict(), "train": cfg.to_dict(), "n": n}
     if ckpt is not None and ckpt.is_file():
-        state = torch.load(ckpt, weights_only=True)
-        if state.get("meta") == meta:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["opt"])
-            history = list(state["history"])
-            start_epoch, elapsed = int(state["epoch"]), float(state["elapsed"])
+        try:
+            state = torch.load(ckpt, weights_only=True)
+            if isinstance(state, dict) and state.get("meta") == meta:
+                model.load_state_dict(state["model"])
+                opt.load_state_dict(state["opt"])
+                history = list(state["history"])
+                start_epoch, elapsed = int(state["epoch"]), float(state["elapsed"])
+        except Exception as exc:  # torch.load raises many kinds for a damaged file
+            raise PackageError(
+                f"The training checkpoint {display_path(ckpt)} is damaged ({type(exc).__name__}), so training "
+                "cannot resume from it. Run the same command with --no-resume (or delete the file) to start over."
+            ) from None
     t0 = time.perf_counter() - elapsed
     for epoch in range(start_epoch, cfg.epochs):
         model.train()

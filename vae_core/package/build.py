@@ -5,13 +5,16 @@ Stages (each reported through ``progress(stage, done, total, info)``):
 1. ``encode``: every training item's posterior (mu, logvar);
 2. ``metrics``: test negative ELBO, 5-NN class accuracy of test means, retrieval agreement;
 3. ``pca`` and ``tsne``: 2-D maps of the means;
-4. ``typicality``: the reference distribution of best-match log q scores.
+4. ``typicality``: the reference distribution of best-match log q scores, from held-out garments.
+
+:func:`recalibrate_typicality` recomputes only the typicality reference of an existing package.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,13 +36,40 @@ def _quiet(stage: str, done: int, total: int, info: dict[str, float]) -> None:
     """The default progress callback: report nothing."""
 
 
-def typicality_reference(index: LikelihoodIndex, mu: np.ndarray, logvar: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """Sorted best log q over the catalogue of ``n`` posterior samples z_i ~ q(z|x_i)."""
-    rng = np.random.default_rng(seed)
-    pick = rng.choice(len(mu), size=min(n, len(mu)), replace=False)
-    z = mu[pick] + np.exp(0.5 * logvar[pick]) * rng.standard_normal(mu[pick].shape)
-    best = np.array([index.log_q(zi).max() for zi in z])
+def reference_items(n_held_out: int, n: int, seed: int) -> np.ndarray:
+    """Which held-out garments (indices into the test split) the typicality reference uses:
+    ``min(n, n_held_out)`` of them, drawn without replacement by a generator seeded with ``seed``.
+    The others stay unseen by the reference, for checking its calibration."""
+    return np.random.default_rng(seed).choice(n_held_out, size=min(n, n_held_out), replace=False)
+
+
+def typicality_reference(index: LikelihoodIndex, held_out_mu: np.ndarray) -> np.ndarray:
+    """Sorted best log q over the catalogue of the codes (posterior means) of held-out garments.
+
+    The garments must not be in the catalogue: a catalogue item's own code matches itself far
+    better than any new garment's code matches anything, which would make every unseen garment
+    look novel. With held-out garments the percentile of an unseen garment's code is uniform,
+    so a typical new garment reads about 50 %.
+    """
+    best = np.array([index.log_q(z).max() for z in np.asarray(held_out_mu, dtype=np.float64)])
     return np.sort(best)
+
+
+def typicality_info(n: int, seed: int) -> dict[str, object]:
+    """The manifest's record of how the reference was built."""
+    return {"source": "test split", "codes": "posterior means", "n": int(n), "seed": int(seed)}
+
+
+def recalibrate_typicality(pkg: ModelPackage, test_split: Split) -> ModelPackage:
+    """A copy of ``pkg`` with its typicality reference rebuilt from ``test_split`` (no retraining)."""
+    t = time.perf_counter()
+    test_mu, _ = pkg.encode(test_split.images)
+    pick = reference_items(len(test_mu), TYPICALITY_SAMPLES, pkg.train_config.seed)
+    ref = typicality_reference(pkg.index, test_mu[pick])
+    metrics = {**pkg.metrics, "typicality_recalibration_seconds": time.perf_counter() - t}
+    return replace(
+        pkg, typicality_ref=ref, typicality_info=typicality_info(len(pick), pkg.train_config.seed), metrics=metrics
+    )
 
 
 def build_package(
@@ -61,7 +91,7 @@ def build_package(
     train_split, test_split
         The catalogue (every training item is encoded) and the held-out evaluation data.
     train_config
-        Stored in the manifest; its ``seed`` seeds t-SNE and the typicality samples.
+        Stored in the manifest; its ``seed`` seeds t-SNE and picks the typicality reference's garments.
     history
         Per-epoch training history to store.
     n_jobs
@@ -106,7 +136,8 @@ def build_package(
     stage("tsne", t)
 
     t = time.perf_counter()
-    typ = typicality_reference(index, mu, logvar, TYPICALITY_SAMPLES, seed)
+    pick = reference_items(len(test_mu), TYPICALITY_SAMPLES, seed)
+    typ = typicality_reference(index, test_mu[pick])
     progress("typicality", 1, 1, {})
     stage("typicality", t)
 
@@ -140,4 +171,5 @@ def build_package(
         data_fingerprint=train_split.fingerprint(),
         history=list(history or []),
         metrics=metrics,
+        typicality_info=typicality_info(len(pick), seed),
     )

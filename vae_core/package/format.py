@@ -10,9 +10,11 @@ Layout (``FORMAT_VERSION`` 1)::
                              per-dimension KL, and the typicality reference scores
     checksums.sha256         sha256 of every other file, in ``sha256sum -c`` format
 
-Nothing is pickled. :meth:`ModelPackage.save` writes into a temporary sibling folder and renames
-it into place, so a crash never leaves a half-written package; :meth:`ModelPackage.load` checks
-the format version and every checksum before it reads an array.
+Nothing is pickled. :meth:`ModelPackage.save` holds the folder's lock, writes into a temporary
+sibling folder and swaps it into place (``vae_core.package_lock``), so a crash never leaves a
+half-written package and a kill between the renames is recovered at the next load or save;
+:meth:`ModelPackage.load` checks the format version and every checksum, then the manifest and
+every array against the schema (``vae_core.package_schema``), before it builds anything.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ from safetensors.numpy import save_file as save_arrays
 from safetensors.torch import load_file as load_tensors
 from safetensors.torch import save_file as save_tensors
 
-from ..errors import InputError, PackageError
+from ..errors import InputError, PackageError, display_path
 from ..latent.likelihood import LikelihoodIndex, Ranking
 from ..latent.projection import PCA, place_by_neighbours
 from ..model.config import ModelConfig, TrainConfig
 from ..model.network import VAE
+from .lock import FolderLock, recover, swap_in, sweep
+from .schema import FORMAT_NAME, arrays_problem, manifest_problem, weights_problem
 
 FORMAT_VERSION = 1
 ARRAY_FILES = ("weights.safetensors", "latents.safetensors", "maps.safetensors")
@@ -86,7 +90,9 @@ class ModelPackage:
     kl_per_dim
         (d,) average KL (nats) of each latent dimension over the training items.
     typicality_ref
-        Sorted best-match log q scores of latent codes of real garments (see :meth:`typicality`).
+        Sorted best-match log q scores of held-out real garments' codes (see :meth:`typicality`).
+    typicality_info
+        How the typicality reference was built (``{"source": ..., ...}``; empty for old packages).
     torch_threads
         If > 0, :meth:`decode` and :meth:`encode` run torch with this many CPU threads in
         whichever thread calls them (0: leave torch's setting alone). ``torch.set_num_threads``
@@ -110,6 +116,7 @@ class ModelPackage:
     history: list[dict[str, float]] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
     path: Path | None = None
+    typicality_info: dict[str, Any] = field(default_factory=dict)
     torch_threads: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
@@ -204,11 +211,13 @@ class ModelPackage:
         return place_by_neighbours(self.map_xy(method), ranking.indices, ranking.scores)
 
     def typicality(self, z: np.ndarray | list[float], *, ranking: Ranking | None = None) -> float:
-        """Percentile (0-100) of z's best log q among latent codes of real training garments.
+        """Percentile (0-100) of z's best log q among the codes of real garments the catalogue
+        has not seen.
 
-        The reference holds, for training items' own posterior samples z_i ~ q(z|x_i), the best
-        log q over the catalogue. A z scoring below almost all of them (low percentile) is far
-        from every training garment: a novel design rather than a near-copy. ``ranking``, if
+        The reference holds, for held-out garments' codes (posterior means of test garments, see
+        ``vae_core.build.typicality_reference``), the best log q over the catalogue, so a new
+        garment's code reads about 50. A z scoring below almost all of them (low percentile) is
+        far from every training garment: a novel design rather than a near-copy. ``ranking``, if
         given, is ``self.rank(z, k)`` for any k >= 1, already computed.
         """
         best = float((ranking if ranking is not None else self.rank(z, 1)).scores[0])
@@ -218,7 +227,7 @@ class ModelPackage:
     def manifest(self) -> dict[str, Any]:
         """The JSON manifest (without the per-file checksums, which :meth:`save` adds)."""
         return {
-            "format": "latent-atelier-model-package",
+            "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "model_config": self.model_config.to_dict(),
             "train_config": self.train_config.to_dict(),
@@ -227,97 +236,124 @@ class ModelPackage:
             "data_fingerprint": self.data_fingerprint,
             "history": self.history,
             "metrics": self.metrics,
+            **({"typicality": self.typicality_info} if self.typicality_info else {}),
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the package atomically to ``path`` (replacing any package there)."""
+        """Write the package atomically to ``path`` (replacing any package there), holding the
+        folder's lock; stale temporaries of killed writers are swept first."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            save_tensors(self.model.state_dict(), str(tmp / "weights.safetensors"))
-            save_arrays(
-                {"mu": self.mu, "logvar": self.logvar, "labels": self.labels.astype(np.uint8)},
-                str(tmp / "latents.safetensors"),
-            )
-            save_arrays(
-                {
-                    "pca_mean": self.pca.mean_,
-                    "pca_components": self.pca.components_,
-                    "pca_explained_variance": self.pca.explained_variance_,
-                    "pca_xy": self.pca_xy.astype(np.float32),
-                    "tsne_xy": self.tsne_xy.astype(np.float32),
-                    "kl_per_dim": self.kl_per_dim.astype(np.float64),
-                    "typicality_ref": self.typicality_ref.astype(np.float64),
-                },
-                str(tmp / "maps.safetensors"),
-            )
-            manifest = self.manifest()
-            manifest["files"] = {
-                n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in ARRAY_FILES
-            }
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-            sums = "".join(f"{sha256_file(tmp / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
-            (tmp / CHECKSUMS).write_text(sums)
-            for f in tmp.iterdir():
-                f.chmod(0o644)
-            tmp.chmod(0o755)
-            _replace_dir(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with FolderLock(target):
+            sweep(target)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+            try:
+                self._write(tmp)
+                swap_in(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         self.path = target
         return target
+
+    def _write(self, tmp: Path) -> None:
+        """Every file of the package, into the empty folder ``tmp``."""
+        save_tensors(self.model.state_dict(), str(tmp / "weights.safetensors"))
+        save_arrays(
+            {"mu": self.mu, "logvar": self.logvar, "labels": self.labels.astype(np.uint8)},
+            str(tmp / "latents.safetensors"),
+        )
+        save_arrays(
+            {
+                "pca_mean": self.pca.mean_,
+                "pca_components": self.pca.components_,
+                "pca_explained_variance": self.pca.explained_variance_,
+                "pca_xy": self.pca_xy.astype(np.float32),
+                "tsne_xy": self.tsne_xy.astype(np.float32),
+                "kl_per_dim": self.kl_per_dim.astype(np.float64),
+                "typicality_ref": self.typicality_ref.astype(np.float64),
+            },
+            str(tmp / "maps.safetensors"),
+        )
+        manifest = self.manifest()
+        manifest["files"] = {
+            n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in ARRAY_FILES
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        sums = "".join(f"{sha256_file(tmp / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
+        (tmp / CHECKSUMS).write_text(sums)
+        for f in tmp.iterdir():
+            f.chmod(0o644)
+        tmp.chmod(0o755)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ModelPackage:
         """Load and verify a package; :class:`PackageError` says what is wrong and how to fix it."""
         root = Path(path)
-        manifest = verify(root)
-        try:
-            mcfg = ModelConfig.from_dict(manifest["model_config"])
-            tcfg = TrainConfig.from_dict(manifest["train_config"])
-            model = VAE(mcfg)
-            model.load_state_dict(load_tensors(str(root / "weights.safetensors")))
-            lat = load_arrays(str(root / "latents.safetensors"))
-            maps = load_arrays(str(root / "maps.safetensors"))
-            pca = PCA(maps["pca_mean"], maps["pca_components"], maps["pca_explained_variance"])
-            return cls(
-                model_config=mcfg,
-                train_config=tcfg,
-                model=model,
-                mu=lat["mu"],
-                logvar=lat["logvar"],
-                labels=lat["labels"],
-                class_names=tuple(manifest["class_names"]),
-                pca=pca,
-                pca_xy=maps["pca_xy"],
-                tsne_xy=maps["tsne_xy"],
-                kl_per_dim=maps["kl_per_dim"],
-                typicality_ref=maps["typicality_ref"],
-                data_fingerprint=manifest.get("data_fingerprint", ""),
-                history=manifest.get("history", []),
-                metrics=manifest.get("metrics", {}),
-                path=root,
-            )
-        except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as exc:
-            msg = f"Model package {root} is inconsistent ({type(exc).__name__}: {exc}). "
-            raise PackageError(msg + _REBUILD.format(path=root)) from None
+        manifest, arrays, weights = read_checked(root)
+        mcfg = ModelConfig.from_dict(manifest["model_config"])
+        model = VAE(mcfg)
+        model.load_state_dict(weights)
+        lat, maps = arrays["latents.safetensors"], arrays["maps.safetensors"]
+        return cls(
+            model_config=mcfg,
+            train_config=TrainConfig.from_dict(manifest["train_config"]),
+            model=model,
+            mu=lat["mu"],
+            logvar=lat["logvar"],
+            labels=lat["labels"],
+            class_names=tuple(manifest["class_names"]),
+            pca=PCA(maps["pca_mean"], maps["pca_components"], maps["pca_explained_variance"]),
+            pca_xy=maps["pca_xy"],
+            tsne_xy=maps["tsne_xy"],
+            kl_per_dim=maps["kl_per_dim"],
+            typicality_ref=maps["typicality_ref"],
+            data_fingerprint=manifest.get("data_fingerprint", ""),
+            history=manifest.get("history", []),
+            metrics=manifest.get("metrics", {}),
+            path=root,
+            typicality_info=manifest.get("typicality", {}),
+        )
 
 
-def _replace_dir(tmp: Path, target: Path) -> None:
-    """Move ``tmp`` to ``target``; an existing ``target`` is swapped out, then removed."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _failure(root: Path, problem: str) -> PackageError:
+    """The one error a bad package gives: its first problem and how to rebuild it."""
+    shown = display_path(root)
+    return PackageError(f"Model package {shown}: {problem} " + _REBUILD.format(path=shown))
+
+
+def read_checked(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]], dict[str, torch.Tensor]]:
+    """The manifest, the arrays ({file: {name: array}}) and the weights (a state dict) of a
+    package, after checking checksums, manifest, arrays and weights against the schema.
+
+    Raises
+    ------
+    PackageError
+        Naming the first problem found and how to rebuild the package.
+    """
+    root = Path(path)
+    manifest = verify(root)
+    try:
+        arrays = {name: load_arrays(str(root / name)) for name in ARRAY_FILES if name != "weights.safetensors"}
+        weights = load_tensors(str(root / "weights.safetensors"))
+    except (SafetensorError, ValueError, TypeError, OSError) as exc:
+        raise _failure(root, f"an array file cannot be read ({type(exc).__name__}: {str(exc)[:120]}).") from None
+    problem = arrays_problem(manifest, arrays)
+    if problem is None:
+        expected = VAE(ModelConfig.from_dict(manifest["model_config"])).state_dict()
+        problem = weights_problem(weights, expected)
+    if problem:
+        raise _failure(root, problem + ".")
+    return manifest, arrays, weights
 
 
 def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Check a package's files, checksums and format version; return its manifest.
+    """Check a package's files, checksums, format version and manifest schema; return its manifest.
+
+    A package that a kill left between the two renames of a swap is recovered first. Arrays and
+    weights are checked by :func:`read_checked` (which ``ModelPackage.load`` uses).
 
     Raises
     ------
@@ -327,8 +363,9 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     root = Path(path)
 
     def fail(problem: str) -> PackageError:
-        return PackageError(f"Model package {root}: {problem} " + _REBUILD.format(path=root))
+        return _failure(root, problem)
 
+    recover(root)
     if not root.is_dir():
         raise fail("no such folder.")
     sums_path = root / CHECKSUMS
@@ -349,13 +386,17 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise fail(f"{name} does not match its checksum (the file is damaged or truncated).")
     try:
         manifest = json.loads((root / MANIFEST).read_text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise fail(f"{MANIFEST} is not valid JSON ({exc}).") from None
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise fail(f"format version {version!r}; this program reads version {FORMAT_VERSION}.")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise fail(f"{MANIFEST} is not valid JSON ({str(exc)[:80]}).") from None
+    if isinstance(manifest, dict) and manifest.get("format_version") != FORMAT_VERSION:
+        raise fail(
+            f"format version {str(manifest.get('format_version'))[:20]!r}; this program reads version {FORMAT_VERSION}."
+        )
+    problem = manifest_problem(manifest)
+    if problem:
+        raise fail(problem + ".")
     for name in ARRAY_FILES:
-        if manifest.get("files", {}).get(name, {}).get("sha256") != expected[name]:
+        if manifest["files"].get(name, {}).get("sha256") != expected[name]:
             raise fail(f"the manifest's checksum of {name} disagrees with {CHECKSUMS}.")
     return manifest
 
