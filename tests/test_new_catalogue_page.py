@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.common.places import IMAGE_ROOT_ENV_VAR, PACKAGES_ENV_VAR
+from ui.common.text import plain
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "new_catalogue.py")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
@@ -43,7 +44,8 @@ def run(at: AppTest | None = None) -> AppTest:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """What the elements read as on the page (user text is escaped Markdown)."""
+    return [plain(e.value) for e in elements]
 
 
 def seconds(text: str) -> int:
@@ -77,9 +79,10 @@ def test_a_bad_zip_is_refused_with_a_clear_message(packages: Path):
         "evil.zip: The archive holds a path that climbs out of its folder ('../../x.png'); it was refused."
     ]
     assert start_button(at).disabled and not at.exception
-    at.file_uploader(key="new_catalogue.zip").set_value(("junk.zip", b"not a zip", "application/zip"))
+    loud = "**loud** :red[x] [a](javascript:alert(1)).zip"
+    at.file_uploader(key="new_catalogue.zip").set_value((loud, b"not a zip", "application/zip"))
     at = run(at)
-    assert texts(at.error)[0].startswith("junk.zip: This is not a readable .zip archive")
+    assert texts(at.error)[0].startswith(f"{loud}: This is not a readable .zip archive")  # shown literally
 
 
 def test_a_good_zip_is_summarised_and_names_the_catalogue(packages: Path):

@@ -17,6 +17,7 @@ import streamlit as st
 
 from ui.common.figures import training_progress_figure
 from ui.common.places import image_root
+from ui.common.text import md
 from vae_core import InputError, LatentAtelierError
 
 from .folders import resolve_in_root, scan_folder, subfolders, suggest_name, validate_name
@@ -31,6 +32,7 @@ CHANNEL_LABELS = {"auto": "auto (colour if any image is)", "grey": "grey", "colo
 DEFAULT_EPOCHS, MAX_EPOCHS = 30, 300
 REFRESH_SECONDS = 2.0
 LIMITS = ZipLimits()
+MSG = 400  # characters of a message shown (messages quote names at most 80 characters long)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def render_latest_job(jobs: Path, job: Job | None) -> bool:
     try:
         status = job_status(jobs, job)
     except (OSError, ValueError, TypeError) as exc:
-        st.warning(f"The last training job's files could not be read ({exc}).")
+        st.warning(f"The last training job's files could not be read ({md(exc, MSG)}).")
         return False
     if status.state == RUNNING:
         _running_panel(jobs, job)
@@ -68,8 +70,8 @@ def _running_panel(jobs: Path, job: Job) -> None:
         st.rerun()  # the whole page: the result replaces the live panel, the form comes back
     spec = status.spec
     snap = snapshot(status.events, spec.created, time.time(), spec.epochs)
-    st.subheader(f"Training {spec.name}")
-    st.caption(f"From {spec.source}. It runs on the server: close or reload this page and come back at any time.")
+    st.subheader(f"Training {md(spec.name)}")
+    st.caption(f"From {md(spec.source)}. It runs on the server: close or reload this page and come back at any time.")
     stage = f"{snap.label}: epoch {min(snap.epochs_done + 1, snap.epochs)} of {snap.epochs}"
     if snap.stage not in ("batch", "epoch"):
         counts = f" ({snap.stage_done:,} of {snap.stage_total:,})" if snap.stage_total > 1 else ""
@@ -92,17 +94,17 @@ def _result_panel(status: JobStatus) -> None:
     spec = status.spec
     if status.state == DONE:
         summary = _package_summary(Path(spec.target))
-        st.success(f"{status.message} {summary}", icon=":material/check_circle:")
+        st.success(f"{md(status.message, MSG)} {summary}", icon=":material/check_circle:")
         st.page_link(
             "pages/explore.py",
-            label=f"Explore {spec.name}",
+            label=f"Explore {md(spec.name)}",
             icon=":material/tune:",
             query_params={"package": spec.name},
         )
     elif status.state == CANCELLED:
-        st.info(f"{spec.name}: {status.message}", icon=":material/cancel:")
+        st.info(f"{md(spec.name)}: {md(status.message, MSG)}", icon=":material/cancel:")
     else:
-        st.error(f"{spec.name}: {status.message}", icon=":material/error:")
+        st.error(f"{md(spec.name)}: {md(status.message, MSG)}", icon=":material/error:")
         if status.log_tail:
             st.caption("The last lines the trainer printed:")
             st.code(status.log_tail, language=None)
@@ -147,7 +149,7 @@ def choose_source(packages: Path) -> Source | None:
     try:
         report = check_zip(file, LIMITS)
     except InputError as exc:
-        st.error(f"{file.name}: {exc}", icon=":material/block:")
+        st.error(f"{md(file.name)}: {md(exc, MSG)}", icon=":material/block:")
         return None
     classes = f" in {len(report.classes)} class folders" if report.classes else " (one class)"
     skipped = f"; {len(report.skipped)} other entries will be skipped" if report.skipped else ""
@@ -172,7 +174,7 @@ def _folder_source(root: Path | None, packages: Path) -> Source | None:
         folder = resolve_in_root(root, choice)
         summary = scan_folder(root, folder)
     except InputError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(md(exc, MSG), icon=":material/block:")
         return None
     classes = f" in {len(summary.classes)} class folders" if summary.classes else " (one class)"
     st.caption(f"{summary.images:,} images{classes}.")
@@ -211,7 +213,7 @@ def start(jobs: Path, packages: Path, source: Source, name: str, size: int, chan
             extract_zip(source.upload, upload_dir, LIMITS)
         start_job(jobs, spec, images=upload_dir if source.upload is not None else None)
     except LatentAtelierError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(md(exc, MSG), icon=":material/block:")
         return
     finally:
         shutil.rmtree(upload_dir, ignore_errors=True)  # already moved into the job if it started
