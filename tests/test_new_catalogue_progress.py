@@ -78,3 +78,16 @@ def test_format_seconds():
     assert [format_seconds(s) for s in (None, 0, 42.4, 65, 3599, 3725)] == [
         "estimating...", "0 s", "42 s", "1 min 05 s", "59 min 59 s", "1 h 02 min"
     ]  # fmt: skip
+
+
+def test_the_loss_figure_draws_the_snapshots_points():
+    from ui.common.figures import training_progress_figure
+
+    snap = snapshot([*EVENTS, ev(140.0, "epoch", 2, 4, train_neg_elbo=280.0)], started=90.0, now=141.0, epochs=4)
+    fig = training_progress_figure(snap.batch_points, snap.epoch_rows, snap.epochs)
+    traces = {t.name: t for t in fig.data}
+    assert list(traces) == ["batch loss (KL warm-up weighted)", "train -ELBO", "held-out -ELBO"]
+    assert list(traces["batch loss (KL warm-up weighted)"].x) == [0.0, 0.5, 1.0]
+    assert list(traces["train -ELBO"].y) == [300.0, 280.0] and list(traces["train -ELBO"].x) == [1.0, 2.0]
+    assert list(traces["held-out -ELBO"].y) == [290.0]  # epoch 2 reported no held-out figure
+    assert list(fig.layout.xaxis.range) == [0, 4]
