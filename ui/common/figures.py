@@ -439,3 +439,44 @@ def walk_overlay(
         )
     fig.update_layout(height=520)
     return fig
+
+
+# ------------------------------------------------------------------ New catalogue page
+def training_progress_figure(
+    batch_points: Sequence[tuple[float, float]], epoch_rows: Sequence[Mapping[str, float]], epochs: int
+) -> go.Figure:
+    """A running job's loss curve against (fractional) epochs: the batch losses as a thin line
+    (with the KL warm-up's weight, so they start low), and after each epoch the true negative
+    ELBO on the training and held-out images, in nats per image."""
+    fig = go.Figure()
+    if batch_points:
+        x, y = zip(*batch_points)
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="lines" if len(x) > 30 else "lines+markers", name="batch loss (KL warm-up weighted)",
+                line={"color": "#9aa5b1", "width": 1.5},
+                hovertemplate="epoch %{x:.2f}: %{y:.1f}<extra></extra>",
+            )
+        )  # fmt: skip
+    for key, name, color, dash in (
+        ("train_neg_elbo", "train -ELBO", TRAIN_COLOR, "solid"),
+        ("test_neg_elbo", "held-out -ELBO", TEST_COLOR, "dash"),
+    ):
+        rows = [r for r in epoch_rows if isinstance(r.get(key), (int, float))]
+        if rows:
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["epoch"] for r in rows], y=[r[key] for r in rows], mode="lines+markers", name=name,
+                    line={"color": color, "dash": dash, "width": 2}, marker={"size": 6},
+                    hovertemplate=f"epoch %{{x:.0f}}: %{{y:.2f}} nats ({name})<extra></extra>",
+                )
+            )  # fmt: skip
+    fig.update_layout(
+        height=300,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        plot_bgcolor="white",
+        xaxis={"title": "epoch", "range": [0, max(epochs, 1)], "gridcolor": "#eee"},
+        yaxis={"title": "nats per image", "gridcolor": "#eee"},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    return fig

@@ -66,7 +66,8 @@ def package_picker(current_path: str) -> None:
             names,
             key=WIDGET_KEY,
             on_change=on_change,
-            help="Packages: the shipped one, $LATENT_ATELIER_PACKAGES, and data/packages",
+            help="Packages: the shipped one and those in $LATENT_ATELIER_PACKAGES (default "
+            "~/.cache/latent-atelier/packages), where the New catalogue page puts what it trains",
         )
         info = next(p for p in packages if p.name == st.session_state[WIDGET_KEY])
         st.caption(_describe(info))

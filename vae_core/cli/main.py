@@ -75,6 +75,26 @@ def _progress_bar() -> Callable[[str, int, int, dict[str, float]], None]:
     return report
 
 
+def _with_jsonl(
+    progress: Callable[[str, int, int, dict[str, float]], None], path: str | None
+) -> Callable[[str, int, int, dict[str, float]], None]:
+    """``progress``, also appending every event to ``path`` as one JSON line
+    ``{"t": unix seconds, "stage", "done", "total", "info"}`` (``train --progress-jsonl``: how
+    the app follows a training run in another process). Each line is flushed as it is written."""
+    if not path:
+        return progress
+    out = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open for the whole run)
+
+    def report(stage: str, done: int, total: int, info: dict[str, float]) -> None:
+        numbers = {k: float(v) for k, v in info.items() if isinstance(v, (int, float, np.number))}
+        values = {k: v if np.isfinite(v) else None for k, v in numbers.items()}
+        event = {"t": time.time(), "stage": stage, "done": int(done), "total": int(total), "info": values}
+        out.write(json.dumps(event) + "\n")
+        progress(stage, done, total, info)
+
+    return report
+
+
 def _load_package(path: str) -> Any:
     from ..package.format import ModelPackage
 
@@ -115,7 +135,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .images import cmd_train_images
 
         _check_out_folder(Path(args.out))
-        return cmd_train_images(args, _progress_bar())
+        return cmd_train_images(args, _with_jsonl(_progress_bar(), args.progress_jsonl))
     out = Path(args.out)
     widths = args.widths or (args.channels if args.channels and len(args.channels) == 2 else None)
     if args.channels and len(args.channels) != 2 or widths and len(widths) != 2:
@@ -164,7 +184,7 @@ def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: 
     ckpt = out.parent / f"{out.name}.ckpt"
     if not args.resume and ckpt.exists():
         ckpt.unlink()
-    progress = _progress_bar()
+    progress = _with_jsonl(_progress_bar(), args.progress_jsonl)
     from ..model.train import resolve_device
 
     device = resolve_device(args.device)
@@ -376,6 +396,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--no-resume", dest="resume", action="store_false", help="ignore a checkpoint left by an interrupted run"
     )
+    t.add_argument("--progress-jsonl", default=None, help="also append every progress event to this file as JSON")
     t.set_defaults(func=cmd_train)
 
     add_catalogue_parser(sub, str(DEFAULT_PACKAGE))

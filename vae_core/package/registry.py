@@ -1,7 +1,7 @@
-"""Which model packages there are to choose from: the shipped one, every package in the folder
-``$LATENT_ATELIER_PACKAGES``, and those trained from the app (``$LATENT_ATELIER_TRAINED``,
-default ``data/packages`` in the repository). Read from manifests only (nothing verified or
-loaded), so listing is cheap; loading a chosen one verifies it as always.
+"""Which model packages there are to choose from: the shipped one and every package in the
+packages folder, ``$LATENT_ATELIER_PACKAGES`` (default ``~/.cache/latent-atelier/packages``),
+where the app's "New catalogue" page also puts what it trains. Read from manifests only (nothing
+verified or loaded), so listing is cheap; loading a chosen one verifies it as always.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..model.data import default_cache_dir
 from . import DEFAULT_PACKAGE
 
 PACKAGES_ENV_VAR = "LATENT_ATELIER_PACKAGES"
-TRAINED_ENV_VAR = "LATENT_ATELIER_TRAINED"
-DEFAULT_TRAINED = DEFAULT_PACKAGE.parents[1] / "data" / "packages"
 
 
 @dataclass(frozen=True)
@@ -54,12 +53,15 @@ def package_info(path: str | os.PathLike[str]) -> PackageInfo | None:
         return None
 
 
+def packages_dir() -> Path:
+    """The packages folder: ``$LATENT_ATELIER_PACKAGES``, else ``<cache>/packages``."""
+    configured = os.environ.get(PACKAGES_ENV_VAR)
+    return Path(configured).expanduser() if configured else default_cache_dir() / "packages"
+
+
 def package_folders() -> list[Path]:
-    """The folders searched for packages, in order: ``$LATENT_ATELIER_PACKAGES`` (if set), then
-    the app's trained packages (``$LATENT_ATELIER_TRAINED`` or ``data/packages``)."""
-    folders = [Path(p) for p in (os.environ.get(PACKAGES_ENV_VAR),) if p]
-    folders.append(Path(os.environ.get(TRAINED_ENV_VAR) or DEFAULT_TRAINED))
-    return folders
+    """The folders searched for packages (today one: :func:`packages_dir`)."""
+    return [packages_dir()]
 
 
 def list_packages(extra: list[Path] | None = None) -> list[PackageInfo]:

@@ -1,0 +1,220 @@
+"""The "New catalogue" page's panels: the latest job (live progress, cancel, or its result), the
+choice of images (a zip upload or a folder inside the image root), the settings and the start.
+
+Logic lives in the plain modules beside this one; here widgets are read and results drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from ui.common.figures import training_progress_figure
+from ui.common.places import image_root
+from ui.common.text import md
+from vae_core import InputError, LatentAtelierError
+
+from .folders import resolve_in_root, scan_folder, subfolders, suggest_name, validate_name
+from .jobs import CANCELLED, DONE, RUNNING, Job, JobSpec, JobStatus, cancel_job, job_status, start_job, train_command
+from .progress import format_seconds, snapshot
+from .zips import MiB, ZipLimits, check_zip, extract_zip
+
+K = "new_catalogue."  # widget keys of this page
+SIZES = (28, 32, 64)
+CHANNELS = {"auto": None, "grey": 1, "colour": 3}
+CHANNEL_LABELS = {"auto": "auto (colour if any image is)", "grey": "grey", "colour": "colour"}
+DEFAULT_EPOCHS, MAX_EPOCHS = 30, 300
+REFRESH_SECONDS = 2.0
+LIMITS = ZipLimits()
+MSG = 400  # characters of a message shown (messages quote names at most 80 characters long)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The images chosen: a checked upload (``upload`` set) or a checked server folder."""
+
+    label: str
+    default_name: str
+    count: int
+    upload: object | None = None  # the UploadedFile
+    folder: Path | None = None
+
+
+# ------------------------------------------------------------------ the latest job
+def render_latest_job(jobs: Path, job: Job | None) -> bool:
+    """Show the latest job: live while it runs, else its result. Returns whether one runs."""
+    if job is None:
+        return False
+    try:
+        status = job_status(jobs, job)
+    except (OSError, ValueError, TypeError) as exc:
+        st.warning(f"The last training job's files could not be read ({md(exc, MSG)}).")
+        return False
+    if status.state == RUNNING:
+        _running_panel(jobs, job)
+        return True
+    _result_panel(status)
+    return False
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _running_panel(jobs: Path, job: Job) -> None:
+    status = job_status(jobs, job)
+    if status.state != RUNNING:
+        st.rerun()  # the whole page: the result replaces the live panel, the form comes back
+    spec = status.spec
+    snap = snapshot(status.events, spec.created, time.time(), spec.epochs)
+    st.subheader(f"Training {md(spec.name)}")
+    st.caption(f"From {md(spec.source)}. It runs on the server: close or reload this page and come back at any time.")
+    stage = f"{snap.label}: epoch {min(snap.epochs_done + 1, snap.epochs)} of {snap.epochs}"
+    if snap.stage not in ("batch", "epoch"):
+        counts = f" ({snap.stage_done:,} of {snap.stage_total:,})" if snap.stage_total > 1 else ""
+        stage = f"{snap.label}{counts}"
+    share = "training done" if snap.fraction >= 1 else f"{snap.fraction:.0%} of training"
+    st.progress(snap.fraction, text=f"{stage} · {share}")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Elapsed", format_seconds(snap.elapsed))
+    c2.metric("Training time left", format_seconds(snap.remaining) if snap.stage in ("batch", "epoch") else "—")
+    last = snap.epoch_rows[-1] if snap.epoch_rows else {}
+    c3.metric("Held-out -ELBO", f"{last['test_neg_elbo']:.1f}" if "test_neg_elbo" in last else "—")
+    if snap.batch_points or snap.epoch_rows:
+        fig = training_progress_figure(snap.batch_points, snap.epoch_rows, max(snap.epochs, 1))
+        st.plotly_chart(fig, key=f"{K}curve", config={"displayModeBar": False})
+    st.caption("After training, the package is built (encoding, metrics and maps) and checked before it appears.")
+    st.button("Cancel training", key=f"{K}cancel", icon=":material/cancel:", on_click=cancel_job, args=(jobs, job))
+
+
+def _result_panel(status: JobStatus) -> None:
+    spec = status.spec
+    if status.state == DONE:
+        summary = _package_summary(Path(spec.target))
+        st.success(f"{md(status.message, MSG)} {summary}", icon=":material/check_circle:")
+        st.page_link(
+            "pages/explore.py",
+            label=f"Explore {md(spec.name)}",
+            icon=":material/tune:",
+            query_params={"package": spec.name},
+        )
+    elif status.state == CANCELLED:
+        st.info(f"{md(spec.name)}: {md(status.message, MSG)}", icon=":material/cancel:")
+    else:
+        st.error(f"{md(spec.name)}: {md(status.message, MSG)}", icon=":material/error:")
+        if status.log_tail:
+            st.caption("The last lines the trainer printed:")
+            st.code(status.log_tail, language=None)
+
+
+def _package_summary(target: Path) -> str:
+    """One sentence from a finished package's manifest (already verified by the worker)."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return ""
+    m = manifest.get("metrics", {})
+    elbo = f", held-out -ELBO {m['test_neg_elbo']:.1f} nats" if isinstance(m.get("test_neg_elbo"), float) else ""
+    return f"{manifest.get('n_items', 0):,} images{elbo}; choose it in the package picker."
+
+
+# ------------------------------------------------------------------ the form
+def choose_source(packages: Path) -> Source | None:
+    """The images to train on: an uploaded zip or a server folder, checked; None (with the
+    reason shown) until a usable choice is made."""
+    root = image_root()
+    options = ["upload", "folder"]
+    kind = st.radio(
+        "Where the images are",
+        options,
+        key=f"{K}source",
+        horizontal=True,
+        format_func={"upload": "Upload a .zip", "folder": "A folder on this server"}.get,
+    )
+    if kind == "folder":
+        return _folder_source(root, packages)
+    file = st.file_uploader(
+        "A .zip of images: one folder per class, or the images directly",
+        type=["zip"],
+        key=f"{K}zip",
+        max_upload_size=LIMITS.max_upload // MiB,
+        help=f"PNG, JPEG, WebP, BMP or GIF; at most {LIMITS.max_images:,} images and "
+        f"{LIMITS.max_total // MiB:,} MiB unpacked. Other files are skipped.",
+    )
+    if file is None:
+        return None
+    try:
+        report = check_zip(file, LIMITS)
+    except InputError as exc:
+        st.error(f"{md(file.name)}: {md(exc, MSG)}", icon=":material/block:")
+        return None
+    classes = f" in {len(report.classes)} class folders" if report.classes else " (one class)"
+    skipped = f"; {len(report.skipped)} other entries will be skipped" if report.skipped else ""
+    st.caption(f"{len(report.images):,} images{classes}, {report.total_bytes / MiB:.1f} MiB unpacked{skipped}.")
+    return Source(f"upload {file.name}", suggest_name(file.name, packages), len(report.images), upload=file)
+
+
+def _folder_source(root: Path | None, packages: Path) -> Source | None:
+    if root is None:
+        st.info(
+            "This server offers no folders: its administrator can allow one by setting "
+            "LATENT_ATELIER_IMAGE_ROOT. Upload a .zip instead.",
+            icon=":material/folder_off:",
+        )
+        return None
+    choices = subfolders(root)
+    if not choices:
+        st.info("The image root holds no folders.", icon=":material/folder_off:")
+        return None
+    choice = st.selectbox("Folder (inside the image root)", choices, key=f"{K}folder")
+    try:
+        folder = resolve_in_root(root, choice)
+        summary = scan_folder(root, folder)
+    except InputError as exc:
+        st.error(md(exc, MSG), icon=":material/block:")
+        return None
+    classes = f" in {len(summary.classes)} class folders" if summary.classes else " (one class)"
+    st.caption(f"{summary.images:,} images{classes}.")
+    return Source(f"folder {choice}", suggest_name(Path(choice).name, packages), summary.images, folder=folder)
+
+
+def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
+    """Name, image size, channels and epochs."""
+    fresh = st.session_state.get(f"{K}name_for") != (source.label if source else None)
+    if source is not None and (fresh or not st.session_state.get(f"{K}name")):
+        st.session_state[f"{K}name"] = source.default_name  # a new source suggests its own name
+        st.session_state[f"{K}name_for"] = source.label
+    name = st.text_input("Name", key=f"{K}name", max_chars=64, help="Letters, digits, '-', '_' and dots.")
+    c1, c2, c3 = st.columns([1, 2, 1])
+    size = c1.segmented_control("Image size (pixels)", SIZES, default=32, key=f"{K}size") or 32
+    channels = c2.radio("Colour", list(CHANNELS), key=f"{K}channels", format_func=CHANNEL_LABELS.get, horizontal=True)
+    epochs = c3.number_input("Epochs", 1, MAX_EPOCHS, DEFAULT_EPOCHS, key=f"{K}epochs")
+    return name, int(size), CHANNELS[channels], int(epochs)
+
+
+def start(jobs: Path, packages: Path, source: Source, name: str, size: int, channels: int | None, epochs: int) -> None:
+    """Validate, unpack an upload into the jobs folder, and start the job; errors are shown."""
+    upload_dir = jobs / f".upload-{secrets.token_hex(4)}"
+    try:
+        name = validate_name(name, packages)
+        images = source.folder if source.folder is not None else Path("{images}")  # an upload: the job's images/
+        spec = JobSpec(
+            name=name,
+            command=train_command(images, size, channels, epochs),
+            target=str(packages / name),
+            epochs=epochs,
+            source=source.label,
+            created=time.time(),
+        )
+        if source.upload is not None:
+            extract_zip(source.upload, upload_dir, LIMITS)
+        start_job(jobs, spec, images=upload_dir if source.upload is not None else None)
+    except LatentAtelierError as exc:
+        st.error(md(exc, MSG), icon=":material/block:")
+        return
+    finally:
+        shutil.rmtree(upload_dir, ignore_errors=True)  # already moved into the job if it started
+    st.rerun()
