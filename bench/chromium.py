@@ -32,6 +32,10 @@ def executable() -> str | None:
     return CHROMIUM
 
 
-def launch(playwright: Any) -> Any:
-    """A headless Chromium browser from a started ``sync_playwright()`` context."""
-    return playwright.chromium.launch(executable_path=executable(), args=CHROMIUM_ARGS, headless=True)
+def launch(playwright: Any, debug_port: int | None = None) -> Any:
+    """A headless Chromium browser from a started ``sync_playwright()`` context.
+
+    ``debug_port`` also opens the DevTools Protocol on that loopback port, for a second client
+    that sends input without waiting for each answer (:class:`bench.cdp.PipelinedInput`)."""
+    args = CHROMIUM_ARGS + ([f"--remote-debugging-port={debug_port}"] if debug_port else [])
+    return playwright.chromium.launch(executable_path=executable(), args=args, headless=True)

@@ -48,7 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.chromium import CHROMIUM_ARGS, executable  # noqa: E402  (the repository root is on the path only now)
 
-GARMENT = '[class*="st-key-explore"][class*="garment"] img'  # the Explore page's decoded garment
+# The server's answer to a step: the Explore page's live mini-map ("you are here" moves with every
+# z). With the latent pad the garment itself is drawn by the browser, so it no longer measures the
+# server; the mini-map is drawn by the server on both the pad page and the earlier slider page.
+GARMENT = '[class*="st-key-explore"][class*="minimap"] img'
 # The z sliders: Streamlit's sliders or a custom component's, both range inputs on the page.
 SLIDERS = '[class*="st-key-explore"] input[type="range"]'
 

@@ -3,8 +3,9 @@
 For each page (the pad's test app, the Explore page of this checkout, and optionally the Explore
 page of a baseline checkout), in fresh browser pages, ``--runs`` times, alternating:
 
-* a 2-second trusted mouse drag at 125 Hz (Chrome DevTools Protocol ``Input.dispatchMouseEvent``)
-  over the most informative slider: **garments per second** drawn while the button is held
+* a 2-second trusted mouse drag at 125 Hz (Chrome DevTools Protocol ``Input.dispatchMouseEvent``,
+  pipelined as a real mouse sends them: :class:`bench.cdp.PipelinedInput`) over the most
+  informative slider: **garments per second** drawn while the button is held
   (the pad's paint counter; for ``st.slider`` pages, changes of the garment image), the pad's
   **browser decode time**, **neighbour updates per second** during the drag (changes of the
   neighbour gallery) and, after release, the **release-to-final-neighbours latency** (the last
@@ -38,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.browser_bench import free_port  # noqa: E402  (the repository root is on the path only now)
-from bench.cdp import SocketBytes, drag  # noqa: E402
+from bench.cdp import PipelinedInput, SocketBytes  # noqa: E402
 from bench.chromium import launch  # noqa: E402
 
 PAD_KEYS = ("pad_app.pad", "explore.pad")
@@ -142,7 +143,7 @@ def settle(page: Any, quiet_ms: int = 600) -> None:
             return
 
 
-def one_run(browser: Any, target: Target, url: str, pkg: Any) -> dict[str, Any]:
+def one_run(browser: Any, target: Target, url: str, pkg: Any, debug_port: int) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.add_init_script(_PROBE)
@@ -174,14 +175,14 @@ def one_run(browser: Any, target: Target, url: str, pkg: Any) -> dict[str, Any]:
         x0, x1 = box["x"] + box["width"] / 2, box["x"] + box["width"] * 0.97
         counts = "g: window.__probe.garmentCount(), s: window.__probe.padStats()"
         before = page.evaluate(f"() => ({{{counts}}})")
-        t0 = page.evaluate("() => performance.now()")
-        drag(cdp, (x0, y), (x1, y), seconds=2.0, hz=125.0, release=False)
-        t1 = page.evaluate("() => performance.now()")
-        during = page.evaluate(f"() => ({{{counts}, n: window.__probe.neighbours.filter((t) => t >= {t0}).length}})")
-        cdp.send(
-            "Input.dispatchMouseEvent",
-            {"type": "mouseReleased", "x": x1, "y": y, "button": "left", "buttons": 0, "clickCount": 1},
-        )
+        with PipelinedInput(debug_port, url) as mouse:
+            t0 = page.evaluate("() => performance.now()")
+            out["send_seconds"] = mouse.drag((x0, y), (x1, y), seconds=2.0, hz=125.0)
+            t1 = page.evaluate("() => performance.now()")
+            during = page.evaluate(
+                f"() => ({{{counts}, n: window.__probe.neighbours.filter((t) => t >= {t0}).length}})"
+            )
+            mouse.release((x1, y))
         page.wait_for_timeout(300)
         settle(page, 1000)
         seconds = (t1 - t0) / 1000
@@ -245,10 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     servers = {t.name: start(t, env) for t in chosen}
     try:
         with sync_playwright() as pw:
-            browser = launch(pw)
+            debug_port = free_port()
+            browser = launch(pw, debug_port)
             for i in range(opts.runs):
                 for t in chosen if i % 2 == 0 else chosen[::-1]:
-                    got = one_run(browser, t, servers[t.name][1], pkg)
+                    got = one_run(browser, t, servers[t.name][1], pkg, debug_port)
                     print(t.name, i, json.dumps(got), flush=True)
                     results[t.name].append(got)
             browser.close()

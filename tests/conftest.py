@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -177,10 +178,10 @@ def start_streamlit(
     raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def app_server(data_dir: Path, shipped_package_dir: Path) -> Iterator[str]:
-    """``streamlit run app.py`` with the shipped package and the local data; yields its URL."""
-    proc, url = start_streamlit(ROOT / "app.py", {ENV_VAR: str(data_dir)})
+@contextmanager
+def served(script: Path, env_extra: dict[str, str] | None = None, as_shipped: bool = False) -> Iterator[str]:
+    """A ``streamlit run script`` server for the block (see :func:`start_streamlit`); yields its URL."""
+    proc, url = start_streamlit(script, env_extra, as_shipped=as_shipped)
     try:
         yield url
     finally:
@@ -189,6 +190,13 @@ def app_server(data_dir: Path, shipped_package_dir: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(data_dir: Path, shipped_package_dir: Path) -> Iterator[str]:
+    """``streamlit run app.py`` with the shipped package and the local data; yields its URL."""
+    with served(ROOT / "app.py", {ENV_VAR: str(data_dir)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

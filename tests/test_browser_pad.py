@@ -8,14 +8,13 @@ back to server decoding for a decoder it cannot run, and show filmstrips.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, start_streamlit, wait_for_app
+from conftest import ROOT, served, wait_for_app
 
 from bench.cdp import SocketBytes, drag
 from vae_core import ModelPackage
@@ -31,15 +30,8 @@ INPUTS = f"{PAD} input.la-pad-input"
 
 
 def _serve(package: Path, data_dir: Path) -> Iterator[str]:
-    proc, url = start_streamlit(APP, {"LATENT_ATELIER_PACKAGE": str(package), ENV_VAR: str(data_dir)})
-    try:
+    with served(APP, {"LATENT_ATELIER_PACKAGE": str(package), ENV_VAR: str(data_dir)}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
