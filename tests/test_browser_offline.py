@@ -11,16 +11,20 @@ but the loopback one, as on an offline machine, and checks that every page still
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT, start_streamlit, wait_for_app
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-GARMENT = ".st-key-explore-garment img"
-SLIDERS = '.st-key-explore-sliders input[type="range"], .st-key-explore-sliders [role="slider"]'
+# The server's answer to a step is the live mini-map (the latent pad draws the garment itself).
+GARMENT = ".st-key-explore-minimap img"
+SLIDERS = ".st-key-explore-pad input.la-pad-input"
+PAD_CANVAS = ".st-key-explore-pad canvas.la-pad-garment"
 NAV = '[data-testid="stSidebarNav"] a'
 MAP_POINTS_JS = """() => {
   const gd = document.querySelector('.js-plotly-plot');
@@ -69,8 +73,9 @@ def tour(pg, url: str) -> dict[str, int]:
     wait_for_app(pg, 120_000)
     pg.locator(GARMENT).first.wait_for(timeout=60_000)
     sliders = pg.locator(SLIDERS)
+    sliders.first.wait_for(timeout=60_000)
     assert sliders.count() == 10
-    for step in range(3):  # three slider steps, each redraws the garment
+    for step in range(3):  # three slider steps, each answered by the server (a new mini-map)
         before = _garment_src(pg)
         sliders.nth(step).focus()
         pg.keyboard.press("ArrowRight")
@@ -177,13 +182,15 @@ def test_pages_work_when_no_other_host_resolves(browser, shipped_server):
         pg.errors = []
         pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
         done = tour(pg, shipped_server)
-        pg.goto(shipped_server)  # back to Explore: its garment and mini-map are decoded images
+        pg.goto(shipped_server)  # back to Explore: the pad decodes offline, the pictures are inline
         wait_for_app(pg, 120_000)
         pg.locator(GARMENT).first.wait_for(timeout=60_000)
-        widths = pg.evaluate(
-            "() => [...document.querySelectorAll('[data-testid=stImage] img')].map(i => i.naturalWidth)"
+        expect(pg.locator(PAD_CANVAS)).to_have_attribute("data-frames", re.compile(r"^[1-9]"), timeout=60_000)
+        pg.locator(".la-tile img").first.wait_for(timeout=60_000)  # the neighbours' thumbnails
+        widths = pg.locator("[data-testid=stImage] img, .la-tile img").evaluate_all(
+            "ims => ims.map(i => i.complete ? i.naturalWidth : 0)"
         )
-        garment_width = pg.evaluate(f"() => document.querySelector('{GARMENT}').naturalWidth")
+        garment_width = pg.locator(PAD_CANVAS).evaluate("c => c.width")
     finally:
         b.close()
     assert sum(done.values()) == 7

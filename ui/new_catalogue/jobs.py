@@ -271,6 +271,16 @@ def finish(job: Job, state: str, message: str, package: str = "") -> None:
     _write_json(job.result_file, {"state": state, "message": message, "package": package, "ended": time.time()})
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def cancel_job(jobs: str | os.PathLike[str], job: Job, grace: float = 5.0) -> None:
     """Stop a running job: mark it cancelled, send its process group SIGTERM, and SIGKILL after
     ``grace`` seconds if anything is still holding the lock. A job that is not running is left
@@ -292,4 +302,8 @@ def cancel_job(jobs: str | os.PathLike[str], job: Job, grace: float = 5.0) -> No
         while lock_held(jobs) and time.monotonic() < deadline:
             _reap()
             time.sleep(0.1)
+    deadline = time.monotonic() + grace  # return once no process of the group is left
+    while _group_alive(pid) and time.monotonic() < deadline:
+        _reap()
+        time.sleep(0.05)
     job_status(jobs, job)  # settles the job if the worker had no time to
