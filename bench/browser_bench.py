@@ -41,8 +41,10 @@ from bench.chromium import launch  # noqa: E402  (the repository root is on the 
 
 IMAGE = '[data-testid="stImage"] img'
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
-APP_IMAGE = '.st-key-explore-garment [data-testid="stImage"] img'  # the Explore page's garment
-APP_SLIDER = '.st-key-explore-sliders [data-testid="stSlider"] input[type="range"]'  # its z sliders
+# The Explore page: the latent pad draws the garment in the browser, so a step is timed to the
+# server's answer, the live mini-map ("you are here" moves with every z); its z sliders are the pad's.
+APP_IMAGE = '.st-key-explore-minimap [data-testid="stImage"] img'
+APP_SLIDER = ".st-key-explore-pad input.la-pad-input"
 RUNNING = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]'
 
 # In-page JS: true once the garment image is loaded (src differs from `before`, if given) and

@@ -46,6 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.browser_bench import _ARM, _READY  # noqa: E402  (the in-page step timing, shared)
 from bench.chromium import CHROMIUM_ARGS, executable  # noqa: E402  (the repository root is on the path only now)
 
 # The server's answer to a step: the Explore page's live mini-map ("you are here" moves with every
@@ -63,39 +64,6 @@ BROWSER_ARGS = [
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
-
-# In-page JS (as bench/browser_bench.py): ready once the garment image has loaded, differs from
-# `before` and Streamlit no longer runs the script. __loadArm records the keydown time and
-# resolves window.__loadStep with {t0, t1} (page clock, ms), or null after `timeout` ms.
-_INIT = """
-window.__loadReady = (imgSel, runSel, before) => {
-  const im = document.querySelector(imgSel);
-  const app = document.querySelector('[data-testid="stApp"]');
-  const state = app ? (app.dataset.testScriptState || app.dataset.teststate) : 'running';
-  const running = state === 'running' || !!document.querySelector(runSel);
-  const src = im ? (im.currentSrc || im.src) : null;
-  return !!im && im.complete && im.naturalWidth > 0 && src !== before && !running;
-};
-window.__loadArm = (imgSel, runSel, timeout) => {
-  const im = document.querySelector(imgSel);
-  const before = im ? (im.currentSrc || im.src) : null;
-  let t0 = null;
-  document.addEventListener('keydown', () => { t0 = performance.now(); }, {capture: true, once: true});
-  window.__loadStep = new Promise((resolve) => {
-    let obs, timer, limit;
-    const done = (v) => { obs.disconnect(); clearInterval(timer); clearTimeout(limit);
-                          document.removeEventListener('load', check, true); resolve(v); };
-    const check = () => {
-      if (t0 !== null && window.__loadReady(imgSel, runSel, before)) done({t0, t1: performance.now()});
-    };
-    obs = new MutationObserver(check);
-    obs.observe(document.documentElement, {subtree: true, childList: true, attributes: true});
-    document.addEventListener('load', check, true);
-    timer = setInterval(check, 10);
-    limit = setTimeout(() => done(null), timeout);
-  });
-};
-"""
 
 
 async def step_slider(page: Any, index: int, key: str, timeout_ms: float) -> None:
@@ -238,10 +206,10 @@ async def open_session(browser: Any, url: str, opts: argparse.Namespace) -> Any:
     page = await context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    await page.add_init_script(_INIT)
+    await page.add_init_script(_READY)
     await page.goto(url, wait_until="commit", timeout=opts.timeout * 1000)
     await page.wait_for_function(
-        "([i, r]) => window.__loadReady && window.__loadReady(i, r, null)",
+        "([i, r]) => window.__benchReady && window.__benchReady(i, r, null)",
         arg=[GARMENT, RUNNING],
         timeout=opts.timeout * 1000,
         polling=50,
@@ -266,9 +234,9 @@ async def drive(page: Any, number: int, deadline: float, opts: argparse.Namespac
         slider = (number + i) % opts.sliders
         key = "ArrowRight" if (i // opts.sliders) % 2 == 0 else "ArrowLeft"
         try:
-            await page.evaluate("([i, r, t]) => window.__loadArm(i, r, t)", [GARMENT, RUNNING, opts.timeout * 1000])
+            await page.evaluate(_ARM, [GARMENT, RUNNING, opts.timeout * 1000])
             await step_slider(page, slider, key, opts.timeout * 1000)
-            result = await page.evaluate("window.__loadStep")
+            result = await page.evaluate("window.__benchStep")
         except Exception as exc:  # noqa: BLE001 - a broken session is a result, not a crash
             errors.append(f"step {i}: {type(exc).__name__}: {str(exc)[:200]}")
             continue
