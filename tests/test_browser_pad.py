@@ -105,9 +105,15 @@ def set_z(page, z: np.ndarray) -> None:
     page.wait_for_timeout(100)  # one animation frame
 
 
-def test_browser_garment_equals_the_server_decode(page, shipped_pad, shipped_package_dir):
+@pytest.mark.parametrize("kernel", ["wasm-simd", "js"])
+def test_browser_garment_equals_the_server_decode(page, shipped_pad, shipped_package_dir, kernel):
+    """Both kernels: WebAssembly SIMD (the default) and the plain-JavaScript one that browsers
+    without it get (forced here by ``window.__latentPadKernel``)."""
     pkg = ModelPackage.load(shipped_package_dir)
+    if kernel == "js":
+        page.add_init_script("window.__latentPadKernel = 'js'")
     open_pad(page, shipped_pad)
+    assert stats(page)["kernel"] == kernel
     rng = np.random.default_rng(7)
     signs = rng.choice([-1.0, 1.0], size=(16, 10))
     signs[0], signs[1] = -1.0, 1.0

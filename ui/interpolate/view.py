@@ -284,7 +284,8 @@ def _show_result(pkg: ModelPackage, a: Choice, d: Direction, s: float, result: n
     cols[0].image(upscale(pkg.decode(a.z), 6), caption=f"A {md(a.label)}", width=168)
     cols[1].image(upscale(d.src_image, 6), caption=f"from: {md(d.src_label)}", width=168)
     cols[2].image(upscale(d.dst_image, 6), caption=f"to: {md(d.dst_label)}", width=168)
-    cols[3].image(upscale(pkg.decode(result), 6), caption=f"result (strength {s:+.1f})", width=168)
+    shown = f"{s:+.1f}" if s == round(s, 1) else f"{s:+.2f}"
+    cols[3].image(upscale(pkg.decode(result), 6), caption=f"result (strength {shown})", width=168)
     ranking = pkg.rank(result, 6)
     st.markdown("Nearest training garments of the result (by log q(z|x))")
     thumbs = thumbnails(pkg, ranking.indices)
@@ -314,7 +315,7 @@ def _strength_pad(pkg: ModelPackage, a: Choice, d: Direction) -> None:
     ss = st.session_state
     report = take_report(K_STRENGTH_PAD)
     if report is not None:
-        ss[K_STRENGTH] = round(min(max(report.values[0], MIN_STRENGTH), MAX_STRENGTH), 1)
+        ss[K_STRENGTH] = round(min(max(report.values[0], MIN_STRENGTH), MAX_STRENGTH), 2)
     ident = (tuple(a.z), tuple(d.src), tuple(d.dst))
     if ss.get(f"{K_STRENGTH_PAD}._for") != ident:  # a new A or direction: the pad starts from the strength
         ss[f"{K_STRENGTH_PAD}._for"] = ident

@@ -51,7 +51,8 @@ export default function ({ data }) {
 _FEED = st.components.v2.component("latent_atelier.pad_feed", js=_FEED_JS)
 
 K_ACKED = "pad._acked"  # hash of the decoder whose weights this browser session holds
-STEP = 0.05
+STEP = 0.05  # the arrow keys' step; the pointer moves in fifths of it (FINE)
+FINE = STEP / 5
 GUIDES_HELP = (
     "Shading behind a slider: how typical the garment would be at each position of that slider, "
     "the others held (the best log q(z|x) over the training garments, as a percentile of real "
@@ -65,7 +66,8 @@ class PadSlider:
     """One slider: ``name`` (e.g. "z3"), the ``label`` shown and its ``help`` tooltip.
 
     ``dim`` is the latent dimension it moves (Explore's one-slider-per-dimension pads); ``lo``,
-    ``hi`` and ``step`` its bounds where the pad has no range choice.
+    ``hi`` and ``step`` (the arrow keys' step) its bounds where the pad has no range choice. The
+    pointer moves in fifths of ``step``, so a slow drag still changes the garment on every move.
     """
 
     name: str
@@ -80,7 +82,8 @@ class PadSlider:
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name, "label": self.label, "help": self.help, "aria": self.label,
-            "dim": self.dim, "active": self.active, "min": self.lo, "max": self.hi, "step": self.step,
+            "dim": self.dim, "active": self.active, "min": self.lo, "max": self.hi,
+            "step": self.step, "fine": self.step / 5,
         }  # fmt: skip
 
 
@@ -181,6 +184,7 @@ def pad_data(
         "range_help": "±3 covers 99.7 % of the prior N(0, 1), where the decoder draws real-looking "
         "garments; widen it to push past the training distribution.",
         "step": STEP,
+        "fine": FINE,
         "film": bool(film and supported),
         "guides_help": GUIDES_HELP if guides else None,
         "garment_label": "Decoded garment",

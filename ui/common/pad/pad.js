@@ -77,54 +77,112 @@ function gelu(x, n, tanhForm) {
   }
 }
 
-function linear(x, out, w, L) {
-  const nin = L.in[0], nout = L.out[0];
-  for (let o = 0; o < nout; o++) {
-    let s = L.b >= 0 ? w[L.b + o] : 0;
-    const r = L.w + o * nin;
-    for (let i = 0; i < nin; i++) s += w[r + i] * x[i];
-    out[o] = s;
+// The three heavy layers as one kernel, gemm(out, a, b, m, n, k): out[i*n + j] = a[i] . b[j]
+// for rows of k floats. WebAssembly SIMD (4 lanes) runs it about ten times faster than plain
+// JavaScript; a browser without it gets the same arithmetic in JavaScript.
+const WASM_GEMM = (() => {
+  // The module's bytes, assembled here (no binary blob, no toolchain): one function,
+  // gemm(out, a, b, m, n, k) with byte pointers into the imported memory env.mem.
+  const u = (n) => { const o = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
+  const i32 = (v) => { const o = [0x41]; for (;;) { const b = v & 0x7f; v >>= 7; if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) return [...o, b]; o.push(b | 0x80); } };
+  const str = (t) => [...u(t.length), ...Array.from(t, (c) => c.charCodeAt(0))];
+  const section = (id, b) => [id, ...u(b.length), ...b];
+  const get = (i) => [0x20, i], set = (i) => [0x21, i];
+  const ADD = 0x6a, MUL = 0x6c, AND = 0x71, SHL = 0x74, GE_U = 0x4f, F_ADD = 0x92, F_MUL = 0x94;
+  const simd = (op) => [0xfd, ...u(op)];
+  const V_LOAD = (offset) => [...simd(0x00), 0, ...u(offset)], V_ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
+  const V_ADD = simd(0xe4), V_MUL = simd(0xe6), lane = (i) => [...simd(0x1f), i];
+  const [OUT, A, B, M, N, K, KB, AROW, AEND, O, BROW, BEND, PA, PB, END8, END4, ENDK, ACC0, ACC1, SUM] =
+    Array.from({ length: 20 }, (_, i) => i);
+  // while (p < end) { body }   as   block loop (br_if 1 (p >= end)) body (br 0) end end
+  const whileLess = (p, end, body) => [0x02, 0x40, 0x03, 0x40, ...get(p), ...get(end), GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+  const bump = (p, bytes) => [...get(p), ...i32(bytes), ADD, ...set(p)];
+  const next = (p) => [...get(p), ...get(KB), ADD, ...set(p)]; // p += one row
+  const mac = (acc, offset) => [...get(acc), ...get(PA), ...V_LOAD(offset), ...get(PB), ...V_LOAD(offset), ...V_MUL, ...V_ADD, ...set(acc)];
+  const rowEnd = (multiple) => [...get(AROW), ...get(K), ...i32(-multiple), AND, ...i32(2), SHL, ADD];
+  const body = [
+    ...get(K), ...i32(2), SHL, ...set(KB),
+    ...get(A), ...set(AROW), ...get(A), ...get(M), ...get(KB), MUL, ADD, ...set(AEND),
+    ...get(B), ...get(N), ...get(KB), MUL, ADD, ...set(BEND),
+    ...get(OUT), ...set(O),
+    ...whileLess(AROW, AEND, [
+      ...get(AROW), ...get(KB), ADD, ...set(ENDK), ...rowEnd(8), ...set(END8), ...rowEnd(4), ...set(END4),
+      ...get(B), ...set(BROW),
+      ...whileLess(BROW, BEND, [
+        ...get(AROW), ...set(PA), ...get(BROW), ...set(PB), ...V_ZERO, ...set(ACC0), ...V_ZERO, ...set(ACC1),
+        ...whileLess(PA, END8, [...mac(ACC0, 0), ...mac(ACC1, 16), ...bump(PA, 32), ...bump(PB, 32)]),
+        ...whileLess(PA, END4, [...mac(ACC0, 0), ...bump(PA, 16), ...bump(PB, 16)]),
+        ...get(ACC0), ...get(ACC1), ...V_ADD, ...set(ACC0),
+        ...get(ACC0), ...lane(0), ...get(ACC0), ...lane(1), F_ADD, ...get(ACC0), ...lane(2), F_ADD, ...get(ACC0), ...lane(3), F_ADD, ...set(SUM),
+        ...whileLess(PA, ENDK, [...get(SUM), ...get(PA), 0x2a, 2, 0, ...get(PB), 0x2a, 2, 0, F_MUL, F_ADD, ...set(SUM), ...bump(PA, 4), ...bump(PB, 4)]),
+        ...get(O), ...get(SUM), 0x38, 2, 0, ...bump(O, 4), ...next(BROW),
+      ]),
+      ...next(AROW),
+    ]),
+    0x0b,
+  ];
+  const locals = [3, 11, 0x7f, 2, 0x7b, 1, 0x7d]; // 11 i32, 2 v128, 1 f32
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
+    ...section(2, [1, ...str("env"), ...str("mem"), 0x02, 0x00, 1]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...str("gemm"), 0x00, 0]),
+    ...section(10, [1, ...u(locals.length + body.length), ...locals, ...body]),
+  ]);
+})();
+
+let gemmModule; // the compiled module; null where WebAssembly SIMD is missing
+function wasmGemm() {
+  if (gemmModule === undefined) {
+    try {
+      gemmModule = window.__latentPadKernel === "js" ? null : new WebAssembly.Module(WASM_GEMM);
+    } catch (err) {
+      gemmModule = null;
+    }
   }
+  return gemmModule;
 }
 
-// ConvTranspose2d as a scatter into a full-size grid (cropped by the padding afterwards).
-function convT(x, out, w, L, full) {
-  const [cin, h, wd] = L.in, [cout, ho, wo] = L.out;
-  const [kh, kw] = L.k, [sh, sw] = L.stride, [ph, pw] = L.padding;
-  const Hf = (h - 1) * sh + kh + L.output_padding[0], Wf = (wd - 1) * sw + kw + L.output_padding[1];
-  const plane = Hf * Wf;
-  full.fill(0, 0, cout * plane);
-  for (let ci = 0; ci < cin; ci++) {
-    for (let iy = 0; iy < h; iy++) {
-      for (let ix = 0; ix < wd; ix++) {
-        const v = x[(ci * h + iy) * wd + ix];
-        if (v === 0) continue;
-        const at = iy * sh * Wf + ix * sw;
-        for (let co = 0; co < cout; co++) {
-          const wb = L.w + (ci * cout + co) * kh * kw;
-          const ob = co * plane + at;
-          for (let ky = 0; ky < kh; ky++) {
-            const row = ob + ky * Wf, wr = wb + ky * kw;
-            for (let kx = 0; kx < kw; kx++) full[row + kx] += v * w[wr + kx];
-          }
-        }
+// The same product in JavaScript (four accumulators: the adds do not wait on each other).
+function gemmJs(F, out, a, b, m, n, k) {
+  for (let i = 0; i < m; i++) {
+    const ar = a + i * k;
+    for (let j = 0; j < n; j++) {
+      const br = b + j * k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t = 0;
+      for (; t + 3 < k; t += 4) {
+        s0 += F[ar + t] * F[br + t];
+        s1 += F[ar + t + 1] * F[br + t + 1];
+        s2 += F[ar + t + 2] * F[br + t + 2];
+        s3 += F[ar + t + 3] * F[br + t + 3];
       }
-    }
-  }
-  for (let co = 0; co < cout; co++) {
-    const bias = L.b >= 0 ? w[L.b + co] : 0;
-    for (let oy = 0; oy < ho; oy++) {
-      const src = co * plane + (oy + ph) * Wf + pw, dst = (co * ho + oy) * wo;
-      for (let ox = 0; ox < wo; ox++) out[dst + ox] = full[src + ox] + bias;
+      for (; t < k; t++) s0 += F[ar + t] * F[br + t];
+      F[out + i * n + j] = s0 + s1 + s2 + s3;
     }
   }
 }
 
-// Conv2d as im2col: one K-long patch per output pixel, then one dot product per filter.
-function conv(x, out, w, L, cols) {
+function addBias(out, w, L) {
+  if (L.b < 0) return;
+  const c = L.out[0], plane = size(L.out) / c;
+  for (let co = 0; co < c; co++) {
+    const bias = w[L.b + co];
+    for (let p = co * plane, e = p + plane; p < e; p++) out[p] += bias;
+  }
+}
+
+// Linear: out = W x + b, as a 1-row product with W's rows.
+function linear(d, x, out, L) {
+  d.gemm(out, x, d.w.subarray(L.w), 1, L.out[0], L.in[0]);
+  addBias(out, d.w, L);
+}
+
+// Conv2d as im2col: one K-long patch per output pixel (cols, P x K), then out = W . cols.
+function conv(d, x, out, L) {
   const [cin, h, wd] = L.in, [cout, ho, wo] = L.out;
   const [kh, kw] = L.k, [sh, sw] = L.stride, [ph, pw] = L.padding;
-  const K = cin * kh * kw, P = ho * wo;
+  const cols = d.cols;
   let c = 0;
   for (let oy = 0; oy < ho; oy++) {
     for (let ox = 0; ox < wo; ox++) {
@@ -141,41 +199,86 @@ function conv(x, out, w, L, cols) {
       }
     }
   }
+  d.gemm(out, d.w.subarray(L.w), cols, cout, ho * wo, cin * kh * kw);
+  addBias(out, d.w, L);
+}
+
+// ConvTranspose2d: every input pixel's contribution to each (output channel, kernel offset),
+// t = W^T . x (weights transposed to (cout kh kw) x cin rows when the decoder is built), then
+// added into a full-size grid at its place and cropped by the padding.
+function convT(d, x, out, L) {
+  const [cin, h, wd] = L.in, [cout, ho, wo] = L.out;
+  const [kh, kw] = L.k, [sh, sw] = L.stride, [ph, pw] = L.padding;
+  const Hf = (h - 1) * sh + kh + L.output_padding[0], Wf = (wd - 1) * sw + kw + L.output_padding[1];
+  const P = h * wd, plane = Hf * Wf, xt = d.cols, t = d.tmp, full = d.full;
+  for (let ci = 0; ci < cin; ci++) for (let p = 0; p < P; p++) xt[p * cin + ci] = x[ci * P + p];
+  d.gemm(t, d.w.subarray(L.w), xt, cout * kh * kw, P, cin);
+  full.fill(0, 0, cout * plane);
+  let j = 0;
   for (let co = 0; co < cout; co++) {
-    const wb = L.w + co * K, bias = L.b >= 0 ? w[L.b + co] : 0;
-    for (let p = 0; p < P; p++) {
-      const cb = p * K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
-      for (; k + 3 < K; k += 4) {
-        s0 += w[wb + k] * cols[cb + k];
-        s1 += w[wb + k + 1] * cols[cb + k + 1];
-        s2 += w[wb + k + 2] * cols[cb + k + 2];
-        s3 += w[wb + k + 3] * cols[cb + k + 3];
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++, j++) {
+        const tb = j * P, ob = co * plane + ky * Wf + kx;
+        for (let iy = 0; iy < h; iy++) {
+          const row = ob + iy * sh * Wf, tr = tb + iy * wd;
+          for (let ix = 0; ix < wd; ix++) full[row + ix * sw] += t[tr + ix];
+        }
       }
-      for (; k < K; k++) s0 += w[wb + k] * cols[cb + k];
-      out[co * P + p] = bias + s0 + s1 + s2 + s3;
     }
   }
+  for (let co = 0; co < cout; co++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const src = co * plane + (oy + ph) * Wf + pw, dst = (co * ho + oy) * wo;
+      for (let ox = 0; ox < wo; ox++) out[dst + ox] = full[src + ox];
+    }
+  }
+  addBias(out, d.w, L);
 }
 
 const size = (shape) => shape.reduce((a, b) => a * b, 1);
 
 class Decoder {
+  // All arrays live in one Float32Array (WebAssembly memory when the kernel is there): the
+  // weights, with each ConvTranspose2d's transposed to ((cout kh kw) x cin) rows, then two
+  // activation buffers, the patch/transpose buffer, the product and the full-size grid.
   constructor(spec, weights) {
     this.spec = spec;
-    this.w = weights;
-    let big = spec.latent_dim, full = 1, cols = 1;
+    let big = spec.latent_dim, full = 1, cols = 1, tmp = 1;
     for (const L of spec.layers) {
       big = Math.max(big, size(L.in), size(L.out));
       if (L.op === "convT") {
-        full = Math.max(full, L.out[0] * ((L.in[1] - 1) * L.stride[0] + L.k[0] + L.output_padding[0]) * ((L.in[2] - 1) * L.stride[1] + L.k[1] + L.output_padding[1]));
+        const [cin, h, wd] = L.in;
+        full = Math.max(full, L.out[0] * ((h - 1) * L.stride[0] + L.k[0] + L.output_padding[0]) * ((wd - 1) * L.stride[1] + L.k[1] + L.output_padding[1]));
+        cols = Math.max(cols, cin * h * wd);
+        tmp = Math.max(tmp, L.out[0] * L.k[0] * L.k[1] * h * wd);
       }
       if (L.op === "conv") cols = Math.max(cols, L.out[1] * L.out[2] * L.in[0] * L.k[0] * L.k[1]);
     }
-    this.a = new Float32Array(big);
-    this.b = new Float32Array(big);
-    this.full = new Float32Array(full);
-    this.cols = new Float32Array(cols);
+    const parts = [weights.length, big, big, cols, tmp, full];
+    const starts = [];
+    let total = 0;
+    for (const n of parts) { starts.push(total); total += (n + 3) & ~3; } // 16-byte aligned
+    const module = wasmGemm();
+    let F;
+    if (module) {
+      const memory = new WebAssembly.Memory({ initial: Math.ceil((4 * total) / 65536) });
+      const gemm = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.gemm;
+      F = new Float32Array(memory.buffer);
+      this.gemm = (out, a, b, m, n, k) => gemm(out.byteOffset, a.byteOffset, b.byteOffset, m, n, k);
+      this.kernel = "wasm-simd";
+    } else {
+      F = new Float32Array(total);
+      this.gemm = (out, a, b, m, n, k) => gemmJs(F, out.byteOffset >> 2, a.byteOffset >> 2, b.byteOffset >> 2, m, n, k);
+      this.kernel = "js";
+    }
+    const [w, a, b, c, t, f] = parts.map((n, i) => F.subarray(starts[i], starts[i] + n));
+    Object.assign(this, { w, a, b, cols: c, tmp: t, full: f });
+    w.set(weights);
+    for (const L of spec.layers) {
+      if (L.op !== "convT") continue;
+      const cin = L.in[0], J = L.out[0] * L.k[0] * L.k[1], orig = weights.subarray(L.w, L.w + cin * J);
+      for (let ci = 0; ci < cin; ci++) for (let j = 0; j < J; j++) w[L.w + j * cin + ci] = orig[ci * J + j];
+    }
     [this.channels, this.height, this.width] = spec.out;
   }
 
@@ -186,9 +289,9 @@ class Decoder {
     for (const L of this.spec.layers) {
       const n = size(L.out);
       switch (L.op) {
-        case "linear": linear(x, y, this.w, L); [x, y] = [y, x]; break;
-        case "convT": convT(x, y, this.w, L, this.full); [x, y] = [y, x]; break;
-        case "conv": conv(x, y, this.w, L, this.cols); [x, y] = [y, x]; break;
+        case "linear": linear(this, x, y, L); [x, y] = [y, x]; break;
+        case "convT": convT(this, x, y, L); [x, y] = [y, x]; break;
+        case "conv": conv(this, x, y, L); [x, y] = [y, x]; break;
         case "gelu": gelu(x, n, L.approximate === "tanh"); break;
         case "relu": for (let i = 0; i < n; i++) if (x[i] < 0) x[i] = 0; break;
         case "sigmoid": for (let i = 0; i < n; i++) x[i] = 1 / (1 + Math.exp(-x[i])); break;
@@ -253,9 +356,24 @@ function zOf(pad, values) {
   return z;
 }
 
+// [min, max, keyboard step, pointer step] of slider i: the pointer moves in fine steps (a
+// coarse step would hold the garment still between steps while the hand moves on), the arrow
+// keys in the coarse one, Page Up/Down in ten of them.
 function bounds(pad, i) {
   const s = pad.data.sliders[i];
-  return pad.data.ranges ? [-pad.range, pad.range, pad.data.step] : [s.min, s.max, s.step];
+  return pad.data.ranges ? [-pad.range, pad.range, pad.data.step, pad.data.fine] : [s.min, s.max, s.step, s.fine];
+}
+
+const KEY_STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
+
+// The value a key moves slider i to (null for other keys), on the slider's fine grid.
+function keyValue(pad, i, key) {
+  const [lo, hi, step, fine] = bounds(pad, i);
+  if (key === "Home") return lo;
+  if (key === "End") return hi;
+  if (!(key in KEY_STEPS)) return null;
+  const v = Math.round((pad.values[i] + KEY_STEPS[key] * step) / fine) * fine;
+  return Math.min(Math.max(Math.round(v * 1e6) / 1e6, lo), hi);
 }
 
 function report(pad, final) {
@@ -284,8 +402,11 @@ function paint(pad) {
   pad.values.forEach((v, i) => {
     const input = r.inputs[i];
     if (Number(input.value) !== v) input.value = String(v);
-    input.setAttribute("aria-valuetext", fmt(v));
-    r.outputs[i].textContent = fmt(v);
+    const text = fmt(v);
+    if (r.outputs[i].textContent !== text) { // (touch the DOM only where it changed)
+      input.setAttribute("aria-valuetext", text);
+      r.outputs[i].textContent = text;
+    }
   });
   if (pad.decoder) {
     const t0 = performance.now();
@@ -307,8 +428,8 @@ function setRange(pad, a, clamp) {
   if (clamp) pad.values = pad.values.map((v) => Math.min(Math.max(v, -a), a));
   if (!pad.root) return;
   pad.root.inputs.forEach((input, i) => {
-    const [lo, hi, step] = bounds(pad, i);
-    input.min = String(lo); input.max = String(hi); input.step = String(step);
+    const [lo, hi, , fine] = bounds(pad, i);
+    input.min = String(lo); input.max = String(hi); input.step = String(fine);
   });
   pad.root.radios.forEach((radio) => { radio.checked = Number(radio.value) === a; });
   drawGuides(pad);
@@ -414,16 +535,27 @@ function build(pad, parent) {
     input.type = "range";
     input.id = id;
     input.setAttribute("aria-label", s.aria || s.label);
+    const setValue = (v) => {
+      pad.values[i] = v;
+      if (Number(input.value) !== v) input.value = String(v);
+      input.setAttribute("aria-valuetext", fmt(v)); // at once, for screen readers
+      output.textContent = fmt(v);
+      schedule(pad);
+    };
     input.addEventListener("pointerdown", () => { pad.dragging = true; });
+    // Keys step on the coarse grid; one press reports once, on keyup (a held key reports as a drag).
     input.addEventListener("keydown", (ev) => {
-      if (/^(Arrow|Page|Home|End)/.test(ev.key)) pad.dragging = true;
+      const v = keyValue(pad, i, ev.key);
+      if (v === null) return;
+      ev.preventDefault();
+      pad.dragging = true;
+      if (v === pad.values[i]) return;
+      setValue(v);
+      if (ev.repeat) reportSoon(pad);
     });
     input.addEventListener("keyup", () => release(pad));
     input.addEventListener("input", () => {
-      pad.values[i] = Number(input.value);
-      input.setAttribute("aria-valuetext", fmt(pad.values[i])); // at once, for screen readers
-      output.textContent = fmt(pad.values[i]);
-      schedule(pad);
+      setValue(Number(input.value));
       if (pad.dragging) reportSoon(pad); else report(pad, true);
     });
     input.addEventListener("change", () => release(pad));
@@ -555,7 +687,7 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
       return out; // (H, W, C) bytes as drawn on the canvas
     },
     forget: () => { decoders.clear(); pad.decoder = null; }, // tests: a browser that lost the weights
-    stats: () => ({ ready: !!pad.decoder, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range }),
+    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range }),
   };
   return () => {
     window.removeEventListener("pointerup", pad.up);
