@@ -106,6 +106,12 @@ def test_add_catalogue_to_a_fashion_mnist_package(tiny_package_copy: Path, small
         assert (tiny_package_copy / name).read_bytes() == data
     saved = pkg.save(tiny_package_copy.parent / "resaved")  # a loaded catalogue travels on save
     np.testing.assert_array_equal(ModelPackage.load(saved).images([3]), tr.images[[3]])
+    # warm() decodes every shard up front; reads afterwards are the same images
+    fresh = ModelPackage.load(tiny_package_copy).catalogue
+    assert fresh.nbytes == len(tr.images) * 28 * 28 and not fresh._cache
+    fresh.warm()
+    assert sorted(fresh._cache) == list(range(len(fresh.shards)))
+    np.testing.assert_array_equal(fresh[[599, 0]], tr.images[[599, 0]])
 
 
 def test_old_manifest_config_defaults():

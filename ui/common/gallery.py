@@ -13,6 +13,7 @@ returns it on that rerun.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,12 +102,24 @@ class Tile:
     key: str
 
 
+@functools.lru_cache(maxsize=4096)
+def _png_uri(raw: bytes, shape: tuple[int, ...], dtype: str) -> str:
+    return data_uri(np.frombuffer(raw, dtype=dtype).reshape(shape))
+
+
+def tile_uri(image: np.ndarray) -> str:
+    """The tile's PNG as a data: URI, encoded once per distinct image (the same neighbours come
+    back step after step while a slider moves: a lookup instead of a PNG encode)."""
+    image = np.ascontiguousarray(image)
+    return _png_uri(image.tobytes(), image.shape, image.dtype.str)
+
+
 def gallery_data(tiles: Sequence[Tile], columns: int, action: str | None, help: str | None) -> dict[str, Any]:
     """The JSON the grid is drawn from: one ``{src, caption, key}`` per tile (captions are plain
     text; a newline starts a second line)."""
     return {
         "tiles": [
-            {"src": data_uri(t.image), "caption": t.caption.replace("  \n", "\n"), "key": str(t.key)} for t in tiles
+            {"src": tile_uri(t.image), "caption": t.caption.replace("  \n", "\n"), "key": str(t.key)} for t in tiles
         ],
         "columns": int(columns),
         "action": action,

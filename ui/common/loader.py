@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import threading
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,6 +23,7 @@ from vae_core.model.data import Split
 
 PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
 THREADS_ENV_VAR = "LATENT_ATELIER_TORCH_THREADS"
+WARM_BYTES = 512 * 2**20  # catalogues up to this size are decoded whole at load (Fashion-MNIST: 47 MB)
 
 
 def package_path() -> str:
@@ -44,6 +46,9 @@ def _load_package(path: str) -> ModelPackage:
     pkg = ModelPackage.load(path)
     pkg.torch_threads = int(os.environ.get(THREADS_ENV_VAR) or 1)
     _ = pkg.index  # build the ranking rows once, here, not on a user's first slider move
+    if pkg.catalogue is not None and pkg.catalogue.nbytes <= WARM_BYTES:
+        # decode the thumbnails' shards in the background, not one by one during a first drag
+        threading.Thread(target=pkg.catalogue.warm, name="catalogue-warm", daemon=True).start()
     freeze_startup_objects()
     return pkg
 

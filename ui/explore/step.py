@@ -7,7 +7,8 @@ only draws the :class:`StepResult`. No streamlit here (``tests/test_explore_step
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,14 +19,21 @@ from vae_core import ModelPackage, Ranking
 @dataclass(frozen=True)
 class StepResult:
     """What one z shows: the ``garment`` image, the top-k ``ranking`` (and the Euclidean one if
-    asked), the typicality ``percentile``, and z's position ``here`` (2,) on the chosen map."""
+    asked), the typicality ``percentile``, and z's position ``here`` (2,) on the chosen map.
+
+    The garment is decoded when first read: the browser draws it, so the server needs it only
+    for a download or a decoder the browser cannot run."""
 
     z: np.ndarray
-    garment: np.ndarray
     ranking: Ranking
     euclidean: Ranking | None
     percentile: float
     here: np.ndarray
+    pkg: ModelPackage = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def garment(self) -> np.ndarray:
+        return self.pkg.decode(self.z)
 
 
 def explore_step(pkg: ModelPackage, z: np.ndarray, k: int, method: str, euclidean: bool = False) -> StepResult:
@@ -34,11 +42,11 @@ def explore_step(pkg: ModelPackage, z: np.ndarray, k: int, method: str, euclidea
     ranking = pkg.rank(z, k)
     return StepResult(
         z=z,
-        garment=pkg.decode(z),
         ranking=ranking,
         euclidean=pkg.rank_euclidean(z, k) if euclidean else None,
         percentile=pkg.typicality(z, ranking=ranking),
         here=pkg.place(z, method, k, ranking=ranking),
+        pkg=pkg,
     )
 
 

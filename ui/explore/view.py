@@ -352,7 +352,9 @@ def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -
 
 
 def _sync_url(z: tuple[float, ...], k: int, method: str) -> None:
-    """Keep the address bar's link equal to what is shown."""
+    """Keep the address bar's link equal to what is shown once a slider is let go (Streamlit
+    pushes a history entry per change: during a drag that would be several a second for the
+    Back button to wade through, and a page update each)."""
     query = keep_package(to_query(ExploreState(z, k, method)))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
@@ -476,7 +478,8 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     z = ss[K_Z]
     left, right = st.columns([8.2, 3.8], gap="medium")
     k, method = int(ss[K_K]), ss[K_METHOD]
-    _sync_url(z, k, method)
+    if report is None or report.final:  # not mid-drag: each link change is a browser history entry
+        _sync_url(z, k, method)
     if full_run:
         ss[K_MAP_STATE] = (z, k, method)
     step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]))

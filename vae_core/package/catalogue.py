@@ -155,6 +155,17 @@ class Catalogue:
         tiles.setflags(write=False)
         return tiles
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of every image decoded (what :meth:`warm` keeps in memory)."""
+        return self.count * self.image_size * self.image_size * self.channels
+
+    def warm(self) -> None:
+        """Decode every shard now (PNG decoding releases the GIL: run it in a thread), so that
+        later reads of any row are array lookups (a cold shard costs about 35 ms at 28 px)."""
+        for i in range(len(self.shards)):
+            self._shard(i)
+
     def images(self, indices: np.ndarray | list[int] | int) -> np.ndarray:
         """uint8 images of the given catalogue rows: (n, S, S) grey or (n, S, S, 3) colour."""
         idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))

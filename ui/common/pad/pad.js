@@ -535,11 +535,16 @@ function build(pad, parent) {
     input.type = "range";
     input.id = id;
     input.setAttribute("aria-label", s.aria || s.label);
-    const setValue = (v) => {
+    // A pointer's value only: the DOM (its label, aria-valuetext) follows in the next animation
+    // frame (written per mouse move, it made each following move lay out the page again). A key's
+    // value is written at once too, for screen readers.
+    const setValue = (v, now) => {
       pad.values[i] = v;
-      if (Number(input.value) !== v) input.value = String(v);
-      input.setAttribute("aria-valuetext", fmt(v)); // at once, for screen readers
-      output.textContent = fmt(v);
+      if (now) {
+        input.value = String(v);
+        input.setAttribute("aria-valuetext", fmt(v));
+        output.textContent = fmt(v);
+      }
       schedule(pad);
     };
     input.addEventListener("pointerdown", () => { pad.dragging = true; });
@@ -550,7 +555,7 @@ function build(pad, parent) {
       ev.preventDefault();
       pad.dragging = true;
       if (v === pad.values[i]) return;
-      setValue(v);
+      setValue(v, true);
       if (ev.repeat) reportSoon(pad);
     });
     input.addEventListener("keyup", () => release(pad));
