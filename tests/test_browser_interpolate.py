@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import wait_for_app
 
+from bench.cdp import drag
+
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
@@ -44,8 +46,16 @@ def wait_until(pg, predicate, timeout_s: float = 60.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def frame_slider_value(pg) -> int:
-    return int(pg.locator('.st-key-interp-frame input[type="range"]').input_value())
+FRAME_PAD = ".st-key-interp-frame_pad"
+
+
+def frame_pad(pg) -> dict:
+    """The walk-frame pad's state in the browser (values, frames drawn, reports)."""
+    return pg.evaluate("() => window.__latentPads['interp.frame_pad'].stats()")
+
+
+def frame_slider_value(pg) -> float:
+    return frame_pad(pg)["values"][0]
 
 
 def test_walk_strip_player_arithmetic_and_explore(app_server, page):
@@ -88,10 +98,38 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     first = progress.inner_text()
     wait_until(pg, lambda: progress.count() and progress.inner_text() != first, 60)
     pg.locator(".st-key-interp-play label").click()
-    pg.locator(".st-key-interp-frame").wait_for(timeout=30_000)
+    pg.locator(f"{FRAME_PAD} canvas.la-pad-garment").first.wait_for(timeout=30_000)
     wait_for_app(pg)
     # stopping leaves the slider on the frame shown (the rerun that restores it may land late)
     wait_until(pg, lambda: frame_slider_value(pg) > 0, 60)
+    no_exceptions(pg)
+
+    # the frame slider is a latent pad: a mouse drag redraws both walks' garments before the
+    # button goes up, and on release it rests on a whole frame that the server's captions show
+    assert pg.locator(f"{FRAME_PAD} canvas.la-pad-garment").count() == 2  # linear and slerp
+    box = pg.locator(f"{FRAME_PAD} input.la-pad-input").bounding_box()
+    y = box["y"] + box["height"] / 2
+    start = frame_pad(pg)
+    cdp = pg.context.new_cdp_session(pg)
+    drag(cdp, (box["x"] + 8, y), (box["x"] + box["width"] * 0.6, y), seconds=0.8, release=False)
+    mid = frame_pad(pg)
+    cdp.send(
+        "Input.dispatchMouseEvent",
+        {
+            "type": "mouseReleased",
+            "x": box["x"] + box["width"] * 0.6,
+            "y": y,
+            "button": "left",
+            "buttons": 0,
+            "clickCount": 1,
+        },
+    )
+    assert mid["frames"] - start["frames"] >= 5, "the walk did not follow the drag"
+    assert mid["values"][0] != round(mid["values"][0])  # between two frames while the hand moves
+    wait_until(pg, lambda: frame_pad(pg)["values"][0] == round(frame_pad(pg)["values"][0]), 10)
+    rest = int(frame_pad(pg)["values"][0])
+    assert 10 <= rest <= 22
+    pg.get_by_text(f"Linear, frame {rest} ").first.wait_for(timeout=30_000)  # the server followed
     no_exceptions(pg)
 
     # latent arithmetic: T-shirt/top -> Shirt by default

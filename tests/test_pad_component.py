@@ -153,3 +153,16 @@ def test_unsupported_decoder_uses_server_images(app, pkg):
         at, z=report([2.0] + [0.0] * (d - 1), [2.0 if i == data["sliders"][0]["dim"] else 0.0 for i in range(d)], 1)
     )
     assert data_of(at)[0]["fallback"]["image"] != image0
+
+
+def test_paths_map_moves_several_garments_with_one_slider():
+    from ui.common.pad.component import paths_map
+
+    a, b = np.zeros((4, 10)), np.arange(40.0).reshape(4, 10)
+    got = paths_map(a, b)
+    assert got["kind"] == "paths" and np.array_equal(np.asarray(got["paths"]), np.stack([a, b]))
+    json.dumps(got)  # plain JSON: the pad's data stays identical from rerun to rerun
+    with pytest.raises(ValueError, match="one length"):
+        paths_map(a, b[:3])
+    with pytest.raises(ValueError, match="at least 2"):
+        paths_map(a[:1])

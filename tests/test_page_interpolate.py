@@ -202,24 +202,30 @@ def test_link_parameters_and_bad_ones(env):
     assert frame_images(bad) == 11  # defaults are used instead
 
 
-def test_player_slider_and_autoplay(env):
+def test_player_frame_pad_and_autoplay(env):
+    """The frame slider is a latent pad (the browser decodes the walks while it is dragged): a
+    report between two frames shows the nearest frame; autoplay replaces it with a progress bar."""
     at = run_page()
-    at.slider(key="interp.frame").set_value(5)
-    run_page(at)
-    assert "Linear, frame ★ 5 · t=0.50" in image_captions(at)
+    at = pad_report(at, "interp.frame_pad", [4.6], [0.0] * 10, range_=None, final=False)
+    assert at.session_state["interp.frame"] == 5
+    assert "Linear, frame ★ 5 · t=0.50" in texts(at, "caption")  # the pad draws the garment itself
+    assert not image_captions(at) or all("Linear, frame" not in c for c in image_captions(at))
     at.toggle(key="interp.play").set_value(True)
     run_page(at)
-    # playing: a progress bar replaces the slider and each run of the player steps one frame
+    # playing: a progress bar replaces the pad and each run of the player steps one frame
     assert [p.text for p in at.get("progress")] == ["Playing: frame 6 of 10"]
     assert "Linear, frame 6 · t=0.56" in image_captions(at)
     run_page(at)
     assert [p.text for p in at.get("progress")] == ["Playing: frame 7 of 10"]
     at.toggle(key="interp.play").set_value(False)
-    run_page(at)  # stopping leaves the slider on the frame last shown
-    assert at.slider(key="interp.frame").value == 7 and not at.get("progress")
+    run_page(at)  # stopping leaves the pad on the frame last shown
+    assert at.session_state["interp.frame"] == 7 and not at.get("progress")
+    assert at.session_state["interp.frame_pad._set"]["values"] == [7.0]
+    assert "Linear, frame 7 · t=0.67" in texts(at, "caption")
     at.slider(key="interp.frames").set_value(3)
-    run_page(at)  # the frame position is clamped to the shorter walk
-    assert at.slider(key="interp.frame").value == 2
+    run_page(at)  # the frame position is clamped to the shorter walk, and the pad moved there
+    assert "Linear, frame 2 · t=1.00" in texts(at, "caption")
+    assert at.session_state["interp.frame_pad._set"]["values"] == [2.0]
 
 
 def test_open_in_explore_without_the_explore_page_is_a_clear_error(env):

@@ -12,7 +12,7 @@ from streamlit.errors import StreamlitAPIException
 
 from ui.common.figures import MAP_NAMES, WALK_NAMES, walk_overlay
 from ui.common.loader import base_map, decoder_for_browser, package_path
-from ui.common.pad.component import PadSlider, affine_map, latent_pad, set_pad, take_report
+from ui.common.pad.component import PadSlider, affine_map, latent_pad, paths_map, set_pad, take_report
 from ui.common.state import open_in_explore
 from ui.common.text import md
 from ui.interpolate.picker import (
@@ -129,12 +129,49 @@ def _open_in_explore(z: np.ndarray, label: str) -> None:
         st.error(f"The Explore page could not be opened ({md(exc, 300)}).")
 
 
+K_FRAME_PAD = "interp.frame_pad"
+
+
 def _toggle_play() -> None:
     """Autoplay runs on its own counter; starting copies the slider into it, stopping copies it back."""
     if st.session_state.get(K_PLAY):
         st.session_state[K_PLAY_POS] = st.session_state.get(K_FRAME, 0)
     else:
         st.session_state[K_FRAME] = st.session_state.get(K_PLAY_POS, 0)
+        set_pad(K_FRAME_PAD, [float(st.session_state[K_FRAME])])
+
+
+def _frame_pad(pkg: ModelPackage, views: list[FramedWalk], decoder) -> int:
+    """The frame slider as a latent pad: while it is dragged the browser decodes every walk at
+    the slider's position (between two frames, the straight line between their codes), and on
+    release it comes to rest on the nearest frame; its reports rerun the player's fragment, so the
+    nearest garments follow. Returns the frame to show."""
+    ss = st.session_state
+    m = len(views[0].walk)
+    report = take_report(K_FRAME_PAD)
+    if report is not None:
+        ss[K_FRAME] = int(min(max(round(report.values[0]), 0), m - 1))
+    frame = int(min(max(int(ss.get(K_FRAME, 0)), 0), m - 1))
+    ident = tuple(np.concatenate([v.walk.z.ravel() for v in views]).round(6).tolist())
+    if ss.get(f"{K_FRAME_PAD}._for") != ident:  # new walks: the pad starts from the frame
+        ss[f"{K_FRAME_PAD}._for"] = ident
+        set_pad(K_FRAME_PAD, [float(frame)])
+    latent_pad(
+        decoder,
+        [
+            PadSlider(
+                name="frame", label="Frame", help="Drag through the walk; it rests on a frame.", lo=0, hi=m - 1, step=1
+            )
+        ],
+        key=K_FRAME_PAD,
+        values=[float(frame)],
+        latent_dim=pkg.latent_dim,
+        mapping=paths_map(*(v.walk.z for v in views)),
+        film=False,
+        garment_labels=[WALK_NAMES[v.walk.method] for v in views] if len(views) > 1 else None,
+        snap=True,
+    )
+    return frame
 
 
 def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
@@ -152,6 +189,8 @@ def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
     playing = c1.toggle("Autoplay", key=K_PLAY, on_change=_toggle_play, help="Step through the walk, looping.")
     c2.select_slider("Speed", options=[1, 2, 4, 8, 12], key=K_FPS, format_func=lambda f: f"{f} frames/s")
     interval = 1.0 / float(st.session_state[K_FPS]) if playing else None
+    decoder = decoder_for_browser(package_path())
+    live = hasattr(decoder, "hash")  # the browser runs this decoder: the frame slider is a pad
 
     @st.fragment(run_every=interval)
     def _frame() -> None:
@@ -159,18 +198,20 @@ def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
             i = (st.session_state.get(K_PLAY_POS, -1) + 1) % m
             st.session_state[K_PLAY_POS] = i
             st.progress(i / (m - 1), text=f"Playing: frame {i} of {m - 1}")
+        elif live:
+            i = _frame_pad(pkg, views, decoder)
         else:
             i = st.slider("Frame", 0, m - 1, key=K_FRAME)
         size = 252 if len(views) == 1 else 196
         for col, v in zip(st.columns(len(views)) if len(views) > 1 else [st.container()], views, strict=True):
             with col, st.container(horizontal=True, gap="medium"):
-                with st.container(width=size + 8):
-                    st.image(
-                        upscale(v.images[i], 9),
-                        caption=f"{WALK_NAMES[v.walk.method]}, frame {frame_caption(v, i)}",
-                        width=size,
-                    )
-                with st.container(width=170):
+                caption = f"{WALK_NAMES[v.walk.method]}, frame {frame_caption(v, i)}"
+                if playing or not live:  # (otherwise the pad above draws the garment)
+                    with st.container(width=size + 8):
+                        st.image(upscale(v.images[i], 9), caption=caption, width=size)
+                with st.container(width=170 if playing or not live else 340):
+                    if live and not playing:
+                        st.caption(caption)
                     st.caption("Nearest training garment")
                     st.image(upscale(thumbnails(pkg, [int(v.nearest[i])])[0], 4), width=84)
                     st.caption(player_caption(pkg, v, i))

@@ -112,9 +112,14 @@ def affine_map(base: np.ndarray, dirs: np.ndarray) -> dict[str, Any]:
     }
 
 
-def path_map(points: np.ndarray) -> dict[str, Any]:
-    """z along a piecewise-linear path: slider value t in [0, len(points) - 1] (integers are the points)."""
-    return {"kind": "path", "points": [[float(v) for v in p] for p in np.asarray(points, dtype=np.float64)]}
+def paths_map(*paths: np.ndarray) -> dict[str, Any]:
+    """One garment per path, all moved by one slider: z along each piecewise-linear path (M, d) at
+    slider value t in [0, M - 1] (integers are the path's points; between them the browser
+    interpolates linearly). Every path has the same number of points."""
+    rows = [np.asarray(p, dtype=np.float64) for p in paths]
+    if not rows or len({len(p) for p in rows}) != 1 or len(rows[0]) < 2:
+        raise ValueError("paths_map needs paths of one length, at least 2 points each")
+    return {"kind": "paths", "paths": [[[float(v) for v in z] for z in p] for p in rows]}
 
 
 def _state_keys(key: str) -> tuple[str, str, str]:
@@ -171,6 +176,8 @@ def pad_data(
     guides: bool = False,
     server_image: np.ndarray | None = None,
     film: bool = True,
+    garment_labels: Sequence[str] | None = None,
+    snap: bool = False,
 ) -> dict[str, Any]:
     """The pad element's data: plain JSON that changes only with the package or the
     acknowledgement, and the weights array while not ``acked``."""
@@ -188,6 +195,8 @@ def pad_data(
         "film": bool(film and supported),
         "guides_help": GUIDES_HELP if guides else None,
         "garment_label": "Decoded garment",
+        "garment_labels": None if garment_labels is None else [str(g) for g in garment_labels],
+        "snap": bool(snap),
         "spec": decoder.to_json() if supported else None,
         "hash": decoder.hash if supported else None,
         "out": list(decoder.out_shape) if supported else [1, 28, 28],
@@ -234,6 +243,8 @@ def latent_pad(
     guides_range: float | None = None,
     server_image: np.ndarray | None = None,
     film: bool = True,
+    garment_labels: Sequence[str] | None = None,
+    snap: bool = False,
 ) -> PadReport | None:
     """Draw the pad; return the browser's new report of this run, or None.
 
@@ -250,12 +261,16 @@ def latent_pad(
         The sliders' values and range on the pad's first draw, and after :func:`set_pad` without
         values; the pad ignores them otherwise (the browser holds the user's values).
     mapping
-        How slider values make z: :func:`dims_map` (default), :func:`affine_map`, :func:`path_map`.
+        How slider values make z: :func:`dims_map` (default), :func:`affine_map`, :func:`paths_map`.
     ranges
         The range choice (±a), or None for fixed ``PadSlider.lo``/``hi`` bounds.
     guides
         (sliders, T) typicality percentiles along each slider (``vae_core.latent.guides``), for
         positions spread evenly over ±``guides_range``.
+    garment_labels
+        One caption per garment where the mapping draws several (:func:`paths_map`).
+    snap
+        On release, the sliders come to rest on their nearest step (discrete stops: walk frames).
     """
     ss = st.session_state
     set_key, report_key, have_key = _state_keys(key)
@@ -273,6 +288,7 @@ def latent_pad(
     data = pad_data(
         key, decoder, sliders, mapping or dims_map(), latent_dim,
         acked=acked, ranges=ranges, guides=guides is not None, server_image=server_image, film=film,
+        garment_labels=garment_labels, snap=snap,
     )  # fmt: skip
     _COMPONENT(
         key=key,

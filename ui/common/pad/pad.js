@@ -336,25 +336,32 @@ function newPad(key) {
   };
 }
 
-// z from the slider values: one dimension per slider ("dims"), base + sum_j t_j dir_j ("affine"),
-// or a piecewise-linear path through points ("path", one slider from 0 to points - 1).
-function zOf(pad, values) {
+// z on a piecewise-linear path through points, at t in [0, points - 1] (integers are the points).
+function pathZ(points, t, d) {
+  const z = new Float64Array(d);
+  t = Math.min(Math.max(t, 0), points.length - 1);
+  const i = Math.max(Math.min(Math.floor(t), points.length - 2), 0), f = t - i;
+  const p = points[i], q = points[Math.min(i + 1, points.length - 1)];
+  for (let j = 0; j < d; j++) z[j] = p[j] + f * (q[j] - p[j]);
+  return z;
+}
+
+// The z of each garment from the slider values: one dimension per slider ("dims"), base +
+// sum_j t_j dir_j ("affine"), or one garment per path, all moved by one slider ("paths").
+function zsOf(pad, values) {
   const m = pad.data.map;
   const d = pad.data.latent_dim;
+  if (m.kind === "paths") return m.paths.map((points) => pathZ(points, values[0], d));
   const z = new Float64Array(d);
   if (m.kind === "dims") {
     pad.data.sliders.forEach((s, i) => { z[s.dim] = values[i]; });
   } else if (m.kind === "affine") {
     for (let j = 0; j < d; j++) z[j] = m.base[j];
     m.dirs.forEach((dir, i) => { for (let j = 0; j < d; j++) z[j] += values[i] * dir[j]; });
-  } else if (m.kind === "path") {
-    const t = Math.min(Math.max(values[0], 0), m.points.length - 1);
-    const i = Math.min(Math.floor(t), m.points.length - 2), f = t - i;
-    const p = m.points[Math.max(i, 0)], q = m.points[Math.min(i + 1, m.points.length - 1)];
-    for (let j = 0; j < d; j++) z[j] = p[j] + f * (q[j] - p[j]);
   }
-  return z;
+  return [z];
 }
+const zOf = (pad, values) => zsOf(pad, values)[0]; // the first (or only) garment's z
 
 // [min, max, keyboard step, pointer step] of slider i: the pointer moves in fine steps (a
 // coarse step would hold the garment still between steps while the hand moves on), the arrow
@@ -410,8 +417,10 @@ function paint(pad) {
   });
   if (pad.decoder) {
     const t0 = performance.now();
-    pad.decoder.draw(zOf(pad, pad.values), r.image);
-    r.ctx.putImageData(r.image, 0, 0);
+    zsOf(pad, pad.values).forEach((z, g) => {
+      pad.decoder.draw(z, r.images[g]);
+      r.ctxs[g].putImageData(r.images[g], 0, 0);
+    });
     pad.decodeMs.push(performance.now() - t0);
     if (pad.decodeMs.length > 240) pad.decodeMs.shift();
     pad.frames += 1;
@@ -469,6 +478,10 @@ function drawFilm(pad, i) {
 function release(pad) {
   if (!pad.dragging) return;
   pad.dragging = false;
+  if (pad.data.snap) { // a slider of discrete stops (walk frames) comes to rest on the nearest one
+    pad.values = pad.values.map((v, i) => { const [lo, , step] = bounds(pad, i); return lo + Math.round((v - lo) / step) * step; });
+    schedule(pad);
+  }
   report(pad, true);
   pad.film.forEach((i) => drawFilm(pad, i));
 }
@@ -593,20 +606,30 @@ function build(pad, parent) {
   }
 
   const view = el("figure", "la-pad-view");
-  const canvas = el("canvas", "la-pad-garment");
-  canvas.width = data.out[2];
-  canvas.height = data.out[1];
-  canvas.style.aspectRatio = `${data.out[2]} / ${data.out[1]}`;
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", data.garment_label || "Decoded garment");
+  const labels = data.garment_labels || [data.garment_label || "Decoded garment"];
+  const garments = el("div", "la-pad-garments");
+  garments.style.gridTemplateColumns = `repeat(${labels.length}, minmax(0, 1fr))`;
+  r.canvases = labels.map((label) => {
+    const canvas = el("canvas", "la-pad-garment");
+    canvas.width = data.out[2];
+    canvas.height = data.out[1];
+    canvas.style.aspectRatio = `${data.out[2]} / ${data.out[1]}`;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", label);
+    if (!data.garment_labels) { garments.appendChild(canvas); return canvas; }
+    const cell = el("div", "la-pad-cell");
+    cell.append(canvas, el("span", "la-pad-cell-label", label));
+    garments.appendChild(cell);
+    return canvas;
+  });
   const fallback = el("img", "la-pad-garment la-pad-fallback");
-  fallback.alt = data.garment_label || "Decoded garment";
+  fallback.alt = labels[0];
   const note = el("figcaption", "la-pad-note");
-  view.append(canvas, fallback, note);
+  view.append(garments, fallback, note);
   root.append(controls, view);
-  r.canvas = canvas;
-  r.ctx = canvas.getContext("2d");
-  r.image = r.ctx.createImageData(canvas.width, canvas.height);
+  r.canvas = r.canvases[0];
+  r.ctxs = r.canvases.map((c) => c.getContext("2d"));
+  r.images = r.ctxs.map((ctx) => ctx.createImageData(data.out[2], data.out[1]));
   r.fallback = fallback;
   r.note = note;
   parent.querySelectorAll(":scope > .la-pad").forEach((old) => old.remove());
@@ -632,7 +655,7 @@ function refresh(pad) {
   setRange(pad, pad.range, false);
   const r = pad.root;
   const server = !pad.decoder && data.fallback;
-  r.canvas.hidden = !!server || !pad.decoder;
+  r.canvases.forEach((c) => { c.hidden = !!server || !pad.decoder; });
   r.fallback.hidden = !server;
   if (server && data.fallback.image) r.fallback.src = data.fallback.image;
   r.note.textContent = data.fallback ? data.fallback.note : pad.decoder ? "" : "Loading the decoder…";
@@ -668,9 +691,10 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   let pad = pads.get(key);
   if (!pad) { pad = newPad(key); pads.set(key, pad); }
   pad.setStateValue = setStateValue;
-  const rebuild = !pad.root || !parentElement.contains(pad.root.root) || JSON.stringify(pad.shape) !== JSON.stringify([data.sliders, data.ranges, data.out, data.film]);
+  const shape = [data.sliders, data.ranges, data.out, data.film, data.garment_labels];
+  const rebuild = !pad.root || !parentElement.contains(pad.root.root) || JSON.stringify(pad.shape) !== JSON.stringify(shape);
   pad.data = data;
-  pad.shape = [data.sliders, data.ranges, data.out, data.film];
+  pad.shape = shape;
   if (pad.values.length && pad.values.length !== data.sliders.length) pad.values = [];
   if (rebuild) pad.root = build(pad, parentElement);
   useWeights(pad);
