@@ -13,7 +13,7 @@ from torch import nn
 
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec, flatten, run_spec
 from vae_core import ModelPackage
-from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
+from vae_core.latent.guides import TrackIndex, likelihood_tracks, track_percentiles, track_positions
 from vae_core.latent.likelihood import log_q
 
 
@@ -165,9 +165,13 @@ def test_likelihood_tracks_equal_brute_force(pkg, rng, scale):
 def test_likelihood_tracks_on_the_shipped_catalogue(shipped, rng):
     """60,000 items, an item's own mean (sharp peaks) and two positions grids."""
     z = shipped.mu[123].astype(np.float64)
+    index = TrackIndex(shipped.index.rows_)  # laid out once, reused for every z (as the page does)
     for positions in (track_positions(3.0), track_positions(8.0, 17)):
         want = brute_force_tracks(shipped.mu, shipped.logvar, z, positions)
         np.testing.assert_allclose(likelihood_tracks(shipped.index.rows_, z, positions), want, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(likelihood_tracks(index, z, positions), want, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="for a 3-dimensional z"):
+        likelihood_tracks(index, z[:3], track_positions(3.0))
 
 
 def test_track_percentiles_are_the_typicality_badge(pkg, rng):

@@ -18,6 +18,7 @@ from ui.common.figures import map_figure
 from ui.common.minimap import Raster, map_raster
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
+from vae_core.latent.guides import TrackIndex
 from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
 from vae_core.model.data import Split
 
@@ -51,6 +52,12 @@ def _load_package(path: str) -> ModelPackage:
         threading.Thread(target=pkg.catalogue.warm, name="catalogue-warm", daemon=True).start()
     freeze_startup_objects()
     return pkg
+
+
+@st.cache_resource(show_spinner=False)
+def track_index(path: str) -> TrackIndex:
+    """The package's catalogue laid out for the slider guides (``vae_core.latent.guides``)."""
+    return TrackIndex(_load_package(path).index.rows_)
 
 
 def freeze_startup_objects() -> None:

@@ -30,7 +30,14 @@ import streamlit as st
 
 from ui.common.figures import MAP_NAMES, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
-from ui.common.loader import base_map, decoder_for_browser, item_images, minimap_raster, package_path
+from ui.common.loader import (
+    base_map,
+    decoder_for_browser,
+    item_images,
+    minimap_raster,
+    package_path,
+    track_index,
+)
 from ui.common.minimap import mark_raster
 from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
@@ -321,7 +328,7 @@ def _guides(pkg: ModelPackage, report: PadReport | None) -> np.ndarray | None:
     held = ss.get(K_GUIDES)
     if held is not None and ((held[0], held[1]) == (z, a) or (report is not None and not report.final)):
         return held[2]
-    tracks = likelihood_tracks(pkg.index.rows_, np.asarray(z), track_positions(a))
+    tracks = likelihood_tracks(track_index(package_path()), np.asarray(z), track_positions(a))
     pct = track_percentiles(tracks, pkg.typicality_ref)[[s.dim for s in slider_specs(pkg.kl_per_dim)]]
     ss[K_GUIDES] = (z, a, pct)
     return pct

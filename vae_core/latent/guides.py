@@ -29,7 +29,27 @@ def track_positions(limit: float, n: int = TRACK_POSITIONS) -> np.ndarray:
     return np.linspace(-float(limit), float(limit), int(n))
 
 
-def likelihood_tracks(rows: np.ndarray, z: np.ndarray, positions: np.ndarray) -> np.ndarray:
+class TrackIndex:
+    """The parts of :func:`likelihood_tracks` that depend only on the catalogue, laid out once:
+    the quadratic and linear coefficients per slider, (d, N) each. Pass it instead of ``rows``
+    when computing tracks for many z (the Explore page does, on every release)."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] % 2 != 1:
+            raise ValueError(f"rows must be (N, 2d + 1); got {rows.shape}")
+        d = rows.shape[1] // 2
+        self.rows = rows
+        self.a = np.ascontiguousarray(rows[:, :d].T)  # (d, N), all < 0
+        self.b = np.ascontiguousarray(rows[:, d : 2 * d].T)  # (d, N)
+        self.half_inv_a = -0.5 / self.a  # the vertex of a u^2 + g u is at g * half_inv_a
+
+    @property
+    def latent_dim(self) -> int:
+        return self.a.shape[0]
+
+
+def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Best log q over the items for every slider at every position, (d, T).
 
     Exact, without scoring all N items at all d * T places. Write item i's parabola for slider j
@@ -44,7 +64,7 @@ def likelihood_tracks(rows: np.ndarray, z: np.ndarray, positions: np.ndarray) ->
     ----------
     rows
         (N, 2d + 1) rows ``[a, b, c]`` of a :class:`vae_core.latent.likelihood.LikelihoodIndex`
-        (``index.rows_``), float64.
+        (``index.rows_``), float64, or a :class:`TrackIndex` of them.
     z
         (d,) the current latent vector; slider j's track holds the others at z.
     positions
@@ -54,19 +74,20 @@ def likelihood_tracks(rows: np.ndarray, z: np.ndarray, positions: np.ndarray) ->
     -------
     (d, T) float64: ``out[j, k] = max_i log q(z with z_j = positions[k] | x_i)``.
     """
-    rows = np.asarray(rows, dtype=np.float64)
+    index = rows if isinstance(rows, TrackIndex) else TrackIndex(rows)
     z = np.asarray(z, dtype=np.float64).reshape(-1)
     t = np.asarray(positions, dtype=np.float64).reshape(-1)
     d, n_t = z.shape[0], t.shape[0]
-    if rows.ndim != 2 or rows.shape[1] != 2 * d + 1:
-        raise ValueError(f"rows must be (N, {2 * d + 1}) for a {d}-dimensional z; got {rows.shape}")
+    if index.latent_dim != d:
+        raise ValueError(f"rows must be (N, {2 * d + 1}) for a {d}-dimensional z; got {index.rows.shape}")
     if np.any(np.diff(t) < 0):
         raise ValueError("positions must be ascending")
-    a = np.ascontiguousarray(rows[:, :d].T)  # (d, N), all < 0
-    s = rows @ np.concatenate([z * z, z, [1.0]])  # (N,) log q(z | x_i)
-    g = rows[:, d : 2 * d].T + 2.0 * a * z[:, None]  # (d, N)
+    a = index.a
+    s = index.rows @ np.concatenate([z * z, z, [1.0]])  # (N,) log q(z | x_i)
+    g = a * (2.0 * z[:, None])
+    g += index.b  # (d, N)
     u = t[None, :] - z[:, None]  # (d, T)
-    vertex = -g / (2.0 * a)  # (d, N)
+    vertex = g * index.half_inv_a  # (d, N)
     peak = _peak(s, a, g, vertex, u[:, :1], u[:, -1:])  # (d, N): best over the whole slider
     seeds = np.unique(np.concatenate([_top(s, _SEEDS), *(_top(peak[j], _SEEDS // 8) for j in range(d))]))
     out = np.max(s[None, seeds, None] + a[:, seeds, None] * u[:, None] ** 2 + g[:, seeds, None] * u[:, None], axis=1)

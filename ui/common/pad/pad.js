@@ -478,6 +478,7 @@ function drawFilm(pad, i) {
 function release(pad) {
   if (!pad.dragging) return;
   pad.dragging = false;
+  pad.keyed = false;
   if (pad.data.snap) { // a slider of discrete stops (walk frames) comes to rest on the nearest one
     pad.values = pad.values.map((v, i) => { const [lo, , step] = bounds(pad, i); return lo + Math.round((v - lo) / step) * step; });
     schedule(pad);
@@ -560,19 +561,21 @@ function build(pad, parent) {
       }
       schedule(pad);
     };
-    input.addEventListener("pointerdown", () => { pad.dragging = true; });
-    // Keys step on the coarse grid; one press reports once, on keyup (a held key reports as a drag).
+    input.addEventListener("pointerdown", () => { pad.dragging = true; pad.keyed = false; });
+    // Keys step on the coarse grid; one press reports once, on keyup (a held key reports as a drag;
+    // the keyup is heard on the window, in case a rerun replaced the focused slider meanwhile).
     input.addEventListener("keydown", (ev) => {
-      const v = keyValue(pad, i, ev.key);
+      const v = pad.values.length ? keyValue(pad, i, ev.key) : null; // (no values yet: nothing to step)
       if (v === null) return;
       ev.preventDefault();
       pad.dragging = true;
+      pad.keyed = true;
       if (v === pad.values[i]) return;
       setValue(v, true);
       if (ev.repeat) reportSoon(pad);
     });
-    input.addEventListener("keyup", () => release(pad));
     input.addEventListener("input", () => {
+      if (!pad.values.length) return;
       setValue(Number(input.value));
       if (pad.dragging) reportSoon(pad); else report(pad, true);
     });
@@ -701,8 +704,10 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   refresh(pad);
   if (!pad.up) {
     pad.up = () => release(pad);
+    pad.keyup = () => { if (pad.keyed) release(pad); };
     window.addEventListener("pointerup", pad.up);
     window.addEventListener("pointercancel", pad.up);
+    window.addEventListener("keyup", pad.keyup);
   }
   // for tests and benchmarks: the decoder and timings of this pad
   window.__latentPads = window.__latentPads || {};
@@ -721,6 +726,7 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   return () => {
     window.removeEventListener("pointerup", pad.up);
     window.removeEventListener("pointercancel", pad.up);
+    window.removeEventListener("keyup", pad.keyup);
     pad.up = null;
     cancelAnimationFrame(pad.frame);
     pad.frame = 0;
