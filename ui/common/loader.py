@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from ui.common.figures import map_figure
 from ui.common.minimap import Raster, map_raster
@@ -46,6 +47,10 @@ def _load_package(path: str) -> ModelPackage:
     # thread, so the package applies the setting in the calling thread (see torch_threads).
     pkg = ModelPackage.load(path)
     pkg.torch_threads = int(os.environ.get(THREADS_ENV_VAR) or 1)
+    # The same for numpy's BLAS (the ranking and the slider guides multiply 60,000-row matrices by
+    # one vector): its threads spin after every call, so a two-thread BLAS cost a server step
+    # about 60 ms more CPU than the work itself (117 against 26 ms per step without the guides).
+    threadpool_limits(limits=int(os.environ.get(THREADS_ENV_VAR) or 1), user_api="blas")
     _ = pkg.index  # build the ranking rows once, here, not on a user's first slider move
     if pkg.catalogue is not None and pkg.catalogue.nbytes <= WARM_BYTES:
         # decode the thumbnails' shards in the background, not one by one during a first drag
