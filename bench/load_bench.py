@@ -22,6 +22,7 @@ Usage (from the repository root)::
     python bench/load_bench.py --sessions 1,5,10 --steps 30 --out bench/results/load.json
     python bench/load_bench.py --compare main --sessions 10 --profile bench/results/profile
     python bench/load_bench.py --sessions 10 --nice-browser 10   # browsers yield the cores to the server
+    LOAD_BENCH_SERVER_LOG=/tmp/server.log python bench/load_bench.py --sessions 10   # keep the server's stderr
 
 Every server and browser is started here and ended at the end; every wait is bounded.
 """
@@ -52,6 +53,7 @@ from bench.chromium import CHROMIUM_ARGS, executable  # noqa: E402  (the reposit
 # The server's answer to a step: the Explore page's live mini-map ("you are here" moves with every
 # z). With the latent pad the garment itself is drawn by the browser, so it no longer measures the
 # server; the mini-map is drawn by the server on both the pad page and the earlier slider page.
+SERVER_LOG_VAR = "LOAD_BENCH_SERVER_LOG"  # a file for the server's stderr (warnings, tracebacks)
 GARMENT = '[class*="st-key-explore"][class*="minimap"] img'
 # The z sliders: Streamlit's sliders or a custom component's, both range inputs on the page.
 SLIDERS = '[class*="st-key-explore"] input[type="range"]'
@@ -163,9 +165,8 @@ def start_server(app: App, env: dict[str, str], timeout: float = 120.0) -> Serve
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, cwd=app.root, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = open(os.environ.get(SERVER_LOG_VAR) or os.devnull, "ab")  # noqa: SIM115 (the server's, until it exits)
+    proc = subprocess.Popen(cmd, cwd=app.root, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log)
     server = Server(app, proc, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -241,7 +242,15 @@ async def drive(page: Any, number: int, deadline: float, opts: argparse.Namespac
             errors.append(f"step {i}: {type(exc).__name__}: {str(exc)[:200]}")
             continue
         if result is None:
-            errors.append(f"step {i}: no new garment within {opts.timeout:.0f} s")
+            why = await page.evaluate(
+                "() => ({focus: document.activeElement && document.activeElement.className,"
+                " pad: window.__latentPads?.['explore.pad']?.stats()})"
+            )
+            pad = why.get("pad") or {}
+            errors.append(
+                f"step {i}: no new garment within {opts.timeout:.0f} s (focus on {why.get('focus')!r}, "
+                f"pad ready {pad.get('ready')}, reports {pad.get('n')}, values {pad.get('values')})"
+            )
         else:
             times.append(float(result["t1"] - result["t0"]))
     tracebacks = await page.locator('[data-testid="stException"]').count()
