@@ -159,6 +159,22 @@ def test_drag_redraws_the_garment_before_release(page, tiny_pad):
     assert page.errors == []
 
 
+def test_a_lost_report_is_sent_again(page, tiny_pad):
+    """A released value the server has not taken (the feed says which report it took last) is
+    reported again after a few seconds."""
+    open_pad(page, tiny_pad)
+    page.evaluate(f"() => window.__latentPads[{json.dumps(KEY)}].loseNextReport()")
+    first = page.locator(INPUTS).first
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    d0 = slider_dims(page)[0]
+    page.wait_for_timeout(1500)
+    assert server_state(page)["z"][d0] == 0.0  # lost: the server never heard of it
+    state = wait_server(page, lambda s: s["z"][d0] == 0.05, timeout=20)
+    assert state["z"][d0] == 0.05 and stats(page)["resent"] == 1
+    assert page.errors == []
+
+
 def test_keyboard_steps_focus_ring_and_aria(page, tiny_pad):
     open_pad(page, tiny_pad)
     first = page.locator(INPUTS).first

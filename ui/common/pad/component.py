@@ -126,6 +126,19 @@ def _state_keys(key: str) -> tuple[str, str, str]:
     return f"{key}._set", f"{key}._report", f"{key}._have"
 
 
+def _take(key: str) -> PadReport | None:
+    """Pop the browser's new report, remembering its number: the feed sends that number back,
+    so the browser knows the server has taken its last report (and resends one it has not)."""
+    raw = st.session_state.pop(_state_keys(key)[1], None)
+    if raw is None:
+        return None
+    try:
+        st.session_state[f"{key}._taken"] = int(raw["n"])
+    except (KeyError, TypeError, ValueError):
+        pass
+    return _parse_report(raw)
+
+
 def set_pad(key: str, values: Sequence[float] | None = None, range_: float | None = None) -> None:
     """Move the pad's sliders from the server (a loaded garment, a link, a map click): the browser
     applies it once, unless the user is dragging at that moment (the user wins). Without
@@ -217,10 +230,15 @@ def pad_data(
 
 
 def feed_data(
-    key: str, current: dict[str, Any], guides: np.ndarray | None = None, guides_range: float | None = None
+    key: str,
+    current: dict[str, Any],
+    guides: np.ndarray | None = None,
+    guides_range: float | None = None,
+    taken: int = 0,
 ) -> dict[str, Any]:
-    """The feed element's data: the server-set values ``{seq, values, range}`` and the guides."""
-    data: dict[str, Any] = {"key": key, "set": current, "guides": None}
+    """The feed element's data: the server-set values ``{seq, values, range}``, the guides and
+    the number of the last report the server has taken (``taken``)."""
+    data: dict[str, Any] = {"key": key, "set": current, "guides": None, "taken": int(taken)}
     if guides is not None:
         data["guides"] = {
             "range": None if guides_range is None else float(guides_range),
@@ -296,13 +314,12 @@ def latent_pad(
         on_z_change=lambda: _on_report(key, "z"),
         on_have_change=lambda: _on_report(key, "have"),
     )
-    _FEED(key=f"{key}.feed", data=feed_data(key, ss[set_key], guides, guides_range))
-    raw = ss.pop(report_key, None)
-    return None if raw is None else _parse_report(raw)
+    report = _take(key)
+    _FEED(key=f"{key}.feed", data=feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0)))
+    return report
 
 
 def take_report(key: str) -> PadReport | None:
     """The browser's new report for pad ``key`` before the pad is drawn in this run (or None);
     :func:`latent_pad` then returns None for it."""
-    raw = st.session_state.pop(_state_keys(key)[1], None)
-    return None if raw is None else _parse_report(raw)
+    return _take(key)

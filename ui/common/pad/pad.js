@@ -14,6 +14,7 @@
 // one ES module whose state (the weights, each pad's z) survives reruns and page switches.
 
 const REPORT_MS = 150; // at most one report per this many ms while a slider moves
+const RESEND_MS = 6000; // a released value the server has not taken by then is reported again
 const FILM_FRAMES = 7;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -22,7 +23,11 @@ const pads = new Map(); // component key -> pad state (survives reruns and remou
 const feeds = (window.__latentPadFeeds = window.__latentPadFeeds || {}); // key -> {set, guides}
 window.addEventListener("latent-pad-feed", (ev) => {
   const pad = pads.get(ev.detail);
-  if (pad && pad.root) refresh(pad);
+  const feed = feeds[ev.detail];
+  const sig = JSON.stringify([feed.set, feed.guides]); // (a new "taken" alone changes nothing shown)
+  if (!pad || !pad.root || sig === pad.feedSig) return;
+  pad.feedSig = sig;
+  refresh(pad);
 });
 
 // ------------------------------------------------------------------ float16 weights
@@ -332,7 +337,7 @@ function newPad(key) {
   return {
     key, root: null, data: null, decoder: null, values: [], range: 3, seq: -1, n: 0,
     dragging: false, frame: 0, timer: 0, lastReport: 0, reported: null, film: new Set(),
-    setStateValue: () => {}, decodeMs: [], frames: 0,
+    setStateValue: () => {}, decodeMs: [], frames: 0, resend: 0, resent: 0,
   };
 }
 
@@ -390,9 +395,18 @@ function report(pad, final) {
   pad.n += 1;
   pad.lastReport = performance.now();
   const values = pad.values.map(round3);
-  pad.setStateValue("z", {
-    values, z: Array.from(zOf(pad, values), round3), range: pad.range, final, n: pad.n, seq: pad.seq,
-  });
+  const message = { values, z: Array.from(zOf(pad, values), round3), range: pad.range, final, n: pad.n, seq: pad.seq };
+  if (pad.lose) pad.lose = false; // (tests: this report is lost on the way)
+  else pad.setStateValue("z", message);
+  // Under load a report can go unanswered (about 1 in 250 steps with ten busy sessions): the feed
+  // says which report the server took last, and the released value is sent again until it is.
+  clearTimeout(pad.resend);
+  if (final) {
+    pad.resend = setTimeout(() => {
+      const taken = feeds[pad.key] ? feeds[pad.key].taken || 0 : 0;
+      if (pad.root && !pad.dragging && taken < pad.n) { pad.resent += 1; report(pad, true); }
+    }, RESEND_MS);
+  }
 }
 
 // While a slider moves: at most one report per REPORT_MS, the last one delayed, never dropped.
@@ -721,7 +735,8 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
       return out; // (H, W, C) bytes as drawn on the canvas
     },
     forget: () => { decoders.clear(); pad.decoder = null; }, // tests: a browser that lost the weights
-    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range }),
+    loseNextReport: () => { pad.lose = true; }, // tests: a report that never reaches the server
+    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent }),
   };
   return () => {
     window.removeEventListener("pointerup", pad.up);
@@ -730,6 +745,7 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
     pad.up = null;
     cancelAnimationFrame(pad.frame);
     pad.frame = 0;
+    clearTimeout(pad.resend);
     if (pad.timer) report(pad, true);
     pad.dragging = false;
     pad.root = null;
