@@ -118,6 +118,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def answers(proc: subprocess.Popen[bytes], url: str, timeout: float, poll: float = 0.1) -> bool:
+    """Poll ``url``'s ``/_stcore/health`` until it answers 200 (True) or ``timeout`` s pass
+    (False); raise RuntimeError if ``proc`` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with status {proc.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(poll)
+    return False
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """End a child process: terminate, then kill if it has not gone within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 def start_server(target: Target, env: dict[str, str], timeout: float = 120.0) -> Server:
     """Start ``streamlit run`` and wait (at most ``timeout`` s) until it answers its health check."""
     port = free_port()
@@ -144,16 +171,11 @@ def start_server(target: Target, env: dict[str, str], timeout: float = 120.0) ->
         cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     server = Server(target, proc, f"http://127.0.0.1:{port}", started)
-    deadline = started + timeout
-    while time.perf_counter() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{app} exited with status {proc.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.05)
+    try:
+        if answers(proc, server.url, timeout, poll=0.05):
+            return server
+    except RuntimeError as exc:
+        raise RuntimeError(f"{app} {exc}") from None
     stop_server(server)
     raise RuntimeError(f"{app} did not answer within {timeout:.0f} s")
 
@@ -166,13 +188,7 @@ def stop_server(server: Server) -> None:
         except Exception:  # noqa: BLE001 - the browser may already be gone
             pass
     server.pages.clear()
-    if server.proc.poll() is None:
-        server.proc.terminate()
-        try:
-            server.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-            server.proc.wait(timeout=10)
+    stop_process(server.proc)
 
 
 @contextmanager

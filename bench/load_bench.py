@@ -34,20 +34,18 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.browser_bench import _ARM, _READY  # noqa: E402  (the in-page step timing, shared)
+from bench.browser_bench import _ARM, _READY, answers, free_port, stop_process  # noqa: E402  (shared)
 from bench.chromium import CHROMIUM_ARGS, executable  # noqa: E402  (the repository root is on the path only now)
 
 # The server's answer to a step: the Explore page's live mini-map ("you are here" moves with every
@@ -150,12 +148,6 @@ def renice_browser(level: int, server_pid: int | None = None) -> None:
                 pass
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(app: App, env: dict[str, str], timeout: float = 120.0) -> Server:
     """``streamlit run app.py`` in ``app.root`` (its own ``.streamlit/config.toml`` applies);
     returns once the health check answers."""
@@ -168,28 +160,17 @@ def start_server(app: App, env: dict[str, str], timeout: float = 120.0) -> Serve
     log = open(os.environ.get(SERVER_LOG_VAR) or os.devnull, "ab")  # noqa: SIM115 (the server's, until it exits)
     proc = subprocess.Popen(cmd, cwd=app.root, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log)
     server = Server(app, proc, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{app.name}: streamlit exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.1)
+    try:
+        if answers(proc, server.url, timeout):
+            return server
+    except RuntimeError as exc:
+        raise RuntimeError(f"{app.name}: streamlit {exc}") from None
     stop_server(server)
     raise RuntimeError(f"{app.name}: streamlit did not answer within {timeout:.0f} s")
 
 
 def stop_server(server: Server) -> None:
-    if server.proc.poll() is None:
-        server.proc.terminate()
-        try:
-            server.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-            server.proc.wait(timeout=10)
+    stop_process(server.proc)
 
 
 def summarize(ms: list[float]) -> dict[str, float]:

@@ -30,15 +30,13 @@ import os
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.browser_bench import free_port  # noqa: E402  (the repository root is on the path only now)
+from bench.browser_bench import answers, free_port, stop_process  # noqa: E402  (the repository root is on the path only now)
 from bench.cdp import PipelinedInput, SocketBytes  # noqa: E402
 from bench.chromium import launch  # noqa: E402
 
@@ -112,15 +110,11 @@ def start(target: Target, env: dict[str, str]) -> tuple[subprocess.Popen[bytes],
         cmd, cwd=target.cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{target.script} exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
+    try:
+        if answers(proc, url, 120):
+            return proc, url
+    except RuntimeError as exc:
+        raise RuntimeError(f"{target.script} {exc}") from None
     proc.kill()
     raise RuntimeError(f"{target.script} did not answer")
 
@@ -256,11 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     finally:
         for proc, _ in servers.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
     report = {name: summary(runs) for name, runs in results.items()}
     report["raw"] = results
     report["load_average"] = os.getloadavg()

@@ -31,12 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.browser_bench import answers  # noqa: E402
 from bench.chromium import executable  # noqa: E402
 from bench.load_bench import (  # noqa: E402  (the repository root is on the path only now)
     BROWSER_ARGS,
@@ -79,16 +79,11 @@ def start_nginx(nginx: str, prefix: Path, listen: int, backends: list[int]) -> s
     if check.returncode != 0:
         raise RuntimeError(f"nginx -t refused the configuration:\n{check.stderr}")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(prefix / "stderr.log", "wb"))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited: {(prefix / 'stderr.log').read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{listen}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.1)
+    try:
+        if answers(proc, f"http://127.0.0.1:{listen}", 20):
+            return proc
+    except RuntimeError:
+        raise RuntimeError(f"nginx exited: {(prefix / 'stderr.log').read_text()}") from None
     proc.kill()
     raise RuntimeError("nginx did not answer within 20 s")
 
