@@ -281,6 +281,14 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def _wait_for_lock(jobs: str | os.PathLike[str], grace: float) -> None:
+    """Reap finished workers until nothing holds the jobs' lock, or ``grace`` seconds pass."""
+    deadline = time.monotonic() + grace
+    while lock_held(jobs) and time.monotonic() < deadline:
+        _reap()
+        time.sleep(0.1)
+
+
 def cancel_job(jobs: str | os.PathLike[str], job: Job, grace: float = 5.0) -> None:
     """Stop a running job: mark it cancelled, send its process group SIGTERM, and SIGKILL after
     ``grace`` seconds if anything is still holding the lock. A job that is not running is left
@@ -291,17 +299,11 @@ def cancel_job(jobs: str | os.PathLike[str], job: Job, grace: float = 5.0) -> No
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while lock_held(jobs) and time.monotonic() < deadline:
-        _reap()
-        time.sleep(0.1)
+    _wait_for_lock(jobs, grace)
     if lock_held(jobs):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-        deadline = time.monotonic() + grace
-        while lock_held(jobs) and time.monotonic() < deadline:
-            _reap()
-            time.sleep(0.1)
+        _wait_for_lock(jobs, grace)
     deadline = time.monotonic() + grace  # return once no process of the group is left
     while _group_alive(pid) and time.monotonic() < deadline:
         _reap()
