@@ -416,19 +416,21 @@ function reportSoon(pad) {
   else if (!pad.timer) pad.timer = setTimeout(() => report(pad, false), wait);
 }
 
+// Slider i's input, label and aria-valuetext show its value (the DOM is touched only where it changed).
+function showValue(pad, i) {
+  const v = pad.values[i], input = pad.root.inputs[i], output = pad.root.outputs[i], text = fmt(v);
+  if (Number(input.value) !== v) input.value = String(v);
+  if (output.textContent !== text) {
+    input.setAttribute("aria-valuetext", text);
+    output.textContent = text;
+  }
+}
+
 function paint(pad) {
   pad.frame = 0;
   if (!pad.root || !pad.values.length) return;
   const r = pad.root;
-  pad.values.forEach((v, i) => {
-    const input = r.inputs[i];
-    if (Number(input.value) !== v) input.value = String(v);
-    const text = fmt(v);
-    if (r.outputs[i].textContent !== text) { // (touch the DOM only where it changed)
-      input.setAttribute("aria-valuetext", text);
-      r.outputs[i].textContent = text;
-    }
-  });
+  pad.values.forEach((_, i) => showValue(pad, i));
   if (pad.decoder) {
     const t0 = performance.now();
     zsOf(pad, pad.values).forEach((z, g) => {
@@ -568,11 +570,7 @@ function build(pad, parent) {
     // value is written at once too, for screen readers.
     const setValue = (v, now) => {
       pad.values[i] = v;
-      if (now) {
-        input.value = String(v);
-        input.setAttribute("aria-valuetext", fmt(v));
-        output.textContent = fmt(v);
-      }
+      if (now && pad.root) showValue(pad, i);
       schedule(pad);
     };
     input.addEventListener("pointerdown", () => { pad.dragging = true; pad.keyed = false; });
