@@ -675,7 +675,10 @@ function refresh(pad) {
   if (server && data.fallback.image) r.fallback.src = data.fallback.image;
   r.note.textContent = data.fallback ? data.fallback.note : pad.decoder ? "" : "Loading the decoder…";
   r.root.classList.toggle("la-pad-server", !!server);
-  if (!pad.values.length) return; // the feed with the first values has not come yet
+  // Until the feed brings the first values (its module can load after this one's), a slider has
+  // nothing to step from: it is disabled, rather than taking a key press it would have to drop.
+  r.inputs.forEach((input) => { input.disabled = !pad.values.length; });
+  if (!pad.values.length) return;
   pad.film.forEach((i) => drawFilm(pad, i));
   paint(pad);
 }
