@@ -205,6 +205,22 @@ async def open_session(browser: Any, url: str, opts: argparse.Namespace) -> Any:
     return page
 
 
+# What a failed step left on the page: the garment image's source, the script state and the
+# mini-map's caption (where the server last placed z), beside the pad's own account.
+_SRC = "(sel) => { const im = document.querySelector(sel); return im ? (im.currentSrc || im.src) : null; }"
+_WHY = """([imgSel, runSel]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const im = document.querySelector(imgSel);
+  return {focus: document.activeElement && document.activeElement.className,
+          pad: window.__latentPads?.['explore.pad']?.stats(),
+          state: app ? (app.dataset.testScriptState || app.dataset.teststate) : null,
+          icon: !!document.querySelector(runSel),
+          src: im ? (im.currentSrc || im.src) : null,
+          caption: [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                     .map((c) => c.innerText).find((t) => t.includes('You are here')) || null};
+}"""
+
+
 async def drive(page: Any, number: int, deadline: float, opts: argparse.Namespace) -> dict[str, Any]:
     """Step the sliders in turn (right on even rounds, left on odd ones, so z stays in range and
     never repeats between consecutive steps) until ``opts.steps`` steps or the deadline."""
@@ -216,6 +232,7 @@ async def drive(page: Any, number: int, deadline: float, opts: argparse.Namespac
         slider = (number + i) % opts.sliders
         key = "ArrowRight" if (i // opts.sliders) % 2 == 0 else "ArrowLeft"
         try:
+            before = await page.evaluate(_SRC, GARMENT)
             await page.evaluate(_ARM, [GARMENT, RUNNING, opts.timeout * 1000])
             await step_slider(page, slider, key, opts.timeout * 1000)
             result = await page.evaluate("window.__benchStep")
@@ -223,14 +240,13 @@ async def drive(page: Any, number: int, deadline: float, opts: argparse.Namespac
             errors.append(f"step {i}: {type(exc).__name__}: {str(exc)[:200]}")
             continue
         if result is None:
-            why = await page.evaluate(
-                "() => ({focus: document.activeElement && document.activeElement.className,"
-                " pad: window.__latentPads?.['explore.pad']?.stats()})"
-            )
+            why = await page.evaluate(_WHY, [GARMENT, RUNNING])
             pad = why.get("pad") or {}
             errors.append(
                 f"step {i}: no new garment within {opts.timeout:.0f} s (focus on {why.get('focus')!r}, "
-                f"pad ready {pad.get('ready')}, reports {pad.get('n')}, values {pad.get('values')})"
+                f"pad ready {pad.get('ready')}, reports {pad.get('n')}, taken {pad.get('taken')}, "
+                f"values {pad.get('values')}; script state {why.get('state')!r}, running icon "
+                f"{why.get('icon')}, image changed {why.get('src') != before}, caption {why.get('caption')!r})"
             )
         else:
             times.append(float(result["t1"] - result["t0"]))

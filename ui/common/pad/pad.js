@@ -737,7 +737,7 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
     },
     forget: () => { decoders.clear(); pad.decoder = null; }, // tests: a browser that lost the weights
     loseNextReport: () => { pad.lose = true; }, // tests: a report that never reaches the server
-    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent }),
+    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent, taken: feeds[pad.key] ? feeds[pad.key].taken || 0 : 0 }),
   };
   return () => {
     window.removeEventListener("pointerup", pad.up);
