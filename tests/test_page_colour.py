@@ -35,4 +35,5 @@ def test_picker_lists_and_selects_a_package(colour_package_dir: Path, data_dir: 
     assert not at.exception, at.exception
     box = at.sidebar.selectbox(key="app.package")
     assert box.value == colour_package_dir.name and colour_package_dir.name in box.options
+    assert box.proto.default == box.options.index(colour_package_dir.name)  # a remount keeps it
     assert any("300 colour images at 32 px" in c.value for c in at.sidebar.caption)

@@ -252,6 +252,20 @@ def test_link_round_trip(app, pkg):
     assert query_z(at)[3] == 1.2 and query_z(at)[0] == 0.25
 
 
+def test_widgets_default_to_their_current_values(app, pkg):
+    """A browser that remounts a widget without its value takes the element's default (under load
+    the k box fell back to 1 at the first slider step): every run sends the current value as it."""
+    at = app({"k": "7", "map": "pca"})
+    at.toggle(key="explore.euclid").set_value(True).run()
+    assert at.number_input(key="explore.k").proto.default == 7
+    assert at.radio(key="explore.method").proto.default == 1  # ("tsne", "pca")
+    assert at.toggle(key="explore.euclid").proto.default is True
+    at = move(at, pkg, {0: 0.5})  # a fragment run sends them again, still as they are
+    assert at.number_input(key="explore.k").proto.default == 7
+    assert at.radio(key="explore.method").proto.default == 1
+    assert at.toggle(key="explore.euclid").proto.default is True
+
+
 @pytest.mark.parametrize(
     ("query", "needle"),
     [({"z": "1,2,3"}, "missing 7 were set to 0"),

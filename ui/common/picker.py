@@ -64,6 +64,7 @@ def package_picker(current_path: str) -> None:
         st.selectbox(
             "Catalogue",
             names,
+            index=names.index(st.session_state[WIDGET_KEY]),  # a remount without a value keeps it
             key=WIDGET_KEY,
             on_change=on_change,
             help="Packages: the shipped one and those in $LATENT_ATELIER_PACKAGES (default "

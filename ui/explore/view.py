@@ -101,6 +101,14 @@ def _remember(*keys: str) -> None:
             saved[key] = st.session_state[key]
 
 
+def _current(key: str):
+    """A widget's value as its default too. Under load the browser can remount a widget without
+    the value it holds (about 1 session in 10 with ten busy sessions: the "How many (k)" box fell
+    back to its default of 1 at the first slider step); the default it then falls back to is the
+    value it had. The saved store keeps it even when the widget's own state is gone."""
+    return st.session_state[key] if key in st.session_state else _saved()[key]
+
+
 def _notify(message: str) -> None:
     notices = st.session_state.setdefault(K_NOTICES, [])
     if message not in notices:
@@ -431,11 +439,13 @@ def _render_neighbour_controls(pkg: ModelPackage, has_images: bool) -> None:
         min_value=K_MIN,
         max_value=min(K_MAX, len(pkg)),
         step=1,
+        value=int(_current(K_K)),
         key=K_K,
         help="The top-k training garments, also ringed on the map.",
     )
     c2.toggle(
         "Compare with Euclidean distance to μ",
+        value=bool(_current(K_EUCLID)),
         key=K_EUCLID,
         help="Side by side: the ranking by distance to each item's mean ignores how certain the "
         "encoder is (σ), so it differs from the exact likelihood ranking.",
@@ -510,6 +520,7 @@ def render_map(pkg: ModelPackage) -> None:
     c1.radio(
         "Map",
         METHODS,
+        index=METHODS.index(_current(K_METHOD)),
         format_func=MAP_NAMES.get,
         horizontal=True,
         key=K_METHOD,
