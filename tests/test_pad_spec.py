@@ -174,6 +174,20 @@ def test_likelihood_tracks_on_the_shipped_catalogue(shipped, rng):
         likelihood_tracks(index, z[:3], track_positions(3.0))
 
 
+def test_likelihood_tracks_from_concurrent_sessions(shipped, rng):
+    """One index serves every session: calls in progress at once never share work arrays."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = TrackIndex(shipped.index.rows_)
+    zs = [rng.normal(size=shipped.latent_dim) * scale for scale in (0.5, 1.0, 2.0) for _ in range(4)]
+    positions = track_positions(3.0)
+    want = [likelihood_tracks(shipped.index.rows_, z, positions) for z in zs]  # each its own index
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(lambda z: likelihood_tracks(index, z, positions), zs * 3))
+    for i, tracks in enumerate(got):
+        np.testing.assert_array_equal(tracks, want[i % len(zs)])
+
+
 def test_track_percentiles_are_the_typicality_badge(pkg, rng):
     z = rng.normal(size=pkg.latent_dim)
     positions = track_positions(2.0, 5)
