@@ -144,9 +144,18 @@ def test_use_button_loads_that_neighbour(page, app_server):
     assert page.eval_on_selector(".la-tile img", "im => getComputedStyle(im).imageRendering") == "pixelated"
     assert page.eval_on_selector(".la-tile img", "im => im.src.startsWith('data:image/png')")
     third = tiles.nth(2).get_attribute("data-key")
+    keys0 = tiles.evaluate_all("ts => ts.map((t, i) => { t.laMark = i; return t.dataset.key; })")
     before, pixels = page.evaluate(STATS)["seq"], _pixels(page)
     tiles.nth(2).get_by_role("button", name=f"use #{third}").click()
     _wait_server_move(page, before)
+    # new neighbours are written into the same 12 tiles: each shows its own image, caption and button
+    shown = tiles.evaluate_all(
+        "ts => ts.map(t => [t.laMark, t.dataset.key, t.querySelector('img').alt,"
+        " t.querySelector('.la-caption').innerText, t.querySelector('button').getAttribute('aria-label')])"
+    )
+    assert [m for m, *_ in shown] == list(range(12)) and [k for _, k, *_ in shown] != keys0
+    for _, key, alt, caption, label in shown:
+        assert alt.startswith(f"#{key} ") and caption.startswith(f"#{key} ") and label == f"use {alt}"
     page.wait_for_timeout(100)  # one animation frame
     assert _pixels(page) != pixels  # the pad shows the neighbour
     assert f"Started from item #{third} (" in page.locator('[data-testid="stMain"]').inner_text()

@@ -23,8 +23,50 @@ import streamlit as st
 
 from vae_core.images import data_uri
 
-# The tile markup is built with textContent (captions are never parsed as HTML).
+# The tile markup is built with textContent (captions are never parsed as HTML). A rerun that
+# brings the same tiles changes nothing on the page, and one that brings new ones rewrites only
+# the tiles that differ (while a slider moves most neighbours stay): no new nodes to style, lay
+# out and decode for the rest.
 _JS = """
+function newTile(grid, action) {
+  const cell = document.createElement("figure");
+  cell.className = "la-tile";
+  const img = document.createElement("img");
+  cell.appendChild(img);
+  const caption = document.createElement("figcaption");
+  caption.className = "la-caption";
+  cell.appendChild(caption);
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "la-action";
+    button.addEventListener("click", () => grid.laPress(cell.dataset.key));
+    cell.appendChild(button);
+  }
+  return cell;
+}
+
+function fillTile(cell, tile, data, sig) {
+  const img = cell.querySelector("img");
+  const name = tile.caption.split("\\n")[0];
+  if (img.getAttribute("src") !== tile.src) img.src = tile.src;
+  img.alt = name;
+  cell.dataset.key = tile.key;
+  const caption = cell.querySelector(".la-caption");
+  caption.replaceChildren(...tile.caption.split("\\n").map((line) => {
+    const row = document.createElement("span");
+    row.textContent = line;
+    return row;
+  }));
+  const button = cell.querySelector(".la-action");
+  if (button) {
+    button.textContent = data.action;
+    button.title = data.help || `${data.action} ${name}`;
+    button.setAttribute("aria-label", `${data.action} ${name}`);
+  }
+  cell.laTile = sig;
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   let grid = parentElement.querySelector(".la-gallery");
   if (!grid) {
@@ -32,35 +74,17 @@ export default function ({ data, parentElement, setTriggerValue }) {
     grid.className = "la-gallery";
     parentElement.appendChild(grid);
   }
+  grid.laPress = (key) => setTriggerValue("action", key);
+  const action = data.action || "";
+  if (grid.dataset.action !== action) { grid.replaceChildren(); grid.dataset.action = action; }
   grid.style.setProperty("--la-columns", String(data.columns));
-  grid.replaceChildren(...data.tiles.map((tile) => {
-    const cell = document.createElement("figure");
-    cell.className = "la-tile";
-    cell.dataset.key = tile.key;
-    const img = document.createElement("img");
-    img.src = tile.src;
-    img.alt = tile.caption.split("\\n")[0];
-    cell.appendChild(img);
-    const caption = document.createElement("figcaption");
-    caption.className = "la-caption";
-    for (const line of tile.caption.split("\\n")) {
-      const row = document.createElement("span");
-      row.textContent = line;
-      caption.appendChild(row);
-    }
-    cell.appendChild(caption);
-    if (data.action) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "la-action";
-      button.textContent = data.action;
-      button.title = data.help || `${data.action} ${img.alt}`;
-      button.setAttribute("aria-label", `${data.action} ${img.alt}`);
-      button.addEventListener("click", () => setTriggerValue("action", tile.key));
-      cell.appendChild(button);
-    }
-    return cell;
-  }));
+  data.tiles.forEach((tile, i) => {
+    let cell = grid.children[i];
+    if (!cell) { cell = newTile(grid, data.action); grid.appendChild(cell); }
+    const sig = `${tile.key}\\u0000${tile.src}\\u0000${tile.caption}\\u0000${data.action}\\u0000${data.help}`;
+    if (cell.laTile !== sig) fillTile(cell, tile, data, sig);
+  });
+  while (grid.children.length > data.tiles.length) grid.lastElementChild.remove();
 }
 """
 
