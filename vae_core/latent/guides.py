@@ -114,7 +114,8 @@ def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: n
         _peak(s, a, g, vertex, u[:, :1], u[:, -1:], peak, work)  # (d, N): best over the whole slider
         k = min(_SEEDS // 8, n)
         seeds = np.unique(np.concatenate([_top(s, _SEEDS), np.argpartition(peak, n - k, axis=1)[:, n - k :].ravel()]))
-        out = np.max(s[None, seeds, None] + a[:, seeds, None] * u[:, None] ** 2 + g[:, seeds, None] * u[:, None], axis=1)
+        us = u[:, None]  # (d, 1, T)
+        out = np.max(s[None, seeds, None] + a[:, seeds, None] * us**2 + g[:, seeds, None] * us, axis=1)
         runs = np.arange(0, n_t, _SEGMENT)  # first position of each run
         for j in range(d):
             c = np.flatnonzero(peak[j] >= out[j].min() - _MARGIN)  # can reach the envelope somewhere
