@@ -25,7 +25,7 @@ _SEEDS = 256  # items whose envelope is the starting lower bound
 _SEGMENT = 8  # positions per run when pruning items
 _MARGIN = 1e-9  # nats: rounding slack so a tie can never prune the best item
 _DIRECT = 256  # a slider with at most this many candidates scores them all without the per-run test
-_SPARE = 4  # scratch sets an index keeps for concurrent calls (4 x 8 x d x N bytes each)
+_SPARE = 2  # scratch sets kept for calls in progress at once (19 MB each for 60,000 items; more are made, then dropped)
 
 
 def track_positions(limit: float, n: int = TRACK_POSITIONS) -> np.ndarray:
