@@ -8,7 +8,9 @@ ends first. Per session count it reports the median, p90 and worst step latency 
 sessions' steps (from the keydown to the new garment on screen, timed inside the page as in
 ``bench/browser_bench.py``), errors (steps with no new garment within ``--timeout``, tracebacks on
 the page, page errors), and the server's memory (RSS of the streamlit process: after the sessions
-opened, peak while stepping).
+opened, peak while stepping). All sessions press their first key at the same moment, so their
+first steps queue behind each other; the figures without each session's first ``SETTLE`` steps
+are printed beside them, and every session's steps are kept in order in the JSON.
 
 ``--compare REF`` measures the app as it was at git revision REF (extracted with ``git archive``
 into a temporary folder) in the same run: for each session count the two apps run one after the
@@ -56,6 +58,7 @@ GARMENT = '[class*="st-key-explore"][class*="minimap"] img'
 # The z sliders: Streamlit's sliders or a custom component's, both range inputs on the page.
 SLIDERS = '[class*="st-key-explore"] input[type="range"]'
 
+SETTLE = 5  # steps of each session reported apart: all sessions start stepping at the same moment
 RUNNING = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]'
 # Several pages in one browser: none of them may be throttled as a background tab.
 BROWSER_ARGS = [
@@ -345,13 +348,17 @@ async def run_phase(browser: Any, app: App, sessions: int, env: dict[str, str], 
         "rss_mib_end": rss_end,
         "per_session_median_ms": [statistics.median(r["times"]) if r["times"] else None for r in results],
         "samples_ms": [round(t, 1) for t in times],
+        "session_samples_ms": [[round(t, 1) for t in r["times"]] for r in results],  # in step order
+        # the same without each session's first steps (all sessions start at once: a burst)
+        **{f"settled_{k}": v for k, v in summarize([t for r in results for t in r["times"][SETTLE:]]).items()},
     }
     print(
         f"  {app.name:>8} {sessions:>2} sessions: median {out.get('median_ms', float('nan')):.0f} ms, "
         f"p90 {out.get('p90_ms', float('nan')):.0f}, worst {out.get('worst_ms', float('nan')):.0f} "
         f"(n={out['n']}), errors {out['errors']}, RSS {rss_open:.0f} -> peak {out['rss_mib_peak']:.0f} MiB, "
         f"CPU/step server {out['server_cpu_ms_per_step']:.0f} ms, browser {out['browser_cpu_ms_per_step']:.0f} ms, "
-        f"load {load:.1f}",
+        f"load {load:.1f}; after each session's first {SETTLE} steps: median "
+        f"{out.get('settled_median_ms', float('nan')):.0f}, worst {out.get('settled_worst_ms', float('nan')):.0f}",
         file=sys.stderr,
     )
     return out
