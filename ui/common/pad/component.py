@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from ui.common.feed import feed
 from vae_core.images import data_uri
 
 from .decoder_spec import DecoderSpec, Unsupported
@@ -38,17 +39,6 @@ _COMPONENT = st.components.v2.component(
     js=(_HERE / "pad.js").read_text(encoding="utf-8"),
     css=(_HERE / "pad.css").read_text(encoding="utf-8"),
 )
-
-# The feed: a second element with no DOM that hands the server-set values and the guides to the
-# pad (pad.js listens), so the pad's own element stays byte-identical from rerun to rerun.
-_FEED_JS = """
-export default function ({ data }) {
-  const feeds = (window.__latentPadFeeds = window.__latentPadFeeds || {});
-  feeds[data.key] = data;
-  window.dispatchEvent(new CustomEvent("latent-pad-feed", { detail: data.key }));
-}
-"""
-_FEED = st.components.v2.component("latent_atelier.pad_feed", js=_FEED_JS)
 
 K_ACKED = "pad._acked"  # hash of the decoder whose weights this browser session holds
 STEP = 0.05  # the arrow keys' step; the pointer moves in fifths of it (FINE)
@@ -315,7 +305,7 @@ def latent_pad(
         on_have_change=lambda: _on_report(key, "have"),
     )
     report = _take(key)
-    _FEED(key=f"{key}.feed", data=feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0)))
+    feed(f"{key}.feed", feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0)))
     return report
 
 
