@@ -43,19 +43,21 @@ IMAGE = '[data-testid="stImage"] img'
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 # The Explore page: the latent pad draws the garment in the browser, so a step is timed to the
 # server's answer, the live mini-map ("you are here" moves with every z); its z sliders are the pad's.
-APP_IMAGE = '.st-key-explore-minimap [data-testid="stImage"] img'
+APP_IMAGE = ".st-key-explore-minimap img"
 APP_SLIDER = ".st-key-explore-pad input.la-pad-input"
 RUNNING = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]'
 
-# In-page JS: true once the garment image is loaded (src differs from `before`, if given) and
-# Streamlit is not running the script.
+# In-page JS: true once the garment image is loaded (its answer differs from `before`, if given)
+# and Streamlit is not running the script. An image's answer is its `data-answer` (the live
+# mini-map's, which changes with every "you are here" drawn over an unchanged picture), else its
+# source (a plain image, or the mini-map of trees before 2026-11-27, re-sent every step).
 _READY = """
 window.__benchReady = (imgSel, runSel, before) => {
   const im = document.querySelector(imgSel);
   const app = document.querySelector('[data-testid="stApp"]');
   const state = app ? (app.dataset.testScriptState || app.dataset.teststate) : 'running';
   const running = state === 'running' || !!document.querySelector(runSel);
-  const src = im ? (im.currentSrc || im.src) : null;
+  const src = im ? (im.dataset.answer || im.currentSrc || im.src) : null;
   return !!im && im.complete && im.naturalWidth > 0 && src !== before && !running;
 };
 """
@@ -64,7 +66,7 @@ window.__benchReady = (imgSel, runSel, before) => {
 _ARM = """
 ([imgSel, runSel, timeout]) => {
   const im = document.querySelector(imgSel);
-  const before = im ? (im.currentSrc || im.src) : null;
+  const before = im ? (im.dataset.answer || im.currentSrc || im.src) : null;
   let t0 = null;
   document.addEventListener('keydown', () => { t0 = performance.now(); }, {capture: true, once: true});
   window.__benchStep = new Promise((resolve) => {

@@ -208,9 +208,12 @@ async def open_session(browser: Any, url: str, opts: argparse.Namespace) -> Any:
     return page
 
 
-# What a failed step left on the page: the garment image's source, the script state and the
+# What a failed step left on the page: the garment image's answer (as bench/browser_bench.py), the script state and the
 # mini-map's caption (where the server last placed z), beside the pad's own account.
-_SRC = "(sel) => { const im = document.querySelector(sel); return im ? (im.currentSrc || im.src) : null; }"
+_SRC = """(sel) => {
+  const im = document.querySelector(sel);
+  return im ? (im.dataset.answer || im.currentSrc || im.src) : null;
+}"""
 _WHY = """([imgSel, runSel]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const im = document.querySelector(imgSel);
@@ -218,7 +221,7 @@ _WHY = """([imgSel, runSel]) => {
           pad: window.__latentPads?.['explore.pad']?.stats(),
           state: app ? (app.dataset.testScriptState || app.dataset.teststate) : null,
           icon: !!document.querySelector(runSel),
-          src: im ? (im.currentSrc || im.src) : null,
+          src: im ? (im.dataset.answer || im.currentSrc || im.src) : null,
           caption: [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
                      .map((c) => c.innerText).find((t) => t.includes('You are here')) || null};
 }"""

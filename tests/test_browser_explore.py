@@ -19,7 +19,7 @@ GARMENT = f"{PAD} canvas.la-pad-garment"  # decoded in the browser
 SLIDERS = f"{PAD} input.la-pad-input"
 STATS = "() => window.__latentPads['explore.pad'].stats()"
 NEIGHBOUR_CAPTIONS = ".st-key-explore-neighbours .la-caption"  # the gallery component's tiles
-MINIMAP = '.st-key-explore-minimap [data-testid="stImage"] img'
+MINIMAP = ".st-key-explore-minimap img"  # the raster; "you are here" is drawn over it
 
 
 def _open(page, url: str) -> None:
@@ -29,8 +29,13 @@ def _open(page, url: str) -> None:
     wait_for_app(page)
 
 
-def _src(page, selector: str) -> str:
-    return page.eval_on_selector(selector, "im => im.currentSrc || im.src")
+def _here(page) -> dict:
+    """The live mini-map as drawn: its picture, and "you are here" and the dots over it."""
+    return page.locator(".st-key-explore-minimap .la-minimap").evaluate(
+        "m => ({src: m.querySelector('img').src, answer: m.querySelector('img').dataset.answer,"
+        " here: [...m.querySelectorAll('.la-minimap-here')].map(c => [+c.getAttribute('cx'), +c.getAttribute('cy')]),"
+        " dots: m.querySelectorAll('.la-minimap-dot').length})"
+    )
 
 
 def _pixels(page) -> list[int]:
@@ -60,7 +65,7 @@ def check_slider_step(page, url: str) -> None:
     _open(page, url)
     sliders = page.locator(SLIDERS)
     assert sliders.count() == 10
-    garment0, minimap0, captions0 = _pixels(page), _src(page, MINIMAP), _captions(page)
+    garment0, minimap0, captions0 = _pixels(page), _here(page), _captions(page)
     assert len(captions0) == 12 and all(re.search(r"#\d+ .+\nlog q -?\d", c) for c in captions0)
     width = page.locator(GARMENT).evaluate("c => c.getBoundingClientRect().width")
     assert width >= 300  # the garment is shown large
@@ -77,8 +82,9 @@ def check_slider_step(page, url: str) -> None:
         timeout=30_000,
     )
     wait_for_app(page)
-    page.wait_for_function("(m) => document.querySelector(m)?.src !== undefined", arg=MINIMAP)
-    assert _src(page, MINIMAP) != minimap0  # "you are here" moved on the live mini-map
+    minimap1 = _here(page)  # "you are here" moved on the live mini-map, drawn over the same picture
+    assert minimap1["here"] != minimap0["here"] and minimap1["src"] == minimap0["src"]
+    assert len(minimap1["here"]) == 1 and minimap1["dots"] == 12 and minimap1["answer"] != minimap0["answer"]
     assert _captions(page) != captions0  # the likeliest garments changed
     assert "z=" in page.url and "1.5" in page.url.split("z=")[1].split("&")[0]
     # the big map is outside the fragment: it says it lags behind, and catches up on request

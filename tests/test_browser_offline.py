@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 # The server's answer to a step is the live mini-map (the latent pad draws the garment itself).
-GARMENT = ".st-key-explore-minimap img"
+GARMENT = ".st-key-explore-minimap img"  # the live mini-map: its data-answer changes with each step
 SLIDERS = ".st-key-explore-pad input.la-pad-input"
 PAD_CANVAS = ".st-key-explore-pad canvas.la-pad-garment"
 NAV = '[data-testid="stSidebarNav"] a'
@@ -51,7 +51,7 @@ def shipped_server(data_dir, shipped_package_dir) -> Iterator[str]:
 
 
 def _garment_src(pg) -> str:
-    return pg.locator(GARMENT).first.get_attribute("src") or ""
+    return pg.locator(GARMENT).first.get_attribute("data-answer") or ""
 
 
 def _no_errors(pg) -> None:
@@ -81,7 +81,7 @@ def tour(pg, url: str) -> dict[str, int]:
         pg.keyboard.press("ArrowRight")
         pg.wait_for_function(
             "([sel, before]) => { const im = document.querySelector(sel);"
-            " return im && im.src !== before && im.complete; }",
+            " return im && (im.dataset.answer || '') !== before && im.complete; }",
             arg=[GARMENT, before],
             timeout=60_000,
         )
@@ -92,7 +92,8 @@ def tour(pg, url: str) -> dict[str, int]:
     before = _garment_src(pg)
     pg.locator(".la-action").first.click()  # "use" the likeliest neighbour
     pg.wait_for_function(
-        "([sel, before]) => { const im = document.querySelector(sel); return im && im.src !== before; }",
+        "([sel, before]) => { const im = document.querySelector(sel);"
+        " return im && (im.dataset.answer || '') !== before; }",
         arg=[GARMENT, before],
         timeout=60_000,
     )
@@ -187,7 +188,7 @@ def test_pages_work_when_no_other_host_resolves(browser, shipped_server):
         pg.locator(GARMENT).first.wait_for(timeout=60_000)
         expect(pg.locator(PAD_CANVAS)).to_have_attribute("data-frames", re.compile(r"^[1-9]"), timeout=60_000)
         pg.locator(".la-tile img").first.wait_for(timeout=60_000)  # the neighbours' thumbnails
-        widths = pg.locator("[data-testid=stImage] img, .la-tile img").evaluate_all(
+        widths = pg.locator("[data-testid=stImage] img, .la-tile img, .la-minimap img").evaluate_all(
             "ims => ims.map(i => i.complete ? i.naturalWidth : 0)"
         )
         garment_width = pg.locator(PAD_CANVAS).evaluate("c => c.width")

@@ -1,10 +1,14 @@
-"""The Explore page's live mini-map raster and its "you are here" marker."""
+"""The Explore page's live mini-map raster and where "you are here" falls on it."""
 
 from __future__ import annotations
 
-import numpy as np
+import base64
+import io
 
-from ui.common.minimap import map_raster, mark_raster
+import numpy as np
+from PIL import Image
+
+from ui.common.minimap import map_raster, marks
 
 
 def test_map_raster_colours_points_and_marks_here():
@@ -21,9 +25,14 @@ def test_map_raster_colours_points_and_marks_here():
     blue, red = raster.rgb[c0[1], c0[0]].astype(int), raster.rgb[c1[1], c1[0]].astype(int)
     assert blue[2] > blue[0] + 40 and red[0] > red[2] + 40
     assert c1[1] < c0[1]  # larger y is higher up in the picture
-    marked = mark_raster(raster, np.array([5.0, 5.0]), xy[:3])
-    assert tuple(marked[c1[1], c1[0]]) == (255, 212, 0)  # the yellow "you are here" disc
-    assert not np.array_equal(marked, raster.rgb)
-    assert tuple(raster.rgb[c1[1], c1[0]]) != (255, 212, 0)  # the raster itself is unchanged
-    off = mark_raster(raster, np.array([1e6, -1e6]))  # far away: clamped to the corner
-    assert tuple(off[h - 1, w - 1]) == (255, 212, 0)
+    # "you are here" and the neighbours, in the raster's pixels, for the browser to draw
+    placed = marks(raster, np.array([5.0, 5.0]), xy[:3])
+    np.testing.assert_allclose(placed["here"], raster.to_pixel(np.array([5.0, 5.0])), atol=0.05)
+    np.testing.assert_allclose(placed["dots"], raster.to_pixel(xy[:3]), atol=0.05)
+    assert marks(raster, np.array([1e6, -1e6]))["here"] == [w - 1, h - 1]  # far away: clamped to the corner
+    assert marks(raster, np.array([0.0, 0.0]), np.empty((0, 2)))["dots"] == []
+    # the picture the browser gets: a JPEG of the raster, made once
+    uri = raster.jpeg_uri
+    assert uri is raster.jpeg_uri and uri.startswith("data:image/jpeg;base64,")
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+    assert picture.shape == raster.rgb.shape and np.abs(picture.astype(int) - raster.rgb).mean() < 4

@@ -17,6 +17,7 @@ from conftest import click_gallery, gallery_tiles, pad_element, pad_feed, pad_re
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ui.common.minimap import map_raster
 from ui.common.text import plain
 from ui.explore.state import format_z, round_z, slider_specs
 from ui.explore.step import typicality_text
@@ -131,7 +132,16 @@ def assert_consistent(at: AppTest, pkg: ModelPackage, k: int = 12, moved_by_serv
     if moved_by_server:
         np.testing.assert_allclose(pad_z(at, pkg), z, atol=1e-9)
     np.testing.assert_allclose(query_z(at), z, atol=1e-9)
-    assert neighbours(at) == pkg.rank(z, k).indices.tolist()
+    ranking = pkg.rank(z, k)
+    assert neighbours(at) == ranking.indices.tolist()
+    # the live mini-map: its picture stays, "you are here" and the k neighbours travel in its feed
+    method = at.radio(key="explore.method").value
+    raster = map_raster(pkg.map_xy(method), pkg.labels, size=300)
+    placed = pad_feed(at, "explore.live_map")
+    edge = np.array(raster.rgb.shape[1::-1]) - 1  # (columns, rows) - 1: a z off the map sits on its edge
+    np.testing.assert_allclose(placed["here"], np.clip(raster.to_pixel(pkg.place(z, method, k)), 0, edge), atol=0.051)
+    np.testing.assert_allclose(placed["dots"], raster.to_pixel(pkg.map_xy(method)[ranking.indices]), atol=0.051)
+    assert json.loads(pad_element(at, "explore.live_map").proto.json)["src"] == raster.jpeg_uri
     return z
 
 

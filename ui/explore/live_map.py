@@ -1,0 +1,84 @@
+"""The Explore page's live mini-map element: the map's raster with "you are here" drawn over it.
+
+The raster travels in the element's data, which is byte-identical from step to step (Streamlit
+then sends a 75-byte reference); "you are here" and the neighbours travel in a feed
+(``ui.common.feed``) and the browser draws them as SVG over the picture. A step used to re-send
+the whole marked raster, a 48 kB JPEG, 64 kB of the step's 95 kB of WebSocket frames.
+
+The picture's ``data-answer`` attribute changes with every position drawn (benchmarks wait on it).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common.feed import feed
+from ui.common.figures import HERE_COLOUR
+from ui.common.minimap import Raster, marks
+
+_JS = """
+const NS = "http://www.w3.org/2000/svg";
+
+function svgNode(name, attrs) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+
+function draw(box) {
+  const feed = (window.__latentPadFeeds || {})[box.laKey];
+  if (!feed) return;
+  const { w, h, colour } = box.laData;
+  const [x, y] = feed.here;
+  const nodes = feed.dots.map(([dx, dy]) => svgNode("circle", { cx: dx, cy: dy, r: 2.5, class: "la-minimap-dot" }));
+  nodes.push(
+    svgNode("line", { x1: 0, y1: y, x2: w, y2: y, class: "la-minimap-cross" }),
+    svgNode("line", { x1: x, y1: 0, x2: x, y2: h, class: "la-minimap-cross" }),
+    svgNode("circle", { cx: x, cy: y, r: 7.25, fill: colour, class: "la-minimap-here" }),
+  );
+  box.querySelector("svg").replaceChildren(...nodes);
+  box.querySelector("img").dataset.answer = JSON.stringify([feed.here, feed.dots]);
+}
+
+export default function ({ data, parentElement }) {
+  let box = parentElement.querySelector(".la-minimap");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "la-minimap";
+    box.append(document.createElement("img"), svgNode("svg", { preserveAspectRatio: "none" }));
+    parentElement.appendChild(box);
+  }
+  const img = box.querySelector("img");
+  if (img.getAttribute("src") !== data.src) img.src = data.src;
+  img.alt = data.alt;
+  box.querySelector("svg").setAttribute("viewBox", `0 0 ${data.w} ${data.h}`);
+  box.laKey = data.key;
+  box.laData = data;
+  draw(box);
+  const listen = (ev) => { if (ev.detail === box.laKey) draw(box); };
+  window.addEventListener("latent-pad-feed", listen);
+  return () => window.removeEventListener("latent-pad-feed", listen);
+}
+"""
+
+_CSS = """
+.la-minimap { position: relative; width: 100%; line-height: 0; }
+.la-minimap img { width: 100%; height: auto; display: block; }
+.la-minimap svg { position: absolute; inset: 0; width: 100%; height: 100%; overflow: visible; pointer-events: none; }
+.la-minimap-dot { fill: rgb(20, 20, 20); }
+.la-minimap-cross { stroke: rgba(40, 40, 40, 0.6); stroke-width: 1; vector-effect: non-scaling-stroke; }
+.la-minimap-here { stroke: rgb(17, 17, 17); stroke-width: 2.5; }
+"""
+
+# Not in a shadow root: the picture is an ordinary <img> of the page, for tests and benchmarks to
+# find with a CSS selector (the classes are the component's own, prefixed "la-minimap").
+_COMPONENT = st.components.v2.component("latent_atelier.minimap", js=_JS, css=_CSS, isolate_styles=False)
+
+
+def live_map(key: str, raster: Raster, here, neighbours, alt: str) -> None:
+    """Draw the mini-map element ``key``: ``raster`` with "you are here" at map position ``here``
+    (2,) and the ``neighbours`` (k, 2) as dots."""
+    h, w = raster.rgb.shape[:2]
+    data = {"key": key, "src": raster.jpeg_uri, "w": w, "h": h, "alt": alt, "colour": HERE_COLOUR}
+    _COMPONENT(key=key, data=data)
+    feed(f"{key}.feed", {"key": key, **marks(raster, here, neighbours)})
