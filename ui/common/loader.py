@@ -237,6 +237,6 @@ def decoder_for_browser(path: str) -> DecoderSpec | Unsupported:
 @st.cache_resource(show_spinner=False)
 def minimap_raster(path: str, method: str, size: int) -> Raster:
     """The Explore page's mini-map background (about 20 ms to build), shared by every session;
-    ``ui.common.minimap.mark_raster`` draws on a copy."""
+    ``ui/explore/live_map.py`` draws "you are here" over it in the browser."""
     pkg = _load_package(path)
     return map_raster(pkg.map_xy(method), pkg.labels, size=size)

@@ -12,10 +12,11 @@ garment (:func:`request_load`) and reruns the app. Streamlit deletes the state o
 are not drawn, so the values that must survive a page switch are kept in ``explore._saved``.
 
 Speed. A report reruns only :func:`explore_fragment`: one exact ranking (reused by the typicality
-badge and the map position), a small raster mini-map with "you are here" and the neighbour
-gallery as one element (about 20 ms of server work); the pad's own element is byte-identical
-from rerun to rerun. The slider guides are computed on release only, after everything else has
-been sent. The mini-map and thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly
+badge and the map position), the mini-map's "you are here" and the neighbour gallery as one
+element (about 20 ms of server work); the pad's element and the mini-map's picture are
+byte-identical from rerun to rerun (``ui/explore/live_map.py`` draws "you are here" over the
+picture in the browser). The slider guides are computed on release only, after everything else
+has been sent. The mini-map and thumbnails travel inline as ``data:`` URIs. The 60,000-point Plotly
 map is outside the fragment and is redrawn on full reruns only; the fragment says when it is
 behind. What used to dominate a step was not this page but Streamlit's full garbage collection
 after every run (see ``ui.common.loader.freeze_startup_objects``) and torch's per-thread start-up
