@@ -142,6 +142,7 @@ def assert_consistent(at: AppTest, pkg: ModelPackage, k: int = 12, moved_by_serv
     np.testing.assert_allclose(placed["here"], np.clip(raster.to_pixel(pkg.place(z, method, k)), 0, edge), atol=0.051)
     np.testing.assert_allclose(placed["dots"], raster.to_pixel(pkg.map_xy(method)[ranking.indices]), atol=0.051)
     assert json.loads(pad_element(at, "explore.live_map").proto.json)["src"] == raster.jpeg_uri
+    np.testing.assert_allclose(placed["z"], z, atol=1e-9)  # what it was drawn for (the browser's data-answer)
     return z
 
 

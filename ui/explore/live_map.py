@@ -5,7 +5,8 @@ then sends a 75-byte reference); "you are here" and the neighbours travel in a f
 (``ui.common.feed``) and the browser draws them as SVG over the picture. A step used to re-send
 the whole marked raster, a 48 kB JPEG, 64 kB of the step's 95 kB of WebSocket frames.
 
-The picture's ``data-answer`` attribute changes with every position drawn (benchmarks wait on it).
+The picture's ``data-answer`` attribute is the z last drawn for (benchmarks and tests wait on it: a
+small step can leave "you are here" and the neighbours where they were).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ function draw(box) {
     svgNode("circle", { cx: x, cy: y, r: 7.25, fill: colour, class: "la-minimap-here" }),
   );
   box.querySelector("svg").replaceChildren(...nodes);
-  box.querySelector("img").dataset.answer = JSON.stringify([feed.here, feed.dots]);
+  box.querySelector("img").dataset.answer = JSON.stringify(feed.z);
 }
 
 export default function ({ data, parentElement }) {
@@ -75,10 +76,10 @@ _CSS = """
 _COMPONENT = st.components.v2.component("latent_atelier.minimap", js=_JS, css=_CSS, isolate_styles=False)
 
 
-def live_map(key: str, raster: Raster, here, neighbours, alt: str) -> None:
+def live_map(key: str, raster: Raster, z, here, neighbours, alt: str) -> None:
     """Draw the mini-map element ``key``: ``raster`` with "you are here" at map position ``here``
-    (2,) and the ``neighbours`` (k, 2) as dots."""
+    (2,) for latent vector ``z`` and the ``neighbours`` (k, 2) as dots."""
     h, w = raster.rgb.shape[:2]
     data = {"key": key, "src": raster.jpeg_uri, "w": w, "h": h, "alt": alt, "colour": HERE_COLOUR}
     _COMPONENT(key=key, data=data)
-    feed(f"{key}.feed", {"key": key, **marks(raster, here, neighbours)})
+    feed(f"{key}.feed", {"key": key, "z": [float(v) for v in z], **marks(raster, here, neighbours)})

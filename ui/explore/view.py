@@ -418,7 +418,7 @@ def _render_minimap(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
     raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
     with st.container(key="explore.minimap"):
         alt = f"The {MAP_NAMES[method]} map of the catalogue with this garment's place on it"
-        live_map("explore.live_map", raster, step.here, pkg.map_xy(method)[step.ranking.indices], alt)
+        live_map("explore.live_map", raster, step.z, step.here, pkg.map_xy(method)[step.ranking.indices], alt)
     where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
     st.caption(
         f"**You are here** (live) on the {MAP_NAMES[method]} map: yellow disc at "
