@@ -56,9 +56,16 @@ export default function ({ data, parentElement }) {
   box.laKey = data.key;
   box.laData = data;
   draw(box);
-  const listen = (ev) => { if (ev.detail === box.laKey) draw(box); };
-  window.addEventListener("latent-pad-feed", listen);
-  return () => window.removeEventListener("latent-pad-feed", listen);
+  // One listener per picture, however often new data calls this again (Streamlit keeps only the
+  // last cleanup it is handed, and runs it when the element goes).
+  if (!box.laListen) {
+    box.laListen = (ev) => { if (ev.detail === box.laKey) draw(box); };
+    window.addEventListener("latent-pad-feed", box.laListen);
+  }
+  return () => {
+    window.removeEventListener("latent-pad-feed", box.laListen);
+    box.laListen = null;
+  };
 }
 """
 
