@@ -102,7 +102,7 @@ def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: n
         raise ValueError(f"rows must be (N, {2 * d + 1}) for a {d}-dimensional z; got {index.rows.shape}")
     if np.any(np.diff(t) < 0):
         raise ValueError("positions must be ascending")
-    a, n = index.a, index.a.shape[1]
+    a = index.a
     s = index.rows @ np.concatenate([z * z, z, [1.0]])  # (N,) log q(z | x_i)
     u = t[None, :] - z[:, None]  # (d, T)
     scratch = index._take()
@@ -112,11 +112,11 @@ def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: n
         g += index.b  # (d, N)
         np.multiply(g, index.half_inv_a, out=vertex)
         _peak(s, a, g, vertex, u[:, :1], u[:, -1:], peak, work)  # (d, N): best over the whole slider
-        k = min(_SEEDS // 8, n)
-        seeds = np.unique(np.concatenate([_top(s, _SEEDS), np.argpartition(peak, n - k, axis=1)[:, n - k :].ravel()]))
+        seeds = np.unique(np.concatenate([_top(s, _SEEDS), _top(peak, _SEEDS // 8).ravel()]))
         us = u[:, None]  # (d, 1, T)
         out = np.max(s[None, seeds, None] + a[:, seeds, None] * us**2 + g[:, seeds, None] * us, axis=1)
         runs = np.arange(0, n_t, _SEGMENT)  # first position of each run
+        ends = np.minimum(runs + _SEGMENT, n_t)
         for j in range(d):
             c = np.flatnonzero(peak[j] >= out[j].min() - _MARGIN)  # can reach the envelope somewhere
             if c.size <= _DIRECT:
@@ -124,7 +124,6 @@ def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: n
                 continue
             # many: per run, only those whose peak over the run reaches the run's lowest L
             sc, ac, gc = s[c], a[j, c], g[j, c]
-            ends = np.minimum(runs + _SEGMENT, n_t)
             reach = _peak(sc[:, None], ac[:, None], gc[:, None], vertex[j, c, None], u[j, runs], u[j, ends - 1])
             passed = reach >= np.minimum.reduceat(out[j], runs) - _MARGIN  # (n, runs)
             for r in np.flatnonzero(passed.any(axis=0)):
@@ -155,9 +154,10 @@ def _raise(out: np.ndarray, s: np.ndarray, a: np.ndarray, g: np.ndarray, u: np.n
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest values (any order)."""
-    k = min(k, values.shape[0])
-    return np.argpartition(values, values.shape[0] - k)[values.shape[0] - k :]
+    """Indices of the k largest values along the last axis (any order), (..., k)."""
+    n = values.shape[-1]
+    k = min(k, n)
+    return np.argpartition(values, n - k, axis=-1)[..., n - k :]
 
 
 def track_percentiles(tracks: np.ndarray, reference: np.ndarray) -> np.ndarray:
