@@ -403,10 +403,14 @@ function report(pad, final) {
   clearTimeout(pad.resend);
   if (final) {
     pad.resend = setTimeout(() => {
-      const taken = feeds[pad.key] ? feeds[pad.key].taken || 0 : 0;
-      if (pad.root && !pad.dragging && taken < pad.n) { pad.resent += 1; report(pad, true); }
+      if (pad.root && !pad.dragging && takenOf(pad) < pad.n) { pad.resent += 1; report(pad, true); }
     }, RESEND_MS);
   }
+}
+
+// The number of this pad's last report the server has taken (its feed says; 0 before any).
+function takenOf(pad) {
+  return (feeds[pad.key] && feeds[pad.key].taken) || 0;
 }
 
 // While a slider moves: at most one report per REPORT_MS, the last one delayed, never dropped.
@@ -737,7 +741,7 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
     },
     forget: () => { decoders.clear(); pad.decoder = null; }, // tests: a browser that lost the weights
     loseNextReport: () => { pad.lose = true; }, // tests: a report that never reaches the server
-    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent, taken: feeds[pad.key] ? feeds[pad.key].taken || 0 : 0 }),
+    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent, taken: takenOf(pad) }),
   };
   return () => {
     window.removeEventListener("pointerup", pad.up);
