@@ -52,21 +52,23 @@ RUNNING = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIco
 # mini-map's, which changes with every "you are here" drawn over an unchanged picture), else its
 # source (a plain image, or the mini-map of trees before 2026-11-27, re-sent every step).
 _READY = """
+window.__benchAnswer = (imgSel) => {
+  const im = document.querySelector(imgSel);
+  return im ? (im.dataset.answer || im.currentSrc || im.src) : null;
+};
 window.__benchReady = (imgSel, runSel, before) => {
   const im = document.querySelector(imgSel);
   const app = document.querySelector('[data-testid="stApp"]');
   const state = app ? (app.dataset.testScriptState || app.dataset.teststate) : 'running';
   const running = state === 'running' || !!document.querySelector(runSel);
-  const src = im ? (im.dataset.answer || im.currentSrc || im.src) : null;
-  return !!im && im.complete && im.naturalWidth > 0 && src !== before && !running;
+  return !!im && im.complete && im.naturalWidth > 0 && window.__benchAnswer(imgSel) !== before && !running;
 };
 """
 # Arm a step: record the keydown time, resolve {t0, t1} (page clock, ms) when the new garment
 # is shown, or null after `timeout` ms.
 _ARM = """
 ([imgSel, runSel, timeout]) => {
-  const im = document.querySelector(imgSel);
-  const before = im ? (im.dataset.answer || im.currentSrc || im.src) : null;
+  const before = window.__benchAnswer(imgSel);
   let t0 = null;
   document.addEventListener('keydown', () => { t0 = performance.now(); }, {capture: true, once: true});
   window.__benchStep = new Promise((resolve) => {

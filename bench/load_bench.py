@@ -52,7 +52,8 @@ from bench.chromium import CHROMIUM_ARGS, executable  # noqa: E402  (the reposit
 
 # The server's answer to a step: the Explore page's live mini-map ("you are here" moves with every
 # z). With the latent pad the garment itself is drawn by the browser, so it no longer measures the
-# server; the mini-map is drawn by the server on both the pad page and the earlier slider page.
+# server; the mini-map shows where the server placed z (its picture's data-answer, or in trees
+# before 2026-11-27 its source, changes with each answer).
 SERVER_LOG_VAR = "LOAD_BENCH_SERVER_LOG"  # a file for the server's stderr (warnings, tracebacks)
 GARMENT = '[class*="st-key-explore"][class*="minimap"] img'
 # The z sliders: Streamlit's sliders or a custom component's, both range inputs on the page.
@@ -208,20 +209,16 @@ async def open_session(browser: Any, url: str, opts: argparse.Namespace) -> Any:
     return page
 
 
-# What a failed step left on the page: the garment image's answer (as bench/browser_bench.py), the script state and the
-# mini-map's caption (where the server last placed z), beside the pad's own account.
-_SRC = """(sel) => {
-  const im = document.querySelector(sel);
-  return im ? (im.dataset.answer || im.currentSrc || im.src) : null;
-}"""
+# What a failed step left on the page: the garment image's answer (``window.__benchAnswer``, from
+# bench/browser_bench.py), the script state and the mini-map's caption (where the server last
+# placed z), beside the pad's own account.
 _WHY = """([imgSel, runSel]) => {
   const app = document.querySelector('[data-testid="stApp"]');
-  const im = document.querySelector(imgSel);
   return {focus: document.activeElement && document.activeElement.className,
           pad: window.__latentPads?.['explore.pad']?.stats(),
           state: app ? (app.dataset.testScriptState || app.dataset.teststate) : null,
           icon: !!document.querySelector(runSel),
-          src: im ? (im.dataset.answer || im.currentSrc || im.src) : null,
+          src: window.__benchAnswer(imgSel),
           caption: [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
                      .map((c) => c.innerText).find((t) => t.includes('You are here')) || null};
 }"""
@@ -238,7 +235,7 @@ async def drive(page: Any, number: int, deadline: float, opts: argparse.Namespac
         slider = (number + i) % opts.sliders
         key = "ArrowRight" if (i // opts.sliders) % 2 == 0 else "ArrowLeft"
         try:
-            before = await page.evaluate(_SRC, GARMENT)
+            before = await page.evaluate("(sel) => window.__benchAnswer(sel)", GARMENT)
             await page.evaluate(_ARM, [GARMENT, RUNNING, opts.timeout * 1000])
             await step_slider(page, slider, key, opts.timeout * 1000)
             result = await page.evaluate("window.__benchStep")
