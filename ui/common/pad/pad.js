@@ -743,7 +743,11 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
     loseNextReport: () => { pad.lose = true; }, // tests: a report that never reaches the server
     stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent, taken: takenOf(pad) }),
   };
+  // Streamlit can mount the element anew (its place on the page moved: Linear -> Both adds a strip
+  // above) before it unmounts the old one: the old mount's cleanup then must leave the new alone.
+  const mine = pad.root;
   return () => {
+    if (pad.root !== mine) return;
     window.removeEventListener("pointerup", pad.up);
     window.removeEventListener("pointercancel", pad.up);
     window.removeEventListener("keyup", pad.keyup);
