@@ -202,6 +202,59 @@ def test_link_parameters_and_bad_ones(env):
     assert frame_images(bad) == 11  # defaults are used instead
 
 
+def test_a_b_and_the_path_survive_a_trip_to_explore(env):
+    """Streamlit drops the state of widgets a run does not draw: the page keeps its own copy."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/interpolate.py")
+    run_page(at)
+    at.number_input(key="interp.B.index").set_value(9)
+    at.slider(key="interp.frames").set_value(7)
+    at.segmented_control(key="interp.method").set_value("both")
+    at.toggle(key="interp.midpoint").set_value(False)
+    at.radio(key="interp.A.source").set_value("upload")
+    run_page(at)
+    garment = np.full((56, 40), 255, np.uint8)
+    garment[8:50, 8:32] = 30
+    at.file_uploader(key="interp.A.upload.file").set_value(("shirt.png", _png(garment), "image/png"))
+    run_page(at)
+    link = dict(at.query_params)
+    assert "a" not in link and link["b"] == "9" and link["method"] == "both" and link["midpoint"] == "0"
+    za = [float(v) for v in link["za"].split(",")]  # the upload's code, three decimals
+    assert len(za) == env.latent_dim and all(round(v, 3) == v for v in za)
+    assert frame_images(at) == 14  # two walks of 7 frames
+    at.switch_page("pages/explore.py")
+    run_page(at)
+    assert "interp.B.index" not in at.session_state  # Streamlit dropped the widget's state
+    at.switch_page("pages/interpolate.py")
+    run_page(at)
+    assert at.number_input(key="interp.B.index").value == 9
+    assert at.slider(key="interp.frames").value == 7
+    assert at.segmented_control(key="interp.method").value == "both"
+    assert at.radio(key="interp.A.source").value == "upload"
+    assert "your upload" in texts(at, "markdown")  # kept, although the uploader is empty again
+    assert any("kept from before you left" in c for c in texts(at, "caption"))
+    assert frame_images(at) == 14
+    assert [float(v) for v in dict(at.query_params)["za"].split(",")] == za
+    # removing the file in the uploader forgets the upload
+    at.file_uploader(key="interp.A.upload.file").set_value(("shirt.png", _png(garment), "image/png"))
+    run_page(at)
+    at.file_uploader(key="interp.A.upload.file").set_value(None)
+    run_page(at)
+    assert any("Upload a picture to use it as A" in i for i in texts(at, "info"))
+
+
+def test_a_link_with_a_code_reopens_the_walk(env):
+    z = tuple(round(float(v), 3) for v in env.mu[3] + 0.25)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"za": ",".join(str(v) for v in z), "b": "9", "frames": "5", "map": "pca"})
+    run_page(at)
+    assert at.radio(key="interp.A.source").value == "sent"
+    assert "the code in the link" in texts(at, "markdown")
+    assert frame_images(at) == 5
+    assert at.segmented_control(key="interp.map_method").value == "pca"
+    assert tuple(float(v) for v in dict(at.query_params)["za"].split(",")) == z  # written back unchanged
+
+
 def test_player_frame_pad_and_autoplay(env):
     """The frame slider is a latent pad (the browser decodes the walks while it is dragged): a
     report between two frames shows the nearest frame; autoplay replaces it with a progress bar."""
