@@ -41,6 +41,7 @@ from ui.common.loader import (
 )
 from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
+from ui.common.scroll import request_scroll, scroller
 from ui.common.state import take_explore_request
 from ui.common.text import md
 from ui.explore.live_map import live_map
@@ -87,6 +88,7 @@ GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 MINIMAP_SIZE = 300
 K_PAD = "explore.pad"  # the latent pad's widget key
 K_GUIDES = "explore._guides"  # (z, range, tracks in slider order) of the guides shown
+PAD_SELECTOR = ".st-key-explore-pad"  # (the garment is in the pad's shadow root, at its top)
 
 
 # ------------------------------------------------------------------------------ state
@@ -189,9 +191,11 @@ def apply_requests(pkg: ModelPackage) -> None:
             else:
                 source = md(garment.label) if garment.label else "another page"
             load_z(z, source)
+            request_scroll()  # the sender may have been scrolled far down: land at the top
     pending = st.session_state.pop(K_PENDING, None)
     if pending is not None:
         load_z(*pending)
+    scroller("explore")
 
 
 def current_z() -> np.ndarray:
@@ -230,6 +234,7 @@ def on_map_select(pkg: ModelPackage) -> None:
     indices = selected_indices(st.session_state.get(K_MAP))
     if indices:
         load_z(pkg.mu[indices[0]], item_source(pkg, indices[0]))
+        request_scroll(PAD_SELECTOR)  # the map is below the fold: show the garment
 
 
 def on_dismiss() -> None:
