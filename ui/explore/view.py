@@ -364,6 +364,7 @@ def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -
         guides=_guides(pkg, report),
         guides_range=float(ss[K_RANGE]),
         server_image=step.garment if not hasattr(decoder, "hash") else None,
+        stage=True,
     )
     st.caption(
         "Sliders are ordered by how much each dimension matters: its average KL in nats "
@@ -506,9 +507,9 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     if full_run:
         ss[K_MAP_STATE] = (z, k, method)
     step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]))
-    with right:
-        _render_garment(pkg, step, k, method)
+    with right:  # the mini-map first: at 1366 x 768 it then fits above the fold beside the sliders
         _render_minimap(pkg, step, k, method)
+        _render_garment(pkg, step, k, method)
     _render_neighbour_controls(pkg, images is not None)
     with st.container(key="explore.neighbours"):
         clicked = _render_neighbours(pkg, images, step)
