@@ -213,9 +213,10 @@ def garment_picker(pkg: ModelPackage, slot: str, default_index: int, title: str)
 
 def _show(pkg: ModelPackage, choice: Choice) -> None:
     """The garment as given and as the model decodes its code, side by side."""
-    c1, c2, c3 = st.columns([1, 1, 2])
-    c1.image(upscale(choice.picture, 3), caption="given", width="stretch")
-    c2.image(upscale(pkg.decode(choice.z), 3), caption="decoded", width="stretch")
+    with st.container(horizontal=True, gap="small"):  # (columns would stack full-width on a phone)
+        st.image(upscale(choice.picture, 3), caption="given", width=96)
+        st.image(upscale(pkg.decode(choice.z), 3), caption="decoded", width=96)
+        c3 = st.container(width="stretch")
     c3.markdown(md(choice.label))
     if choice.label_id is None:
         best = pkg.rank(choice.z, 1)
