@@ -211,7 +211,7 @@ def test_crafted_package_is_refused_by_load_info_and_rank(crafted, capsys):
     [
         (["train", "--batch-size", "0"], "--batch-size must be a whole number from 1"),
         (["train", "--batch-size", "-1"], "--batch-size must be"),
-        (["train", "--channels", "0", "0"], "--channels must be a whole number from 1"),
+        (["train", "--widths", "0", "0"], "--widths must be a whole number from 1"),
         (["train", "--hidden", "-1"], "--hidden must be"),
         (["train", "--epochs", "-1"], "--epochs must be a whole number from 1"),
         (["train", "--epochs", "0"], "--epochs must be"),
@@ -266,9 +266,7 @@ def test_a_damaged_checkpoint_says_how_to_start_over(tmp_path, small_splits, cap
         "vae_core.model.data.load_split", lambda split, data=None: Split(tr.images[:64], tr.labels[:64])
     )
     (tmp_path / "pkg.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint at all")
-    assert (
-        main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--channels", "4", "8", "--hidden", "16"]) == 2
-    )
+    assert main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--widths", "4", "8", "--hidden", "16"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: The training checkpoint pkg.ckpt is damaged") and err.count("\n") == 1
     assert "--no-resume" in err and "Traceback" not in err
