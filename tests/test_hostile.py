@@ -36,11 +36,12 @@ def resign(root: Path) -> None:
         manifest = json.loads(text)
     except (ValueError, RecursionError):
         manifest = None
+    names = [*ARRAY_FILES, *sorted(f.name for f in root.iterdir() if f.name not in (MANIFEST, CHECKSUMS, *ARRAY_FILES))]
     if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
-        for name in ARRAY_FILES:
+        for name in names:
             manifest["files"][name] = {"sha256": sha256_file(root / name), "bytes": (root / name).stat().st_size}
         (root / MANIFEST).write_text(json.dumps(manifest))
-    sums = "".join(f"{sha256_file(root / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
+    sums = "".join(f"{sha256_file(root / n)}  {n}\n" for n in (MANIFEST, *names))
     (root / CHECKSUMS).write_text(sums)
 
 
