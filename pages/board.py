@@ -15,6 +15,7 @@ from ui.common.shell import require_shell
 require_shell()
 bv.follow_switch()
 st.title("Board")
+bv.render_notices()
 token = bv.token_from_link()
 if token is None:
     bv.render_start()

@@ -10,6 +10,8 @@ link, an unreachable database, a refused import) is a notice, never a traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -31,7 +33,7 @@ from ui.common.loader import get_store, package_at, package_path
 from ui.common.state import EXPLORE_PAGE, open_in_explore
 from ui.common.text import md
 from vae_core import LatentAtelierError
-from vae_core.images import to_uint8, upscale
+from vae_core.images import data_uri, to_uint8
 from vae_core.package.registry import PackageInfo, list_packages
 
 K = "board."  # widget keys
@@ -42,13 +44,14 @@ COLUMNS = 4
 
 # ------------------------------------------------------------------------------ packages
 @st.cache_data(ttl=10, show_spinner=False)
-def _available() -> list[tuple[PackageInfo, PackageIdentity]]:
-    return [(p, package_identity(p.path)) for p in list_packages()]
+def _available(current: str) -> list[tuple[PackageInfo, PackageIdentity]]:
+    return [(p, package_identity(p.path)) for p in list_packages(extra=[Path(current)])]
 
 
 def find_package(identity: PackageIdentity) -> PackageInfo | None:
-    """The package on this server with ``identity``'s content (None: not here)."""
-    return next((info for info, ident in _available() if ident.same_package(identity)), None)
+    """The package on this server with ``identity``'s content (None: not here): the picker's
+    packages and the one the app serves now."""
+    return next((info for info, ident in _available(package_path()) if ident.same_package(identity)), None)
 
 
 def latent_dim_of(identity: PackageIdentity) -> int | None:
@@ -111,7 +114,8 @@ def _stop(kind: str, message: str) -> None:
     st.stop()
 
 
-def _notices() -> None:
+def render_notices() -> None:
+    """What the last action said (an import's result, a refused change), once."""
     notice = st.session_state.pop(K_NOTICE, None)
     if notice is not None:
         kind, text = notice
@@ -132,7 +136,6 @@ def _create() -> None:
 
 def render_start() -> None:
     """The page without ``?board=``: what a board is, this session's boards, make or import one."""
-    _notices()
     st.caption(
         "A board keeps the garments you save from Explore (**Save** in its toolbar): a name, a note, "
         "the garment's code and where it came from. Each board has its own secret link; nobody can "
@@ -319,14 +322,14 @@ def _open(item: Item, info: PackageInfo, board: Board, switch: bool) -> None:
     open_in_explore(np.asarray(item.z), label=f"“{item.name}” from the board", switch=False, origin=origin)
     if switch:
         st.session_state[picker.WIDGET_KEY] = info.name  # the sidebar's picker follows
-    st.session_state[K_SWITCH] = info.name
+    st.session_state[K_SWITCH] = {picker.QUERY_KEY: info.name} if switch else picker.keep_package({})
 
 
 def follow_switch() -> None:
     """Go to Explore when a tile asked to (call it before drawing the page)."""
-    name = st.session_state.pop(K_SWITCH, None)
-    if name is not None:
-        st.switch_page(EXPLORE_PAGE, query_params={picker.QUERY_KEY: name})
+    query = st.session_state.pop(K_SWITCH, None)
+    if query is not None:
+        st.switch_page(EXPLORE_PAGE, query_params=query)
 
 
 def render_undo(board: Board) -> None:
@@ -346,7 +349,8 @@ def _tile(board: Board, pic: Picture, first: bool, last: bool, current: PackageI
     info = find_package(item.package)
     with st.container(border=True, key=key):
         if pic.image is not None:
-            st.image(upscale(pic.image, TILE_SCALE), output_format="PNG")
+            # inline and at its own size: the page CSS scales garments without blur
+            st.image(data_uri(pic.image), width=pic.image.shape[1] * TILE_SCALE)
         else:
             st.warning(
                 f"Package **{md(item.package.name, 60)}** is not on this server: this garment cannot be drawn.",
