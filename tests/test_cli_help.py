@@ -51,7 +51,7 @@ def test_help_and_argument_errors_import_neither_torch_nor_numpy():
 
 def test_every_command_is_described_and_every_option_explained():
     commands = _commands()
-    assert set(commands) == {"train", "catalogue", "build", "rank", "decode", "info", "eval", "bench"}
+    assert set(commands) == {"train", "catalogue", "build", "upgrade", "rank", "decode", "info", "eval", "bench"}
     for name, parser in commands.items():
         assert parser.description and len(parser.description) > 40, name
         for action in parser._actions:
@@ -60,7 +60,7 @@ def test_every_command_is_described_and_every_option_explained():
         assert "--json" in parser._option_string_actions, f"{name} takes no --json"
 
 
-@pytest.mark.parametrize("name", ["train", "catalogue", "build", "rank", "decode", "info", "eval", "bench"])
+@pytest.mark.parametrize("name", ["train", "catalogue", "build", "upgrade", "rank", "decode", "info", "eval", "bench"])
 def test_help_shows_defaults_and_no_absolute_path(name: str):
     text = _commands()[name].format_help()
     assert str(ROOT) not in text and "/home/" not in text

@@ -115,7 +115,7 @@ def test_advice_names_what_to_change():
     h = judge(_figures(recon_error=70.0, train_images=20, steps=1, image_size=64))
     assert h.verdict == COLLAPSED
     assert "add more images (it learned from 20" in h.advice
-    assert "train for more epochs (it took 1 training steps" in h.advice
+    assert "train for more epochs (it took 1 training step;" in h.advice
     assert "smaller image size (32 px learns faster than 64 px)" in h.advice
     assert judge(_figures(recon_error=70.0)).advice == "To improve it: train for more epochs."  # nothing else to say
 

@@ -83,6 +83,7 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
         "test_neg_elbo": m["test_neg_elbo"],
         "test_bits_per_dim": m["test_bits_per_dim"],
         "knn5_accuracy": m["knn5_accuracy"],
+        "health": pkg.health.to_dict() if pkg.health is not None else None,
         "train_seconds": res.train_seconds,
         "build_seconds": res.build_seconds,
     }

@@ -1,9 +1,11 @@
-"""The command line: ``python -m vae_core {train,catalogue,build,rank,decode,info,eval,bench} ...``.
+"""The command line: ``python -m vae_core {train,catalogue,build,upgrade,rank,decode,info,eval,bench} ...``.
 
 Every command prints one clear line (``error: ...``) and exits with status 2 on bad input, a
 missing package or missing data; every command takes ``--json`` for machine-readable output.
-Parsing imports neither torch nor numpy (each command imports what it needs), so ``--help`` and
-argument errors answer at once.
+``train`` ends with the package's health verdict and exits with status 3 when the model collapsed
+(the package is still written, to be inspected) unless ``--allow-collapsed`` is given.
+``--package`` takes a folder or the name of a package the app lists. Parsing imports neither torch
+nor numpy (each command imports what it needs), so ``--help`` and argument errors answer at once.
 """
 
 from __future__ import annotations
@@ -103,10 +105,54 @@ def _with_jsonl(
     return report
 
 
+COLLAPSED_STATUS = 3  # train: the package was written but its model learned almost nothing
+
+
+def _package_dir(text: str) -> Path:
+    """``--package``: a folder, or the name of a package the app lists (the shipped one, or one in
+    the packages folder), so commands the pages show need no server path."""
+    path = Path(text)
+    if text and not path.exists() and path.name == text and text not in (".", ".."):
+        from ..package.registry import list_packages
+
+        found = next((p.path for p in list_packages() if p.name == text), None)
+        if found is not None:
+            return found
+    return path
+
+
 def _load_package(path: str) -> Any:
     from ..package.format import ModelPackage
 
-    return ModelPackage.load(path)
+    return ModelPackage.load(_package_dir(path))
+
+
+def _health_lines(health: Any) -> list[str]:
+    """How ``info``, ``train`` and ``upgrade`` print a package's verdict (None: not measured)."""
+    if health is None:
+        return ["health: not measured (a package built before health checks; `python -m vae_core upgrade` adds it)"]
+    f = health.figures
+    lines = [
+        f"health: {health.verdict.upper()}: {health.reason}",
+        f"  held-out error {f.recon_error:.1f} against {f.mean_image_error:.1f} for the mean image (0-255), "
+        f"{f.active_dims} of {f.latent_dim} dimensions active, KL {f.kl_total:.1f} nats, {f.held_out} held-out images",
+    ]
+    return lines + ([f"  {health.advice}"] if health.advice else [])
+
+
+def _finish_training(out: Path, health: Any, args: argparse.Namespace, quiet: bool = False) -> int:
+    """Print the verdict (``quiet``: a JSON summary holds it) and choose the exit status."""
+    if not quiet:
+        print("\n".join(_health_lines(health)))
+    if health is None or health.verdict != "collapsed" or args.allow_collapsed:
+        return 0
+    print(
+        f"error: the model collapsed (it learned almost nothing about the images); the package at "
+        f"{display_path(out)} is kept so you can look at it (`python -m vae_core info`, or the app's Model page). "
+        "Run with --allow-collapsed to accept a collapsed model (exit status 0).",
+        file=sys.stderr,
+    )
+    return COLLAPSED_STATUS
 
 
 # train's options and the config fields they set (the bounds live with the configs)
@@ -140,10 +186,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..package.lock import FolderLock, sweep
 
     if args.images:
+        from ..package.format import verify
+        from ..package.health import Health
         from .images import cmd_train_images
 
         _check_out_folder(Path(args.out))
-        return cmd_train_images(args, _with_jsonl(_progress_bar(), args.progress_jsonl))
+        code = cmd_train_images(args, _with_jsonl(_progress_bar(), args.progress_jsonl))
+        if code != 0:
+            return code
+        manifest = verify(args.out)
+        return _finish_training(Path(args.out), Health.from_dict(manifest["health"]), args, quiet=args.json)
     out = Path(args.out)
     if args.channels not in (None, 1):
         raise InputError(f"--channels {args.channels} needs --images: Fashion-MNIST images are grey (1 channel).")
@@ -217,7 +269,7 @@ def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: 
         f"wrote {display_path(out)}: test -ELBO {m['test_neg_elbo']:.2f} nats/image, 5-NN accuracy "
         f"{m['knn5_accuracy']:.4f}, training {result.seconds:.0f} s, build {time.perf_counter() - t:.0f} s"
     )
-    return 0
+    return _finish_training(out, pkg.health, args)
 
 
 def _read_weights(root: Path) -> tuple[Any, dict[str, Any]]:
@@ -334,44 +386,99 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from ..package.format import read_checked
+    from ..package.health import Health
 
-    manifest = read_checked(args.package)[0]  # every file, array and weight checked, as at load
+    root = _package_dir(args.package)
+    manifest = read_checked(root)[0]  # every file, array and weight checked, as at load
     if args.json:
         print(json.dumps(manifest, allow_nan=False))
         return 0
     m = manifest.get("metrics", {})
-    print(f"package {display_path(args.package)}: format {manifest['format_version']}, {manifest['n_items']} items")
+    print(f"package {display_path(root)}: format {manifest['format_version']}, {manifest['n_items']} items")
     print(f"model: {manifest['model_config']}")
     for key, value in m.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
+    print("\n".join(_health_lines(Health.from_dict(manifest["health"]) if manifest.get("health") else None)))
+    held = manifest.get("held_out")
+    print(f"held-out images: {held['count']} ({held['source']})" if held else "held-out images: none stored")
     return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Add the health verdict and held-out images to a package built without them (no retraining;
+    weights, latents, maps and catalogue stay byte for byte)."""
+    from ..model.data import load_split
+    from ..package.build import upgrade_package
+
+    root = _package_dir(args.package)
+    pkg = upgrade_package(root, load_split("test", args.data) if args.data else None)
+    if args.json:
+        out = {"package": display_path(root), "held_out_images": len(pkg.held_out), "health": pkg.health.to_dict()}
+        print(json.dumps(out, allow_nan=False))
+        return 0
+    print(f"added the health verdict and {len(pkg.held_out)} held-out images to {display_path(root)}")
+    print("\n".join(_health_lines(pkg.health)))
+    return 0
+
+
+def _eval_images(pkg: Any, data: str | None) -> tuple[Any, np.ndarray, str]:
+    """What ``eval`` measures on: (held-out split, catalogue rows searched, where it came from).
+
+    ``--data`` reads the Fashion-MNIST test split (for packages trained on it); without it, the
+    package's stored held-out images, else the Fashion-MNIST test split as before."""
+    import numpy as np
+
+    from ..model.data import Split, load_split
+
+    every = np.arange(len(pkg))
+    if data is None and pkg.held_out is not None:
+        held = pkg.held_out
+        test = Split(held.images(), held.labels, tuple(pkg.class_names))
+        rows = np.asarray(pkg.data_source.get("held_out_rows") or [], dtype=np.int64)
+        return test, np.setdiff1d(every, rows), f"{len(held)} held-out images stored in the package"
+    rows = np.asarray(pkg.data_source.get("held_out_rows") or [], dtype=np.int64)
+    if data is None and pkg.catalogue is not None and len(rows):  # an image package built before held_out
+        test = Split(pkg.images(rows), pkg.labels[rows], tuple(pkg.class_names))
+        return test, np.setdiff1d(every, rows), f"{len(rows)} held-out catalogue images"
+    if pkg.image_shape != (28, 28):
+        raise InputError(
+            "--data reads Fashion-MNIST test files, which do not fit this package's "
+            f"{pkg.image_size} px {'colour' if pkg.channels == 3 else 'grey'} images; leave out --data to measure "
+            "on the held-out images stored in the package (`python -m vae_core upgrade` adds them to an older one)."
+        )
+    test = load_split("test", data)
+    return test, every, f"the Fashion-MNIST test split ({len(test):,} images)"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ..latent.likelihood import LikelihoodIndex
     from ..latent.metrics import knn_accuracy, retrieval_agreement
-    from ..model.data import load_split
     from ..model.train import evaluate
+    from ..package.format import model_input
 
     if args.queries < 1:
         raise InputError("--queries must be at least 1.")
     if args.k < 1:
         raise InputError("--k must be at least 1.")
     pkg = _load_package(args.package)
-    if args.k > len(pkg):
-        raise InputError(f"--k must be at most the catalogue's size, {len(pkg):,}.")
-    test = load_split("test", args.data)
+    test, ref, source = _eval_images(pkg, args.data)
+    if args.k > len(ref):
+        raise InputError(f"--k must be at most the catalogue's size, {len(ref):,}.")
+    index = pkg.index if len(ref) == len(pkg) else LikelihoodIndex(pkg.mu[ref], pkg.logvar[ref], pkg.labels[ref])
     test_mu, _ = pkg.encode(test.images)
     n = min(args.queries, len(test))
     pick = np.random.default_rng(args.seed).choice(len(test), n, replace=False)
-    retrieval = retrieval_agreement(pkg.index, test_mu[pick], test.labels[pick], k=args.k)
+    retrieval = retrieval_agreement(index, test_mu[pick], test.labels[pick], k=args.k)
+    x = model_input(test.images, pkg.image_size, pkg.channels).astype(np.float32) / 255.0
     out = {
-        **{f"test_{k}": v for k, v in evaluate(pkg.model, test.as_float(), seed=args.seed).items()},
-        "knn5_accuracy": knn_accuracy(test_mu, test.labels, pkg.mu, pkg.labels, k=5),
+        **{f"test_{k}": v for k, v in evaluate(pkg.model, x, seed=args.seed).items()},
+        "knn5_accuracy": knn_accuracy(test_mu, test.labels, pkg.mu[ref], pkg.labels[ref], k=min(5, len(ref))),
         f"retrieval_top{args.k}_same_class_log_q": retrieval["log_q"],
         f"retrieval_top{args.k}_same_class_euclidean": retrieval["euclidean"],
         "retrieval_queries": n,
+        "images": source,
     }
     if args.json:
         print(json.dumps(out, allow_nan=False))
@@ -463,6 +570,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--progress-jsonl", default=None, metavar="FILE", help="also append every progress event to this file as JSON"
     )
+    t.add_argument(
+        "--allow-collapsed",
+        action="store_true",
+        help=f"exit with status 0 even when the model collapsed (else {COLLAPSED_STATUS}; the package is written)",
+    )
     t.set_defaults(func=cmd_train)
 
     g = _command(
@@ -490,6 +602,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--json", action="store_true", help=JSON_HELP)
     b.set_defaults(func=cmd_build)
+
+    u = _command(
+        sub,
+        "upgrade",
+        "add the health verdict and held-out images to an older package",
+        "Measure an older package's health (active sliders, reconstruction error against the mean image) "
+        "and store it with a few hundred held-out images, in place and without retraining: weights, "
+        "latents, maps and catalogue stay byte for byte.",
+    )
+    u.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    u.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="folder of Fashion-MNIST IDX files (its test split); image packages need none",
+    )
+    u.add_argument("--json", action="store_true", help=JSON_HELP)
+    u.set_defaults(func=cmd_upgrade)
 
     r = _command(
         sub,
@@ -531,13 +661,19 @@ def _parser() -> argparse.ArgumentParser:
     e = _command(
         sub,
         "eval",
-        "measure a package on the test split",
-        "Measure a package on the Fashion-MNIST test split: negative ELBO, 5-NN class accuracy and how "
-        "often the top k by log q and by Euclidean distance share the query's class. The package's "
-        "manifest (and the Model page) holds the retrieval figures of 2,000 queries (--queries 2000).",
+        "measure a package on its held-out images (or the Fashion-MNIST test split)",
+        "Measure a package on the held-out images stored in it (or, with --data, on the Fashion-MNIST "
+        "test split): negative ELBO, 5-NN class accuracy and how often the top k by log q and by "
+        "Euclidean distance share the query's class. The package's manifest (and the Model page) holds "
+        "the retrieval figures of 2,000 queries (--queries 2000).",
     )
     e.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
-    e.add_argument("--data", default=None, metavar="DIR", help=DATA_HELP)
+    e.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="folder of Fashion-MNIST IDX files: measure on its whole test split instead",
+    )
     e.add_argument("--k", type=int, default=10, help="retrieval depth")
     e.add_argument("--queries", type=int, default=10_000, help="test items used as retrieval queries")
     e.add_argument("--seed", type=int, default=0, help="seeds the choice of queries and the ELBO's sampling")

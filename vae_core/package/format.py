@@ -480,8 +480,10 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise fail(problem + ".")
-    if set(catalogue_files(manifest)) | set(held_out_files(manifest)) != extra:
-        raise fail(f"the manifest's catalogue or held-out files disagree with {CHECKSUMS}.")
+    if set(catalogue_files(manifest)) != {n for n in extra if CATALOGUE_FILE.match(n)}:
+        raise fail(f"the manifest's catalogue files disagree with {CHECKSUMS}.")
+    if set(held_out_files(manifest)) != {n for n in extra if HELD_OUT_FILE.match(n)}:
+        raise fail(f"the manifest's held-out files disagree with {CHECKSUMS}.")
     for name in (*ARRAY_FILES, *sorted(extra)):
         if manifest["files"].get(name, {}).get("sha256") != expected[name]:
             raise fail(f"the manifest's checksum of {name} disagrees with {CHECKSUMS}.")

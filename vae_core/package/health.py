@@ -176,7 +176,8 @@ def _advice(f: HealthFigures) -> str:
     if 0 < f.train_images < FEW_IMAGES:
         tips.append(f"add more images (it learned from {f.train_images:,}; a few thousand work far better)")
     if 0 < f.steps < FEW_STEPS:
-        tips.append(f"train for more epochs (it took {f.steps:,} training steps; aim for at least {FEW_STEPS:,})")
+        steps = "1 training step" if f.steps == 1 else f"{f.steps:,} training steps"
+        tips.append(f"train for more epochs (it took {steps}; aim for at least {FEW_STEPS:,})")
     if f.image_size >= LARGE_SIZE:
         tips.append(f"choose a smaller image size (32 px learns faster than {f.image_size} px)")
     if not tips:
