@@ -25,6 +25,7 @@ pages = [
     st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("pages/model.py", title="Model", icon=":material/monitoring:"),
     st.Page("pages/new_catalogue.py", title="New catalogue", icon=":material/add_photo_alternate:"),
+    st.Page("pages/board.py", title="Board", icon=":material/dashboard:"),
 ]
 mark_shell_ran()
 apply_style()

@@ -1,4 +1,5 @@
-"""The one place that caches: the model package, the training images, and the base map figures.
+"""The one place that caches: the model package, the training images, the base map figures and
+the board database's connection pool.
 
 Cached objects are shared by every session of the server process and are never mutated.
 """
@@ -15,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from store import Store, database_url, open_store
 from ui.common.figures import map_figure
 from ui.common.minimap import Raster, map_raster
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
@@ -83,6 +85,12 @@ def freeze_startup_objects() -> None:
     gc.collect()
     gc.freeze()
     atexit.register(gc.unfreeze)
+
+
+def package_at(path: str) -> ModelPackage:
+    """The package at ``path`` (shared and cached like the current one; raises PackageError):
+    for a page that shows garments of several packages, such as a board."""
+    return _load_package(path)
 
 
 def get_package() -> ModelPackage:
@@ -240,3 +248,14 @@ def minimap_raster(path: str, method: str, size: int) -> Raster:
     ``ui/explore/live_map.py`` draws "you are here" over it in the browser."""
     pkg = _load_package(path)
     return map_raster(pkg.map_xy(method), pkg.labels, size=size)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return open_store(url)  # a failure (unreachable, newer schema) is raised, not cached
+
+
+def get_store() -> Store:
+    """The board database of ``$LATENT_ATELIER_DATABASE_URL`` (default: a SQLite file in the app's
+    data folder), migrated at its first use in the process; raises ``store.StoreError``."""
+    return _store(database_url())

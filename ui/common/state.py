@@ -20,18 +20,28 @@ _PENDING_AB = "interpolate.pending_{slot}"
 
 @dataclass(frozen=True)
 class Garment:
-    """A garment handed between pages: a training ``index`` (or None) and its latent ``z``."""
+    """A garment handed between pages: a training ``index`` (or None), its latent ``z``, and
+    optionally its ``origin`` record (``ui.board.lineage``; else Explore makes one)."""
 
     z: tuple[float, ...]
     index: int | None = None
     label: str = ""
+    origin: dict | None = None
 
 
-def open_in_explore(z: np.ndarray, index: int | None = None, label: str = "", switch: bool = True) -> None:
-    """Ask the Explore page to load ``z`` into its sliders, and go there."""
-    st.session_state[_PENDING_Z] = Garment(tuple(float(v) for v in z), index, label)
+def open_in_explore(
+    z: np.ndarray,
+    index: int | None = None,
+    label: str = "",
+    switch: bool = True,
+    origin: dict | None = None,
+    query_params: dict[str, str] | None = None,
+) -> None:
+    """Ask the Explore page to load ``z`` into its sliders, and go there (with ``query_params``,
+    e.g. another ``package``)."""
+    st.session_state[_PENDING_Z] = Garment(tuple(float(v) for v in z), index, label, origin)
     if switch:
-        st.switch_page(EXPLORE_PAGE)
+        st.switch_page(EXPLORE_PAGE, query_params=query_params)
 
 
 def take_explore_request() -> Garment | None:

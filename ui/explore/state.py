@@ -49,6 +49,8 @@ K_FULL_RUN = "explore._full_run"
 K_UPLOAD = "explore.upload"
 K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
+K_ORIGIN = "explore._origin"  # where the garment was loaded from (ui/board/lineage.py)
+K_EDITS = "explore._edits"  # its released slider changes since
 
 
 # ---------------------------------------------------------------------------------- sliders

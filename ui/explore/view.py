@@ -29,6 +29,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.board import lineage
+from ui.board.save import save_popover
 from ui.common.figures import MAP_NAMES, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import (
@@ -43,7 +45,7 @@ from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, t
 from ui.common.picker import keep_package
 from ui.common.scroll import request_scroll, scroller
 from ui.common.state import take_explore_request
-from ui.common.text import md
+from ui.common.text import md, plain
 from ui.explore.live_map import live_map
 from ui.explore.state import (
     DEFAULT_RANGE,
@@ -134,6 +136,7 @@ def init_state(pkg: ModelPackage) -> None:
             K_ITEM: 0,
         }
         ss[K_SOURCE] = ("the shared link" if "z" in params else "the centre of the space (z = 0)", state.z)
+        lineage.start(ss, lineage.origin("link" if "z" in params else "zero", state.z))
         if state.notices:
             ss[K_NOTICES] = [
                 "**This link was malformed, so the nearest valid garment is shown.**\n"
@@ -152,8 +155,9 @@ def pad_sliders(pkg: ModelPackage) -> list[PadSlider]:
     ]
 
 
-def load_z(z: np.ndarray | tuple[float, ...], source: str) -> None:
-    """Put z into the pad (widening its range if needed); the browser shows it on the next draw."""
+def load_z(z: np.ndarray | tuple[float, ...], source: str, origin: dict | None = None) -> None:
+    """Put z into the pad (widening its range if needed); the browser shows it on the next draw.
+    ``origin`` is the garment's lineage record (``ui.board.lineage``; default: "sent", ``source``)."""
     ss = st.session_state
     zz, clipped = round_z(z)
     if clipped:
@@ -163,18 +167,29 @@ def load_z(z: np.ndarray | tuple[float, ...], source: str) -> None:
     ss[K_RANGE] = a
     _saved()[K_RANGE] = a
     ss[K_SOURCE] = (source, zz)
+    lineage.start(ss, {**(origin or lineage.origin("sent", zz, plain(source))), "z": list(zz)})
     set_pad(K_PAD)  # the pad's next draw moves its sliders to explore.z
 
 
-def request_load(z: np.ndarray | tuple[float, ...], source: str) -> None:
+def request_load(z: np.ndarray | tuple[float, ...], source: str, origin: dict | None = None) -> None:
     """Load z on a fresh full run (from code that runs after the sliders are drawn)."""
-    st.session_state[K_PENDING] = (tuple(float(v) for v in z), source)
+    st.session_state[K_PENDING] = (tuple(float(v) for v in z), source, origin)
     st.rerun(scope="app")
 
 
 def item_source(pkg: ModelPackage, index: int) -> str:
     """Where a garment came from, as Markdown (sources are shown in captions and notices)."""
     return f"item #{index} ({md(pkg.class_names[int(pkg.labels[index])])})"
+
+
+def item_origin(pkg: ModelPackage, index: int) -> dict:
+    """The lineage record of catalogue item ``index``'s posterior mean."""
+    return lineage.item_origin(index, pkg.class_names[int(pkg.labels[index])], pkg.mu[index])
+
+
+def load_item(pkg: ModelPackage, index: int) -> None:
+    """Load catalogue item ``index``'s posterior mean."""
+    load_z(pkg.mu[index], item_source(pkg, index), item_origin(pkg, index))
 
 
 def apply_requests(pkg: ModelPackage) -> None:
@@ -188,9 +203,11 @@ def apply_requests(pkg: ModelPackage) -> None:
         else:
             if garment.index is not None:
                 source = item_source(pkg, garment.index)
+                origin = garment.origin or {**item_origin(pkg, garment.index), "z": list(z)}
             else:
                 source = md(garment.label) if garment.label else "another page"
-            load_z(z, source)
+                origin = garment.origin
+            load_z(z, source, origin)
             request_scroll()  # the sender may have been scrolled far down: land at the top
     pending = st.session_state.pop(K_PENDING, None)
     if pending is not None:
@@ -204,18 +221,19 @@ def current_z() -> np.ndarray:
 
 # ------------------------------------------------------------------------------ callbacks
 def on_reset() -> None:
-    load_z(np.zeros(len(st.session_state[K_Z])), "the centre of the space (z = 0)")
+    z = np.zeros(len(st.session_state[K_Z]))
+    load_z(z, "the centre of the space (z = 0)", lineage.origin("zero", z))
 
 
 def on_sample() -> None:
     z = np.random.default_rng().standard_normal(len(st.session_state[K_Z]))
-    load_z(z, "a random draw from the prior N(0, I)")
+    load_z(z, "a random draw from the prior N(0, I)", lineage.origin("prior", z))
 
 
 def on_start_item(pkg: ModelPackage) -> None:
     index = int(st.session_state[K_ITEM])
     _remember(K_ITEM)
-    load_z(pkg.mu[index], item_source(pkg, index))
+    load_item(pkg, index)
 
 
 def apply_report(report: PadReport) -> None:
@@ -225,6 +243,8 @@ def apply_report(report: PadReport) -> None:
     clamped = a < float(ss[K_RANGE]) and np.any(np.abs(np.asarray(ss[K_Z])) > a + 1e-9)
     ss[K_Z] = round_z(np.clip(report.z, -a, a))[0]
     ss[K_RANGE] = _saved()[K_RANGE] = a
+    if report.final:
+        lineage.record_edit(ss, ss[K_Z])
     if clamped:  # the notices are drawn above the fragment: a full run shows this one
         _notify(f"Values beyond {format_range(a)} were clamped to the new slider range.")
         st.rerun(scope="app")
@@ -233,7 +253,7 @@ def apply_report(report: PadReport) -> None:
 def on_map_select(pkg: ModelPackage) -> None:
     indices = selected_indices(st.session_state.get(K_MAP))
     if indices:
-        load_z(pkg.mu[indices[0]], item_source(pkg, indices[0]))
+        load_item(pkg, indices[0])
         request_scroll(PAD_SELECTOR)  # the map is below the fold: show the garment
 
 
@@ -281,6 +301,8 @@ def render_toolbar(pkg: ModelPackage) -> None:
             args=(pkg,),
             help="Load this training item's posterior mean into the sliders.",
         )
+        st.space("medium")
+        save_popover(pkg)
 
 
 def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
@@ -298,7 +320,8 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
     identity = (file.file_id, ss.get(f"{K_UPLOAD}.invert"))
     if identity != ss.get(K_UPLOAD_ID):
         z, recon, _ = encode_garment(pkg, prepared.image)
-        load_z(z, f"your upload {md(file.name)}")
+        origin = lineage.origin("upload", z, f"the upload {file.name}", file=file.name)
+        load_z(z, f"your upload {md(file.name)}", origin)
         ss[K_UPLOAD_ID] = identity
         ss[K_UPLOAD_SHOW] = (prepared.image, recon, file.name, prepared.inverted)
     shown = ss.get(K_UPLOAD_SHOW)
@@ -516,7 +539,7 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     with left:  # last: the neighbours are on their way while the guides are computed
         _render_pad(pkg, report, step)
     if clicked is not None:
-        request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)))
+        request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)), item_origin(pkg, int(clicked)))
 
 
 def render_map(pkg: ModelPackage) -> None:
