@@ -41,6 +41,7 @@ from ui.common.loader import (
     package_path,
     track_index,
 )
+from ui.common.map_layer import map_layer, take_point
 from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
 from ui.common.scroll import request_scroll, scroller
@@ -570,8 +571,9 @@ def render_map(pkg: ModelPackage) -> None:
         )
     c2.caption(
         f"Every training garment's posterior mean, coloured by class (click the legend to filter). "
-        f"The star is the current garment; rings are its top-{k} neighbours. {how} Click a point "
-        "to load that garment into the sliders."
+        f"The star is the current garment; rings are its top-{k} neighbours. {how} Hover a point to "
+        "see the garment, click it to load it into the sliders"
+        + ("; click empty ground to decode that point (the other components kept)." if method == "pca" else ".")
     )
     ranking = pkg.rank(z, k)
     here = pkg.place(z, method, k)
@@ -586,3 +588,19 @@ def render_map(pkg: ModelPackage) -> None:
         selection_mode="points",
         config={"scrollZoom": True, "displaylogo": False},
     )
+    map_garments(pkg, method)
+
+
+K_MAP_LAYER = "explore.map_layer"
+
+
+@st.fragment
+def map_garments(pkg: ModelPackage, method: str) -> None:
+    """Thumbnails on hover over the big map; on the PCA map a click on empty ground decodes that
+    point: its two components set, the others kept from the current z."""
+    map_layer(K_MAP_LAYER, K_MAP, pkg, pkg.map_xy(method), click=method == "pca")
+    point = take_point(K_MAP_LAYER)
+    if point is not None and method == "pca":
+        z = pkg.pca.with_coordinates(current_z(), (point.x, point.y))
+        request_scroll(PAD_SELECTOR)
+        request_load(z, f"the point ({point.x:.2f}, {point.y:.2f}) on the PCA map")
