@@ -31,7 +31,7 @@ import streamlit as st
 
 from ui.board import lineage
 from ui.board.save import save_popover
-from ui.common.figures import MAP_NAMES, map_figure, selected_indices
+from ui.common.figures import MAP_NAMES, PALETTE, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import (
     base_map,
@@ -448,11 +448,22 @@ def _render_minimap(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
     raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
     with st.container(key="explore.minimap"):
         alt = f"The {MAP_NAMES[method]} map of the catalogue with this garment's place on it"
-        live_map("explore.live_map", raster, step.z, step.here, pkg.map_xy(method)[step.ranking.indices], alt)
+        legend = [(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(pkg.class_names)]
+        xy = pkg.map_xy(method)
+        clicked = live_map("explore.live_map", raster, step.z, step.here, xy[step.ranking.indices], alt, legend)
+    if clicked is not None:  # PCA: that point, the other components kept; t-SNE: the garment there
+        if method == "pca":
+            z = pkg.pca.with_coordinates(step.z, clicked)
+            request_load(z, f"the point ({clicked[0]:.2f}, {clicked[1]:.2f}) on the PCA mini-map")
+        index = int(np.argmin(np.sum((xy - np.asarray(clicked)) ** 2, axis=1)))
+        load_item(pkg, index)
+        st.rerun(scope="app")
     where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
+    click = "that point (the other components kept)" if method == "pca" else "the garment nearest that place"
     st.caption(
         f"**You are here** (live) on the {MAP_NAMES[method]} map: yellow disc at "
-        f"({step.here[0]:.2f}, {step.here[1]:.2f}), {where}; dark dots are the top-{k} neighbours."
+        f"({step.here[0]:.2f}, {step.here[1]:.2f}), {where}; dark dots are the top-{k} neighbours. "
+        f"Click the map to load {click}."
     )
     if ss.get(K_MAP_STATE) == (ss[K_Z], k, method):
         st.caption(":material/check: The interactive map below shows this garment.")
