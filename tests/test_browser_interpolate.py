@@ -157,9 +157,13 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
 
     # open the current frame in Explore
     pg.get_by_role("tab", name="Walk").click()
+    pg.locator(".st-key-interp-explore-linear button:visible").scroll_into_view_if_needed()
+    assert pg.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") > 500  # far down
     pg.locator(".st-key-interp-explore-linear button:visible").click()
     pg.wait_for_selector("text=Explore the latent space", timeout=60_000)
     wait_for_app(pg)
+    # Explore opens at its top, not where Interpolate was scrolled to
+    pg.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop < 50", timeout=15_000)
     no_exceptions(pg)
     pg.screenshot(path=str(SHOTS / "interpolate-open-in-explore.png"))
 
