@@ -116,7 +116,7 @@ BAD_HEALTH = {
     "verdict": ("great", "verdict must be one of healthy, weak, collapsed"),
     "recon_error": (300.0, "recon_error must be a number from 0 to 255"),
     "mean_image_error": (-1.0, "mean_image_error must be a number from 0 to 255"),
-    "kl_total": (float("nan"), "kl_total must be a number"),
+    "kl_total": ("much", "kl_total must be a number"),  # NaN is refused earlier, as JSON
     "knn5_accuracy": (1.5, "knn5_accuracy must be a number from 0 to 1"),
     "active_dims": (11, "active_dims must be a whole number from 0 to 10"),
     "held_out": (0, "held_out must be a whole number from 1"),

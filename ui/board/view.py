@@ -34,6 +34,7 @@ from ui.common.state import EXPLORE_PAGE, open_in_explore
 from ui.common.text import md
 from vae_core import LatentAtelierError
 from vae_core.images import data_uri, to_uint8
+from vae_core.package.identity import PackageIdentity as ServedIdentity
 from vae_core.package.registry import PackageInfo, list_packages
 
 K = "board."  # widget keys
@@ -319,7 +320,10 @@ def _open(item: Item, info: PackageInfo, board: Board, switch: bool) -> None:
     before = {"origin": {k: v for k, v in (item.lineage.get("origin") or {}).items() if k != "before"}}
     before["edits_total"] = item.lineage.get("edits_total", 0)
     origin = lineage.origin("board", item.z, f"{item.name} on the board {board.name}", item=item.name, before=before)
-    open_in_explore(np.asarray(item.z), label=f"“{item.name}” from the board", switch=False, origin=origin)
+    package = ServedIdentity(item.package.name, item.package.content, item.package.data_fingerprint)
+    open_in_explore(
+        np.asarray(item.z), label=f"“{item.name}” from the board", switch=False, origin=origin, package=package
+    )
     if switch:
         st.session_state[picker.WIDGET_KEY] = info.name  # the sidebar's picker follows
     st.session_state[K_SWITCH] = {picker.QUERY_KEY: info.name} if switch else picker.keep_package({})
