@@ -240,3 +240,9 @@ def minimap_raster(path: str, method: str, size: int) -> Raster:
     ``ui/explore/live_map.py`` draws "you are here" over it in the browser."""
     pkg = _load_package(path)
     return map_raster(pkg.map_xy(method), pkg.labels, size=size)
+
+
+def package_at(path: str | os.PathLike[str]) -> ModelPackage:
+    """The package at ``path``, through the same cache as :func:`get_package` (the New catalogue
+    page shows a finished job's package before anyone picks it)."""
+    return _load_package(str(path))
