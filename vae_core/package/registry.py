@@ -21,7 +21,7 @@ PACKAGES_ENV_VAR = "LATENT_ATELIER_PACKAGES"
 @dataclass(frozen=True)
 class PackageInfo:
     """What the picker shows of a package: ``name`` (its folder's name), ``path``, image count,
-    bytes on disk, image size and channels, and its metrics."""
+    bytes on disk, image size and channels, its metrics and its health verdict."""
 
     name: str
     path: Path
@@ -31,6 +31,7 @@ class PackageInfo:
     channels: int
     has_images: bool
     metrics: dict[str, Any] = field(default_factory=dict)
+    verdict: str = ""  # the health verdict ("healthy", "weak", "collapsed"); "" when not measured
 
 
 def package_info(path: str | os.PathLike[str]) -> PackageInfo | None:
@@ -48,6 +49,7 @@ def package_info(path: str | os.PathLike[str]) -> PackageInfo | None:
             channels=int(cfg.get("image_channels", 1)),
             has_images=bool(manifest.get("catalogue")),
             metrics=dict(manifest.get("metrics") or {}),
+            verdict=str((manifest.get("health") or {}).get("verdict", ""))[:20],
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
