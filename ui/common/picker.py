@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.common.health import STYLES, picker_mark
 from ui.common.text import md, md_code, shorten
+from vae_core.package.health import COLLAPSED, WEAK
 from vae_core.package.registry import PackageInfo, list_packages, packages_dir
 
 QUERY_KEY = "package"
@@ -125,6 +127,8 @@ def _describe(p: PackageInfo) -> str:
     kind = "colour" if p.channels == 3 else "grey"
     m = p.metrics
     parts = [f"{p.n_items:,} {kind} images at {p.image_size} px", f"{p.bytes / 2**20:.1f} MiB"]
+    if p.verdict in (WEAK, COLLAPSED):
+        parts.insert(0, f"**{STYLES[p.verdict][2]}**")  # e.g. "collapsed: the model learned almost nothing"
     if "test_neg_elbo" in m:
         parts.append(f"test -ELBO {m['test_neg_elbo']:.1f} nats")
     if "test_bits_per_dim" in m:
@@ -142,6 +146,7 @@ def package_picker(current_path: str) -> None:
     if not packages:
         return
     names = [p.name for p in packages]
+    verdicts = {p.name: p.verdict for p in packages}
     chosen = chosen_package()
     current = chosen.name if chosen else next((p.name for p in packages if str(p.path) == current_path), names[0])
 
@@ -160,8 +165,9 @@ def package_picker(current_path: str) -> None:
             names,
             index=names.index(st.session_state[WIDGET_KEY]),  # a remount without a value keeps it
             key=WIDGET_KEY,
+            # options are plain text; weak and collapsed packages are marked
+            format_func=lambda name: shorten(name, 80) + picker_mark(verdicts.get(name)),
             on_change=on_change,
-            format_func=lambda name: shorten(name, 80),  # options are plain text
             help="Packages: the shipped one and those in $LATENT_ATELIER_PACKAGES (default "
             "~/.cache/latent-atelier/packages), where the New catalogue page puts what it trains",
         )

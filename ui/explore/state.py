@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
 
 import numpy as np
 
@@ -261,10 +263,14 @@ def z_json(
     method: str = DEFAULT_METHOD,
     package: str = "",
     data_fingerprint: str = "",
+    package_fingerprint: str = "",
 ) -> str:
-    """The current garment as a JSON document: z plus what is needed to reproduce the view."""
+    """The current garment as a JSON document: z plus what is needed to reproduce the view:
+    the package's name and content fingerprint (sha256 of its checksums file), the link and the
+    command line (both naming the package)."""
     values = [float(v) for v in np.asarray(z, dtype=np.float64).reshape(-1)]
-    query = to_query(ExploreState(tuple(values), k, method))
+    query = {**({"package": package} if package else {}), **to_query(ExploreState(tuple(values), k, method))}
+    option = f" --package {shlex.quote(package)}" if package else ""
     doc = {
         "format": "latent-atelier-z",
         "latent_dim": len(values),
@@ -272,8 +278,9 @@ def z_json(
         "k": int(k),
         "map": method,
         "package": package,
+        "package_fingerprint": package_fingerprint,
         "data_fingerprint": data_fingerprint,
-        "query": "?" + "&".join(f"{a}={b}" for a, b in query.items()),
-        "cli": f"python -m vae_core decode --z={format_z(values)} --out garment.png",
+        "query": "?" + urlencode(query, safe=",-.", quote_via=quote),
+        "cli": f"python -m vae_core decode{option} --z={format_z(values)} --out garment.png",
     }
     return json.dumps(doc, indent=1) + "\n"

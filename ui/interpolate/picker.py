@@ -16,7 +16,7 @@ from ui.common.figures import selected_indices
 from ui.common.loader import item_images
 from ui.common.state import Garment, take_ab_request
 from ui.common.text import md
-from ui.common.upload import upload_garment
+from ui.common.upload import picture, upload_garment
 from ui.interpolate.state import K_IMAGES_NOTICE_SHOWN, K_MAP, K_MAP_TARGET, K_RNG, slot_key
 from vae_core import InputError, ModelPackage
 from vae_core.images import upscale
@@ -147,9 +147,9 @@ def _pick_upload(pkg: ModelPackage, slot: str) -> Choice | None:
         return None
     memo = st.session_state.get(slot_key(slot, "upload_z"))
     if memo is None or memo[0] is not prepared or memo[1] is not pkg:  # encode each upload once
-        memo = (prepared, pkg, np.asarray(pkg.encode(prepared.image)[0][0], np.float64))
+        memo = (prepared, pkg, np.asarray(pkg.encode(prepared.image[None])[0][0], np.float64))  # a batch of one
         st.session_state[slot_key(slot, "upload_z")] = memo
-    return Choice(memo[2], None, "your upload", prepared.image, None)
+    return Choice(memo[2], None, "your upload", picture(prepared.image), None)
 
 
 def _pick_sent(pkg: ModelPackage, sent: Garment) -> Choice | None:

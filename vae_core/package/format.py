@@ -210,6 +210,14 @@ class ModelPackage:
         return self.catalogue.images(indices)
 
     @cached_property
+    def content_fingerprint(self) -> str:
+        """sha256 of the package's ``checksums.sha256`` as loaded: one digest that changes when any
+        file does ("" for a package not loaded from a folder)."""
+        if self.path is None or not (self.path / CHECKSUMS).is_file():
+            return ""
+        return sha256_file(self.path / CHECKSUMS)
+
+    @cached_property
     def sigma(self) -> np.ndarray:
         """(N, d) posterior standard deviations exp(logvar / 2)."""
         s = np.exp(0.5 * self.logvar)

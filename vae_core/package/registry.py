@@ -20,6 +20,7 @@ from ..files import UnsafeFile, folder_bytes, read_json
 from ..model.data import default_cache_dir
 from . import DEFAULT_PACKAGE
 from .format import MANIFEST, MAX_MANIFEST_BYTES
+from .health import VERDICTS
 from .identity import PackageIdentity, read_content
 from .schema import manifest_problem
 
@@ -30,7 +31,7 @@ MAX_LISTED = 500  # folders looked at in the packages folder
 @dataclass(frozen=True)
 class PackageInfo:
     """What the picker shows of a package: ``name`` (its folder's name), ``path``, image count,
-    bytes on disk, image size and channels, its metrics, and its :attr:`identity`.
+    bytes on disk, image size and channels, its metrics, its health verdict and its :attr:`identity`.
 
     ``problem`` is None for a package that looks usable; otherwise one sentence saying why it
     cannot be used (its other facts are then zeros)."""
@@ -46,6 +47,7 @@ class PackageInfo:
     content: str = ""
     data_fingerprint: str = ""
     problem: str | None = None
+    verdict: str = ""  # the health verdict ("healthy", "weak", "collapsed"); "" when not measured
 
     @property
     def identity(self) -> PackageIdentity:
@@ -95,7 +97,14 @@ def inspect_package(path: str | os.PathLike[str]) -> PackageInfo:
         metrics=dict(manifest.get("metrics") or {}),
         content=read_content(root),
         data_fingerprint=fingerprint if isinstance(fingerprint, str) else "",
+        verdict=_verdict(manifest.get("health")),
     )
+
+
+def _verdict(health: Any) -> str:
+    """The manifest's health verdict, if it is one of the known words ("" otherwise)."""
+    verdict = health.get("verdict") if isinstance(health, dict) else None
+    return verdict if verdict in VERDICTS else ""
 
 
 def package_info(path: str | os.PathLike[str]) -> PackageInfo | None:
