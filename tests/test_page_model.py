@@ -105,13 +105,13 @@ def test_traversal_grid_default_and_controls(app, pkg):
     assert spec["layout"]["xaxis"]["ticktext"] == [f"{v:+.3g}" for v in np.linspace(-3, 3, 9)]
     rows = spec["layout"]["yaxis"]["ticktext"]
     order = np.argsort(-pkg.kl_per_dim, kind="stable")
-    assert rows == [f"z{d} · {pkg.kl_per_dim[d]:.2f} nats" for d in order]  # most used first
+    assert rows == [f"z{d + 1} · {pkg.kl_per_dim[d]:.2f} nats" for d in order]  # most used first; named as on Explore
     app.slider(key="model.trav_a").set_value(2.0).run()
     app.slider(key="model.trav_steps").set_value(5).run()
     app.toggle(key="model.trav_sort").set_value(False).run()
     spec = _traversal(app)
     assert spec["layout"]["xaxis"]["ticktext"] == ["-2", "-1", "+0", "+1", "+2"]
-    assert [r.split(" ·")[0] for r in spec["layout"]["yaxis"]["ticktext"]] == [f"z{d}" for d in range(10)]
+    assert [r.split(" ·")[0] for r in spec["layout"]["yaxis"]["ticktext"]] == [f"z{d + 1}" for d in range(10)]
     assert app.radio(key="model.trav_base").options == ["0 (the prior's centre)"]  # no Explore z yet
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.common.dims import dim_names
 from ui.common.text import plotly_label
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.metrics import ACTIVE_KL, active_dims
@@ -223,7 +224,7 @@ def kl_figure(kl_per_dim: np.ndarray, threshold: float = ACTIVE_KL) -> go.Figure
     active = active_dims(kl, threshold)
     fig = go.Figure(
         go.Bar(
-            x=[f"z{d}" for d in range(len(kl))],
+            x=dim_names(len(kl)),
             y=kl,
             marker_color=[TRAIN_COLOR if a else "#bbb" for a in active],
             text=[f"{v:.2f}" for v in kl],
@@ -330,7 +331,7 @@ def histogram_figure(counts: np.ndarray, class_names: tuple[str, ...]) -> go.Fig
 
 def posterior_figure(mu: np.ndarray, sigma: np.ndarray) -> go.Figure:
     """Per-dimension posterior mean with ±1 sigma error bars, over the prior's ±1 band."""
-    dims = [f"z{d}" for d in range(len(mu))]
+    dims = dim_names(len(mu))
     fig = go.Figure(
         go.Bar(
             x=dims,

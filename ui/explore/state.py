@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import numpy as np
 
+from ui.common.dims import dim_name
 from ui.common.figures import MAP_NAMES
 from vae_core.latent.metrics import ACTIVE_KL
 
@@ -74,7 +75,7 @@ class SliderSpec:
 
 def slider_key(dim: int) -> str:
     """Widget key of the slider of 0-based dimension ``dim``."""
-    return f"explore.z{dim + 1}"
+    return f"explore.{dim_name(dim)}"
 
 
 def slider_specs(kl_per_dim: Sequence[float] | np.ndarray) -> list[SliderSpec]:
@@ -91,15 +92,15 @@ def slider_specs(kl_per_dim: Sequence[float] | np.ndarray) -> list[SliderSpec]:
     for rank, i in enumerate(order, start=1):
         active = bool(kl[i] > ACTIVE_KL)
         if active:
-            label = f"z{i + 1} · {kl[i]:.2f} nats"
+            label = f"{dim_name(i)} · {kl[i]:.2f} nats"
             help_ = (
-                f"Latent dimension {i + 1}: on average it carries {kl[i]:.2f} nats of information "
+                f"Latent dimension {dim_name(i)}: on average it carries {kl[i]:.2f} nats of information "
                 f"about a garment (rank {rank} of {len(kl)}). Higher = the slider changes more."
             )
         else:
-            label = f"z{i + 1} · inactive"
+            label = f"{dim_name(i)} · inactive"
             help_ = (
-                f"Latent dimension {i + 1} carries {kl[i]:.3f} nats (at most {ACTIVE_KL}): the model "
+                f"Latent dimension {dim_name(i)} carries {kl[i]:.3f} nats (at most {ACTIVE_KL}): the model "
                 "ignores it, so moving it barely changes the garment."
             )
         specs.append(SliderSpec(dim=i, label=label, help=help_, kl=float(kl[i]), active=active))

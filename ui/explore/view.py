@@ -31,6 +31,7 @@ import streamlit as st
 
 from ui.board import lineage
 from ui.board.save import save_popover
+from ui.common.dims import dim_name
 from ui.common.figures import MAP_NAMES, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import (
@@ -148,7 +149,7 @@ def init_state(pkg: ModelPackage) -> None:
 def pad_sliders(pkg: ModelPackage) -> list[PadSlider]:
     """The pad's sliders: one per latent dimension, most informative first."""
     return [
-        PadSlider(name=f"z{s.dim + 1}", label=s.label, help=s.help, dim=s.dim, active=s.active)
+        PadSlider(name=dim_name(s.dim), label=s.label, help=s.help, dim=s.dim, active=s.active)
         for s in slider_specs(pkg.kl_per_dim)
     ]
 

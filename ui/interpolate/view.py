@@ -103,7 +103,7 @@ def show_strip(pkg: ModelPackage, view: FramedWalk) -> None:
             for col, i in zip(st.columns(per_row, gap="small"), frames, strict=False):
                 col.image(upscale(view.images[i], 4), caption=frame_caption(view, i), width="stretch")
             for col, i in zip(st.columns(per_row, gap="small"), frames, strict=False):
-                col.image(upscale(thumbs[i], 2), caption=nearest_caption(pkg, view, i), width=56)
+                col.image(upscale(thumbs[i], 2), caption=nearest_caption(pkg, view, i), width="stretch")
 
 
 def walk_map(pkg: ModelPackage, views: list[FramedWalk], a: Choice | None, b: Choice | None, map_method: str) -> None:

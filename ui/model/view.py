@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from ui.common.dims import dim_name
 from ui.common.figures import retrieval_figure, traversal_figure
 from ui.common.health import quote
 from ui.common.loader import get_test_split, item_images
@@ -133,7 +134,7 @@ def traversal_panel(pkg: ModelPackage) -> None:
     z = traversal_z(base, a, steps, dims)
     decoded = pkg.decode(z.reshape(-1, pkg.latent_dim).astype(np.float32)).reshape(len(dims), steps, *pkg.image_shape)
     pad, scale = 2, 2
-    labels = [f"z{d} · {kl[d]:.2f} nats" for d in dims]
+    labels = [f"{dim_name(d)} · {kl[d]:.2f} nats" for d in dims]
     sheet = traversal_sheet(decoded, pad=pad)
     fig = traversal_figure(sheet, labels, traversal_values(a, steps), pad, scale, sheet_cell=pkg.image_size)
     st.plotly_chart(fig, key="model.traversal", config={"displayModeBar": False})
