@@ -146,22 +146,27 @@ def _free_port() -> int:
 
 
 def start_streamlit(
-    script: Path, env_extra: dict[str, str] | None = None, timeout: float = 90.0, as_shipped: bool = False
+    script: Path,
+    env_extra: dict[str, str] | None = None,
+    timeout: float = 90.0,
+    as_shipped: bool = False,
+    cwd: Path = ROOT,
+    python: str = sys.executable,
 ):
     """Start ``streamlit run script`` on a free loopback port; return (process, base URL).
 
-    ``as_shipped=True`` leaves the browser settings to the repository's ``.streamlit/config.toml``,
-    as a user's ``streamlit run app.py`` does (usage statistics are not switched off here)."""
+    ``as_shipped=True`` leaves every setting but the port to the ``.streamlit/config.toml`` in
+    ``cwd``, as a user's ``streamlit run app.py`` does (here the file watcher and usage
+    statistics are switched off on the command line too)."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
+        python, "-m", "streamlit", "run", str(script),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     if not as_shipped:
-        cmd += ["--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cmd += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

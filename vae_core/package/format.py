@@ -10,7 +10,12 @@ Layout (``FORMAT_VERSION`` 1)::
                              per-dimension KL, and the typicality reference scores
     catalogue-NNN.png        optional: the catalogue's images at model resolution (PNG atlases)
     catalogue.json           optional: their original relative paths (``vae_core.package.catalogue``)
+    heldout.png, .json       optional: up to 500 held-out images and their labels, which the model
+                             never trained on (``vae_core.package.held_out``)
     checksums.sha256         sha256 of every other file, in ``sha256sum -c`` format
+
+The manifest's optional ``"health"`` entry holds the verdict on what the model learned and the
+figures behind it (``vae_core.package.health``); a package without one is "not measured".
 
 Nothing is pickled. :meth:`ModelPackage.save` holds the folder's lock, writes into a temporary
 sibling folder and swaps it into place (``vae_core.package_lock``), so a crash never leaves a
@@ -27,6 +32,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +53,9 @@ from ..model.config import ModelConfig, TrainConfig
 from ..model.network import VAE
 from .catalogue import FILE_PATTERN as CATALOGUE_FILE
 from .catalogue import Catalogue, catalogue_files
+from .health import Health
+from .held_out import FILE_PATTERN as HELD_OUT_FILE
+from .held_out import HeldOut, held_out_files
 from .lock import FolderLock, recover, swap_in, sweep
 from .schema import FORMAT_NAME, arrays_problem, manifest_problem, weights_problem
 
@@ -107,6 +116,11 @@ class ModelPackage:
         for a package written before packages carried them.
     data_source
         Where the catalogue came from (kind, folder, fit, held-out rows, skipped files and why).
+    health
+        The verdict on what the model learned, with its figures (None: not measured, a package
+        built before packages carried it; ``python -m vae_core upgrade`` adds it).
+    held_out
+        A few hundred images the model never trained on, with labels (None for older packages).
     """
 
     model_config: ModelConfig
@@ -129,6 +143,8 @@ class ModelPackage:
     torch_threads: int = field(default=0, compare=False)
     catalogue: Catalogue | None = field(default=None, compare=False)
     data_source: dict[str, Any] = field(default_factory=dict)
+    health: Health | None = None
+    held_out: HeldOut | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.model.eval()
@@ -277,6 +293,10 @@ class ModelPackage:
             extra["catalogue"] = self.catalogue.manifest_entry()
         if self.data_source:
             extra["data"] = self.data_source
+        if self.health is not None:
+            extra["health"] = self.health.to_dict()
+        if self.held_out is not None:
+            extra["held_out"] = self.held_out.manifest_entry()
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -328,6 +348,7 @@ class ModelPackage:
             str(tmp / "maps.safetensors"),
         )
         files = list(ARRAY_FILES) + (self.catalogue.write(tmp) if self.catalogue is not None else [])
+        files += self.held_out.write(tmp) if self.held_out is not None else []
         manifest = self.manifest()
         manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
@@ -346,6 +367,11 @@ class ModelPackage:
         model = VAE(mcfg)
         model.load_state_dict(weights)
         lat, maps = arrays["latents.safetensors"], arrays["maps.safetensors"]
+        held_out = None
+        if manifest.get("held_out"):
+            held_out = HeldOut.open(root, manifest["held_out"], len(manifest["class_names"]))
+            if (held_out.image_size, held_out.channels) != (mcfg.image_size, mcfg.image_channels):
+                raise _failure(root, "its held-out images do not have the model's size and channels.")
         return cls(
             model_config=mcfg,
             train_config=TrainConfig.from_dict(manifest["train_config"]),
@@ -366,6 +392,8 @@ class ModelPackage:
             typicality_info=manifest.get("typicality", {}),
             catalogue=Catalogue.open(root, manifest["catalogue"]) if manifest.get("catalogue") else None,
             data_source=manifest.get("data", {}),
+            health=Health.from_dict(manifest["health"]) if manifest.get("health") else None,
+            held_out=held_out,
         )
 
 
@@ -431,8 +459,11 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise fail(f"{CHECKSUMS} is damaged (line {line[:40]!r}).")
         expected[m.group(2)] = m.group(1)
     extra = set(expected) - {MANIFEST, *ARRAY_FILES}
-    if not {MANIFEST, *ARRAY_FILES} <= set(expected) or not all(CATALOGUE_FILE.match(n) for n in extra):
-        raise fail(f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]} and catalogue files.")
+    optional = all(CATALOGUE_FILE.match(n) or HELD_OUT_FILE.match(n) for n in extra)
+    if not {MANIFEST, *ARRAY_FILES} <= set(expected) or not optional:
+        raise fail(
+            f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]}, catalogue and held-out files."
+        )
     for name, digest in expected.items():
         if not (root / name).is_file():
             raise fail(f"{name} is missing.")
@@ -449,11 +480,45 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise fail(problem + ".")
-    if set(catalogue_files(manifest)) != extra:
-        raise fail(f"the manifest's catalogue files disagree with {CHECKSUMS}.")
+    if set(catalogue_files(manifest)) | set(held_out_files(manifest)) != extra:
+        raise fail(f"the manifest's catalogue or held-out files disagree with {CHECKSUMS}.")
     for name in (*ARRAY_FILES, *sorted(extra)):
         if manifest["files"].get(name, {}).get("sha256") != expected[name]:
             raise fail(f"the manifest's checksum of {name} disagrees with {CHECKSUMS}.")
+    return manifest
+
+
+def amend(path: str | os.PathLike[str], change: Callable[[Path, dict[str, Any]], list[str]]) -> dict[str, Any]:
+    """Change a verified package in place without rewriting what does not change; returns the new
+    manifest.
+
+    Holding the folder's lock, the package is verified and its files are copied byte for byte to a
+    temporary sibling; ``change(tmp, manifest)`` writes new files there and edits the manifest,
+    returning the names it wrote (which replace any of the same name). The manifest's file list
+    and ``checksums.sha256`` are then recomputed, the copy is verified and swapped into place, so
+    a crash leaves the old package or the new one, never a mix.
+    """
+    root = Path(path)
+    with FolderLock(root):
+        manifest = verify(root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+        try:
+            for name in manifest["files"]:
+                shutil.copyfile(root / name, tmp / name)
+            written = change(tmp, manifest)
+            files = [*manifest["files"], *(n for n in written if n not in manifest["files"])]
+            manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+            sums = [(sha256_file(tmp / MANIFEST), MANIFEST)] + [(manifest["files"][n]["sha256"], n) for n in files]
+            (tmp / CHECKSUMS).write_text("".join(f"{digest}  {n}\n" for digest, n in sums))
+            for f in tmp.iterdir():
+                f.chmod(0o644)
+            tmp.chmod(0o755)
+            verify(tmp)
+            swap_in(tmp, root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return manifest
 
 
