@@ -126,7 +126,8 @@ def contact_sheet(board_name: str, pictures: Sequence[Picture], columns: int = 6
 
 
 # ------------------------------------------------------------------------------ export
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """``text`` as a short file-name part: "Long coat!" -> "long-coat"."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "garment"
 
 
@@ -149,7 +150,7 @@ def board_zip(board_name: str, pictures: Sequence[Picture]) -> bytes:
         for n, pic in enumerate(pictures, start=1):
             file = None
             if pic.image is not None:
-                file = f"items/{n:03d}-{_slug(pic.item.name)}.png"
+                file = f"items/{n:03d}-{slug(pic.item.name)}.png"
                 zf.writestr(file, png_bytes(pic.image, scale=ITEM_SCALE))
             entries.append(_entry(pic.item, file))
         manifest = {

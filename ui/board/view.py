@@ -205,7 +205,7 @@ def render_header(board: Board, pics: list[Picture]) -> None:
         st.download_button(
             "Contact sheet (PNG)",
             lambda: archive.contact_sheet(board.name, pics),
-            file_name=f"{archive._slug(board.name)}-contact-sheet.png",
+            file_name=f"{archive.slug(board.name)}-contact-sheet.png",
             mime="image/png",
             icon=":material/download:",
             on_click="ignore",
@@ -215,7 +215,7 @@ def render_header(board: Board, pics: list[Picture]) -> None:
         st.download_button(
             "Board ZIP",
             lambda: archive.board_zip(board.name, pics),
-            file_name=f"{archive._slug(board.name)}.zip",
+            file_name=f"{archive.slug(board.name)}.zip",
             mime="application/zip",
             icon=":material/folder_zip:",
             on_click="ignore",
