@@ -165,3 +165,33 @@ def test_bad_choices_show_notices_not_tracebacks(app_server, page):
     wait_for_app(pg)
     no_exceptions(pg)
     pg.screenshot(path=str(SHOTS / "interpolate-bad-index.png"))
+
+
+_CANVASES = f"{FRAME_PAD} canvas.la-pad-garment"
+_READ = "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))"
+
+
+def test_frame_slider_drags_after_linear_to_both(app_server, page):
+    """Linear -> Both moves the player down (a second strip appears above it) and Streamlit mounts
+    the pad anew before it unmounts the old one: the drag must still redraw both garments and the
+    readout (it froze at 0.00 while the server's caption moved on)."""
+    pg = page
+    open_interpolate(pg, app_server)
+    pg.locator(".st-key-interp-method button", has_text="Both").click()
+    pg.wait_for_selector(".st-key-interp_strip_slerp img", timeout=180_000)
+    wait_for_app(pg, 180_000)
+    wait_until(pg, lambda: pg.locator(_CANVASES).count() == 2)
+    before = pg.locator(_CANVASES).evaluate_all(_READ)
+    frames0 = frame_pad(pg)["frames"]
+    track = pg.locator(f"{FRAME_PAD} input.la-pad-input")
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    y = box["y"] + box["height"] / 2
+    drag(pg.context.new_cdp_session(pg), (box["x"] + 8, y), (box["x"] + box["width"] * 0.9, y), seconds=0.8)
+    wait_until(pg, lambda: frame_pad(pg)["values"][0] >= 8, 10)
+    after = pg.locator(_CANVASES).evaluate_all(_READ)
+    assert frame_pad(pg)["frames"] - frames0 >= 5, "the garments were not redrawn during the drag"
+    assert all(b != a for b, a in zip(before, after, strict=True)), "a garment stayed on frame 0"
+    readout = pg.locator(f"{FRAME_PAD} .la-pad-value").inner_text()
+    assert readout == f"{frame_pad(pg)['values'][0]:.2f}" and readout != "0.00"
+    no_exceptions(pg)

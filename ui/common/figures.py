@@ -397,6 +397,22 @@ def closeness_chart(
     return fig
 
 
+def _label_offsets(ends: np.ndarray, span: np.ndarray, reach: float = 64.0) -> np.ndarray:
+    """(k, 2) pixel offsets (Plotly's ax, ay) that put each end's label away from the other ends
+    (so A's label sits on the far side of A from B, off the walk between them); straight up for
+    a single end or coinciding ends."""
+    out = np.tile([0.0, -reach], (len(ends), 1))
+    if len(ends) < 2:
+        return out
+    centre = ends.mean(axis=0)
+    for i, p in enumerate(ends):
+        d = (p - centre) / np.maximum(span, 1e-9)  # in map spans, so x and y weigh alike
+        norm = float(np.hypot(*d))
+        if norm > 1e-9:
+            out[i] = [reach * d[0] / norm, -reach * d[1] / norm]  # (pixel y grows downwards)
+    return out
+
+
 def walk_overlay(
     base: go.Figure,
     paths: Sequence[tuple[str, np.ndarray, int | None]],
@@ -405,43 +421,64 @@ def walk_overlay(
     """A copy of a map with walks drawn over it (the catalogue faded) and their ends as stars.
 
     ``paths`` holds, per walk, its method, the (M, 2) frame positions and the index of the
-    inserted midpoint (marked ★) or None; ``ends`` the labels and (2,) positions of A and B.
+    inserted midpoint (marked ★) or None; ``ends`` the labels and (2,) positions of A and B. The
+    walks' first and last frames are A and B themselves: the stars mark them and carry no number,
+    and the labels of A and B sit in boxes pointing at their stars from the side away from the
+    walk, so no frame number or line crosses them.
     """
     fig = go.Figure(base)  # a copy: a cached base stays untouched
     if paths:
         fig.update_traces(marker_opacity=0.25, selector={"type": "scattergl"})
     for method, xy, mid in paths:
         colour = PATH_COLOURS[method]
+        last = len(xy) - 1
         fig.add_trace(
             go.Scatter(
                 x=xy[:, 0],
                 y=xy[:, 1],
                 mode="lines+markers+text",
                 name=f"walk ({WALK_NAMES[method]})",
-                text=[("★" if i == mid else str(i)) for i in range(len(xy))],
+                text=[("" if i in (0, last) else "★" if i == mid else str(i)) for i in range(len(xy))],
                 textposition="top center",
+                textfont={"size": 11, "color": colour},
                 line={"color": colour, "width": 3},
                 marker={"size": 9, "color": colour, "line": {"width": 1, "color": "#fff"}},
-                hovertemplate="frame %{text}<extra></extra>",
+                hovertemplate="frame %{pointNumber}<extra></extra>",  # (no customdata: not a training item)
             )
         )
     if ends:
         xy = np.stack([np.asarray(pos, dtype=np.float64).reshape(2) for _, pos in ends])
+        labels = [plotly_label(label) for label, _ in ends]
         fig.add_trace(
             go.Scatter(
                 x=xy[:, 0],
                 y=xy[:, 1],
-                mode="markers+text",
+                mode="markers",
                 name="A and B",
-                text=[plotly_label(label) for label, _ in ends],
-                textposition="bottom center",
-                textfont={"size": 13, "color": "#111"},
+                text=labels,
                 marker={**HERE_MARKER, "size": 20},
                 hovertemplate="%{text}<extra></extra>",
             )
         )
+        span = _data_span(base)
+        for (x, y), (ax, ay), label in zip(xy, _label_offsets(xy, span), labels, strict=True):
+            fig.add_annotation(
+                x=x, y=y, ax=ax, ay=ay, text=label, showarrow=True, arrowhead=0, arrowwidth=1.5,
+                arrowcolor="#111", standoff=11, font={"size": 13, "color": "#111"},
+                bgcolor="rgba(255,255,255,0.9)", bordercolor="#111", borderwidth=1, borderpad=3,
+            )  # fmt: skip
     fig.update_layout(height=520)
     return fig
+
+
+def _data_span(fig: go.Figure) -> np.ndarray:
+    """(2,) the x and y extent of a figure's scatter points (1 where it has none)."""
+    xs = [np.asarray(t.x, dtype=np.float64) for t in fig.data if getattr(t, "x", None) is not None]
+    ys = [np.asarray(t.y, dtype=np.float64) for t in fig.data if getattr(t, "y", None) is not None]
+    if not xs or not ys:
+        return np.ones(2)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return np.array([np.ptp(x) if x.size else 1.0, np.ptp(y) if y.size else 1.0])
 
 
 # ------------------------------------------------------------------ New catalogue page

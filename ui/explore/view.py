@@ -44,6 +44,7 @@ from ui.common.loader import (
 )
 from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
+from ui.common.scroll import request_scroll, scroller
 from ui.common.state import take_explore_request
 from ui.common.text import md, plain
 from ui.common.upload import picture
@@ -90,6 +91,7 @@ GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 MINIMAP_SIZE = 300
 K_PAD = "explore.pad"  # the latent pad's widget key
 K_GUIDES = "explore._guides"  # (z, range, tracks in slider order) of the guides shown
+PAD_SELECTOR = ".st-key-explore-pad"  # (the garment is in the pad's shadow root, at its top)
 
 
 # ------------------------------------------------------------------------------ state
@@ -207,9 +209,11 @@ def apply_requests(pkg: ModelPackage) -> None:
                 source = md(garment.label) if garment.label else "another page"
                 origin = garment.origin
             load_z(z, source, origin)
+            request_scroll()  # the sender may have been scrolled far down: land at the top
     pending = st.session_state.pop(K_PENDING, None)
     if pending is not None:
         load_z(*pending)
+    scroller("explore")
 
 
 def current_z() -> np.ndarray:
@@ -251,6 +255,7 @@ def on_map_select(pkg: ModelPackage) -> None:
     indices = selected_indices(st.session_state.get(K_MAP))
     if indices:
         load_item(pkg, indices[0])
+        request_scroll(PAD_SELECTOR)  # the map is below the fold: show the garment
 
 
 def on_dismiss() -> None:
@@ -394,6 +399,7 @@ def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -
         guides=_guides(pkg, report),
         guides_range=float(ss[K_RANGE]),
         server_image=step.garment if not hasattr(decoder, "hash") else None,
+        stage=True,
     )
     st.caption(
         "Sliders are ordered by how much each dimension matters: its average KL in nats "
@@ -537,9 +543,9 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     if full_run:
         ss[K_MAP_STATE] = (z, k, method)
     step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]))
-    with right:
-        _render_garment(pkg, step, k, method)
+    with right:  # the mini-map first: at 1366 x 768 it then fits above the fold beside the sliders
         _render_minimap(pkg, step, k, method)
+        _render_garment(pkg, step, k, method)
     _render_neighbour_controls(pkg, images is not None)
     with st.container(key="explore.neighbours"):
         clicked = _render_neighbours(pkg, images, step)
