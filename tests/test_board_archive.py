@@ -17,9 +17,9 @@ from ui.board import archive
 from ui.board.archive import Picture, board_zip, contact_sheet, read_board_zip
 from vae_core import InputError
 
-GREY = PackageIdentity("tiny-package", "f" * 16, "c" * 64)
-COLOUR = PackageIdentity("my-garments", "e" * 16, "d" * 64)
-GONE = PackageIdentity("deleted", "a" * 16, "b" * 64)
+GREY = PackageIdentity("tiny-package", content="c" * 64, data="f" * 16)
+COLOUR = PackageIdentity("my-garments", content="d" * 64, data="e" * 16)
+GONE = PackageIdentity("deleted", content="b" * 64, data="a" * 16)
 DIMS = {GREY.content: 4, COLOUR.content: 6}
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
@@ -75,7 +75,7 @@ def test_zip_pictures_and_manifest(pictures: list[Picture]):
         sheet = Image.open(io.BytesIO(zf.read(archive.SHEET)))
         assert sheet.format == "PNG"
     assert manifest["format"] == archive.FORMAT and manifest["version"] == archive.FORMAT_VERSION
-    assert manifest["items"][1]["package"] == COLOUR.as_dict()
+    assert manifest["items"][1]["package"] == COLOUR.to_dict()
 
 
 def test_contact_sheet_layout(pictures: list[Picture], monkeypatch: pytest.MonkeyPatch):
@@ -108,7 +108,7 @@ def _manifest(items: list, **extra) -> str:
 
 
 def _entry(z: list, package: PackageIdentity = GREY, **extra) -> dict:
-    return {"name": "x", "note": "", "z": z, "package": package.as_dict(), "lineage": {}, **extra}
+    return {"name": "x", "note": "", "z": z, "package": package.to_dict(), "lineage": {}, **extra}
 
 
 @pytest.mark.parametrize(

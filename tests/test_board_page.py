@@ -182,7 +182,7 @@ def test_items_of_another_or_a_deleted_package(db_url: str, pkg: ModelPackage, s
     shipped = ModelPackage.load(shipped_package_dir)
     store = open_store(db_url)
     board = store.boards.create("Mixed")
-    gone = PackageIdentity("deleted-package", "0" * 16, "0" * 64)
+    gone = PackageIdentity("deleted-package", content="0" * 64, data="0" * 16)
     other = store.boards.add_item(board.token, draft(shipped, 7, package_identity(shipped_package_dir)))
     lost = store.boards.add_item(board.token, draft(pkg, 8, gone))
     mine = store.boards.add_item(board.token, draft(pkg, 9))

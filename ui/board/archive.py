@@ -136,7 +136,7 @@ def _entry(item: Item, file: str | None) -> dict[str, Any]:
         "name": item.name,
         "note": item.note,
         "z": list(item.z),
-        "package": item.package.as_dict(),
+        "package": item.package.to_dict(),
         "lineage": item.lineage,
         "created": item.created.isoformat(),
         "file": file,
@@ -226,10 +226,10 @@ def _read_manifest(data: bytes) -> dict[str, Any]:
 def _identity(value: Any) -> PackageIdentity:
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         raise InvalidValue("its package is not named.")
-    parts = [value.get(k, "") for k in ("data_fingerprint", "content")]
-    if not all(isinstance(p, str) and len(p) <= 128 for p in parts):
+    content, data = value.get("content", ""), value.get("data", "")
+    if not all(isinstance(p, str) and len(p) <= 128 for p in (content, data)):
         raise InvalidValue("its package's fingerprints are not valid.")
-    return PackageIdentity(checks.name(value["name"], "package's name"), *parts)
+    return PackageIdentity(checks.name(value["name"], "package's name"), content, data)
 
 
 def _draft(entry: Any, latent_dim_of: Callable[[PackageIdentity], int | None]) -> ItemDraft:
