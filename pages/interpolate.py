@@ -116,7 +116,7 @@ with tab_walk:
         for view in views:
             show_strip(pkg, view)
         st.caption(
-            "Under each frame: its nearest training garment by log q(z|x) (index, class, score). "
+            "Under each frame: its nearest training garment by log q(z|x) (class, then index). "
             "⚠ marks frames whose best score is below 95% of real garments' own codes: there the walk "
             "has left the data."
         )

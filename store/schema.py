@@ -10,9 +10,9 @@ never written to. Alembic would add a dependency, a configuration file and a com
 get autogeneration and downgrades this project does not need.
 
 Adding a step: append ``Migration(n + 1, "what it does", function)`` whose function takes the
-connection and issues its DDL (``sa.Column(...)`` and ``op``-free ``ALTER TABLE`` both work on
-SQLite and PostgreSQL); change the table definitions below to match; never edit an applied step
-(when one would be affected, freeze its tables into the step first).
+connection and issues its DDL (e.g. ``conn.exec_driver_sql("ALTER TABLE items ADD COLUMN ...")``,
+which both databases run); change the table definitions below to match; never edit an applied
+step (when a change would alter what step 1 creates, copy its tables into the step first).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from store import ItemDraft, PackageIdentity, SchemaTooNew, open_store
 from store.schema import SCHEMA_VERSION, schema_version
 
 ROOT = Path(__file__).resolve().parent.parent
-PKG = PackageIdentity("tiny-package", "f" * 16, "c" * 64)
+PKG = PackageIdentity("tiny-package", content="c" * 64, data="f" * 16)
 SESSIONS, SAVES = 10, 100
 
 
@@ -96,7 +96,7 @@ from sqlalchemy import event
 from store import ItemDraft, PackageIdentity, open_store
 url, token, first, hang = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 s = open_store(url)
-pkg = PackageIdentity("tiny-package", "f" * 16, "c" * 64)
+pkg = PackageIdentity("tiny-package", content="c" * 64, data="f" * 16)
 saves = 0
 def on_commit(conn):
     if saves + 1 == hang:

@@ -1,13 +1,13 @@
 """The Interpolate page in a real headless Chromium against ``streamlit run app.py`` (shipped package).
 
 Builds walks, checks the strips' images really load, plays the walk, uses latent arithmetic and
-"open in Explore", and saves screenshots to ``screenshots/`` (look at them).
+"open in Explore", and saves screenshots to look at (conftest's ``screenshots`` folder, printed at
+the end of the run).
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from conftest import wait_for_app
@@ -15,7 +15,6 @@ from conftest import wait_for_app
 from bench.cdp import drag
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 
 def loaded_images(pg, selector: str) -> int:
@@ -55,16 +54,15 @@ def frame_pad(pg) -> dict:
     return pg.evaluate("() => window.__latentPads['interp.frame_pad'].stats()")
 
 
-def test_walk_strip_player_arithmetic_and_explore(app_server, page):
+def test_walk_strip_player_arithmetic_and_explore(app_server, page, screenshots):
     pg = page
-    SHOTS.mkdir(exist_ok=True)
     open_interpolate(pg, app_server)
     no_exceptions(pg)
     # default: 10 frames + the inserted midpoint, each over its nearest training garment
     strip = ".st-key-interp_strip_linear"
     wait_until(pg, lambda: loaded_images(pg, strip) == 22)
     assert pg.locator(strip).get_by_text("★ 5 · t=0.50").count() == 1
-    pg.screenshot(path=str(SHOTS / "interpolate-default.png"), full_page=True)
+    pg.screenshot(path=str(screenshots / "interpolate-default.png"), full_page=True)
 
     # 32 frames (keyboard on the slider: End), both methods side by side
     pg.locator('.st-key-interp-frames input[type="range"]').focus()
@@ -77,7 +75,7 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     no_exceptions(pg)
     pg.set_viewport_size({"width": 1400, "height": 4200})
     pg.wait_for_timeout(1500)
-    pg.screenshot(path=str(SHOTS / "interpolate-32-both.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-32-both.png"))
     pg.set_viewport_size({"width": 1400, "height": 1000})
 
     # the map shows the walk
@@ -149,10 +147,10 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     pg.wait_for_selector("text=result (strength +1.0)", timeout=60_000)
     wait_for_app(pg)
     no_exceptions(pg)
-    pg.screenshot(path=str(SHOTS / "interpolate-arithmetic.png"), full_page=True)
+    pg.screenshot(path=str(screenshots / "interpolate-arithmetic.png"), full_page=True)
     pg.set_viewport_size({"width": 1400, "height": 3000})
     pg.wait_for_timeout(1500)
-    pg.screenshot(path=str(SHOTS / "interpolate-arithmetic-full.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-arithmetic-full.png"))
     pg.set_viewport_size({"width": 1400, "height": 1000})
 
     # open the current frame in Explore
@@ -165,10 +163,10 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     # Explore opens at its top, not where Interpolate was scrolled to
     pg.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop < 50", timeout=15_000)
     no_exceptions(pg)
-    pg.screenshot(path=str(SHOTS / "interpolate-open-in-explore.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-open-in-explore.png"))
 
 
-def test_bad_choices_show_notices_not_tracebacks(app_server, page):
+def test_bad_choices_show_notices_not_tracebacks(app_server, page, screenshots):
     pg = page
     open_interpolate(pg, app_server)
     index_b = pg.locator(".st-key-interp-B-index input")
@@ -180,4 +178,4 @@ def test_bad_choices_show_notices_not_tracebacks(app_server, page):
     pg.wait_for_selector("text=is outside the training data", timeout=60_000)
     wait_for_app(pg)
     no_exceptions(pg)
-    pg.screenshot(path=str(SHOTS / "interpolate-bad-index.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-bad-index.png"))

@@ -3,10 +3,11 @@
 The latent map: every page draws it through :func:`map_figure`: one ``Scattergl`` trace per
 class (or cluster), so the legend doubles as a class filter, with each point's training index in
 ``customdata``; optional overlays mark the top-k neighbours, "you are here" and a walk
-(:func:`walk_overlay`). The charts: training curves, per-dimension KL, the traversal grid and
-retrieval quality (Model page), the class histogram and a garment's posterior (Latent map), and
-the walk's closeness to real garments (Interpolate). No streamlit here: pages pass the figures
-to ``st.plotly_chart`` and hand selection events back to :func:`selected_indices`.
+(:func:`walk_overlay`). The charts: training curves, per-dimension KL, the traversal grid,
+retrieval quality and the health verdict's error bar (Model page), the class histogram and a
+garment's posterior (Latent map), and the walk's closeness to real garments (Interpolate). No
+streamlit here: pages pass the figures to ``st.plotly_chart`` and hand selection events back to
+:func:`selected_indices`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.common.dims import dim_names
 from ui.common.text import plotly_label
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.metrics import ACTIVE_KL, active_dims
 from vae_core.latent.traversal import CURVES, training_curves
+from vae_core.package.health import COLLAPSED_ERROR_RATIO, WEAK_ERROR_RATIO
 
 # Ten well-separated colours (Plotly's "D3" qualitative palette), one per class.
 PALETTE = (
@@ -255,7 +258,7 @@ def kl_figure(kl_per_dim: np.ndarray, threshold: float = ACTIVE_KL) -> go.Figure
     active = active_dims(kl, threshold)
     fig = go.Figure(
         go.Bar(
-            x=[f"z{d}" for d in range(len(kl))],
+            x=dim_names(len(kl)),
             y=kl,
             marker_color=[TRAIN_COLOR if a else "#bbb" for a in active],
             text=[f"{v:.2f}" for v in kl],
@@ -362,7 +365,7 @@ def histogram_figure(counts: np.ndarray, class_names: tuple[str, ...]) -> go.Fig
 
 def posterior_figure(mu: np.ndarray, sigma: np.ndarray) -> go.Figure:
     """Per-dimension posterior mean with ±1 sigma error bars, over the prior's ±1 band."""
-    dims = [f"z{d}" for d in range(len(mu))]
+    dims = dim_names(len(mu))
     fig = go.Figure(
         go.Bar(
             x=dims,
@@ -549,5 +552,47 @@ def training_progress_figure(
         xaxis={"title": "epoch", "range": [0, max(epochs, 1)], "gridcolor": "#eee"},
         yaxis={"title": "nats per image", "gridcolor": "#eee"},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    return fig
+
+
+def health_figure(recon_error: float, mean_image_error: float) -> go.Figure:
+    """The held-out reconstruction error as one bar over the verdict's zones (healthy up to half
+    the mean image's error, weak up to 0.9 of it, collapsed beyond), with the mean image's error
+    marked: how close the model's redraws come, against one average picture for every image."""
+    m = max(float(mean_image_error), 1e-9)
+    top = max(float(recon_error), m) * 1.15
+    zones = [
+        (0.0, WEAK_ERROR_RATIO * m, "#e3f4e3", "healthy"),
+        (WEAK_ERROR_RATIO * m, COLLAPSED_ERROR_RATIO * m, "#fdf0d9", "weak"),
+        (COLLAPSED_ERROR_RATIO * m, top, "#fbe0e0", "collapsed"),
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=[recon_error],
+            y=["its redraws"],
+            orientation="h",
+            marker_color="#333",
+            width=0.4,
+            text=[f"{recon_error:.1f}"],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="held-out reconstruction error %{x:.1f} (0-255)<extra></extra>",
+        )
+    )
+    for lo, hi, colour, name in zones:
+        fig.add_vrect(x0=lo, x1=hi, fillcolor=colour, line_width=0, layer="below")
+        fig.add_annotation(x=(lo + hi) / 2, y=1.0, yref="paper", text=name, showarrow=False, yanchor="bottom")
+    fig.add_vline(x=m, line_dash="dot", line_color="#555")
+    fig.add_annotation(
+        x=m, y=0.0, yref="paper", text=f"one average picture: {m:.1f}", showarrow=False, yanchor="top", xanchor="right"
+    )
+    fig.update_layout(
+        height=150,
+        margin={"l": 10, "r": 10, "t": 25, "b": 30},
+        plot_bgcolor="white",
+        xaxis={"range": [0, top], "title": None, "showgrid": False},
+        yaxis={"showgrid": False},
+        showlegend=False,
     )
     return fig

@@ -31,6 +31,7 @@ import streamlit as st
 
 from ui.board import lineage
 from ui.board.save import save_popover
+from ui.common.dims import dim_name
 from ui.common.figures import MAP_NAMES, PALETTE, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import (
@@ -47,6 +48,7 @@ from ui.common.picker import keep_package
 from ui.common.scroll import request_scroll, scroller
 from ui.common.state import take_explore_request
 from ui.common.text import md, plain
+from ui.common.upload import picture
 from ui.explore.live_map import live_map
 from ui.explore.state import (
     DEFAULT_RANGE,
@@ -79,9 +81,8 @@ from ui.explore.state import (
     to_query,
     z_json,
 )
-from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text
+from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text, upload_hint
 from vae_core import InputError, ModelPackage
-from vae_core.errors import display_path
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
 from vae_core.latent.metrics import ACTIVE_KL
@@ -151,7 +152,7 @@ def init_state(pkg: ModelPackage) -> None:
 def pad_sliders(pkg: ModelPackage) -> list[PadSlider]:
     """The pad's sliders: one per latent dimension, most informative first."""
     return [
-        PadSlider(name=f"z{s.dim + 1}", label=s.label, help=s.help, dim=s.dim, active=s.active)
+        PadSlider(name=dim_name(s.dim), label=s.label, help=s.help, dim=s.dim, active=s.active)
         for s in slider_specs(pkg.kl_per_dim)
     ]
 
@@ -329,6 +330,7 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
     if shown is None:
         return
     image, recon, name, inverted = shown
+    image = picture(image)  # as the model sees it: (S, S) grey or (S, S, 3) colour
     c1, c2, c3 = st.columns([1, 1, 3])
     c1.image(upscale(image, 6), caption="your garment, as the model sees it", output_format="PNG")
     c2.image(upscale(recon, 6), caption="the model's reconstruction", output_format="PNG")
@@ -336,7 +338,17 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
         f"**{md(name)}** is now in the sliders: its code is the encoder's mean, so moving a slider "
         f"edits your garment.{' (Inverted: light background detected.)' if inverted else ''}"
     )
-    c3.caption("Blurry or generic? The model knows 28 x 28 Fashion-MNIST garments, centred on black.")
+    c3.caption(f"Blurry or generic? The model knows {upload_hint(pkg)}.")
+
+
+def package_identity(pkg: ModelPackage) -> dict[str, str]:
+    """The z JSON's record of the package a z belongs to: its name (never a server path), its
+    content fingerprint and its data fingerprint."""
+    return {
+        "package": pkg.path.name if pkg.path is not None else "",
+        "package_fingerprint": pkg.content_fingerprint,
+        "data_fingerprint": pkg.data_fingerprint,
+    }
 
 
 def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
@@ -428,11 +440,12 @@ def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
             on_click="ignore",
             key="explore.png",
         )
+        # the package's identity is read now: the callable runs later, on the click, outside this
+        # script run, where the link's ?package= cannot be read (it named the shipped package)
+        identity = package_identity(pkg)
         st.download_button(
             "z JSON",
-            lambda: z_json(
-                step.z, k=k, method=method, package=display_path(package_path()), data_fingerprint=pkg.data_fingerprint
-            ),
+            lambda: z_json(step.z, k=k, method=method, **identity),
             file_name="latent-atelier-z.json",
             mime="application/json",
             icon=":material/download:",

@@ -16,7 +16,7 @@ from ui.common.figures import selected_indices
 from ui.common.loader import item_images
 from ui.common.state import Garment, take_ab_request
 from ui.common.text import md
-from ui.common.upload import upload_garment
+from ui.common.upload import picture, upload_garment
 from ui.interpolate.link import round_code
 from ui.interpolate.state import K_IMAGES_NOTICE_SHOWN, K_MAP, K_MAP_TARGET, K_RNG, slot_key
 from vae_core import InputError, ModelPackage
@@ -162,9 +162,10 @@ def _pick_upload(pkg: ModelPackage, slot: str) -> Choice | None:
         return kept[0]
     memo = ss.get(slot_key(slot, "upload_z"))
     if memo is None or memo[0] is not prepared or memo[1] is not pkg:  # encode each upload once
-        memo = (prepared, pkg, np.asarray(round_code(pkg.encode(prepared.image)[0][0]), np.float64))
+        code = pkg.encode(prepared.image[None])[0][0]  # a batch of one
+        memo = (prepared, pkg, np.asarray(round_code(code), np.float64))
         ss[slot_key(slot, "upload_z")] = memo
-    choice = Choice(memo[2], None, "your upload", prepared.image, None)
+    choice = Choice(memo[2], None, "your upload", picture(prepared.image), None)
     ss[slot_key(slot, "kept")] = (choice, pkg)
     st.caption("A link cannot carry your picture: it carries its code (three decimals), decoded.")
     return choice
