@@ -94,6 +94,7 @@ def test_explore_warns_on_a_collapsed_package_only(colour_package_dir: Path, dat
     import shutil
 
     from tests.test_package_health import set_verdict
+    from ui.common.text import plain
 
     for verdict in ("collapsed", "healthy"):
         copy = Path(shutil.copytree(colour_package_dir, tmp_path / verdict))
@@ -102,8 +103,10 @@ def test_explore_warns_on_a_collapsed_package_only(colour_package_dir: Path, dat
         notices = [w.value for w in at.warning if "This catalogue's model is" in w.value]
         if verdict == "collapsed":
             assert len(notices) == 1 and "**This catalogue's model is collapsed.**" in notices[0]
-            assert "Every slider draws about the same picture" in notices[0]
-            assert health.advice.split(":")[0] in notices[0]
+            assert plain(notices[0]) == (
+                f"**This catalogue's model is collapsed.** {health.reason} {health.advice} "
+                "The Model page shows what it learned."
+            )
         else:
             assert notices == []
 
