@@ -6,7 +6,6 @@ Logic lives in the plain modules beside this one; here widgets are read and resu
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import time
@@ -19,9 +18,27 @@ from ui.common.figures import training_progress_figure
 from ui.common.places import image_root
 from ui.common.text import md
 from vae_core import InputError, LatentAtelierError
+from vae_core.files import read_json
+from vae_core.package.format import MAX_MANIFEST_BYTES
+from vae_core.package.schema import MIN_CATALOGUE, catalogue_problem
 
 from .folders import resolve_in_root, scan_folder, subfolders, suggest_name, validate_name
-from .jobs import CANCELLED, DONE, RUNNING, Job, JobSpec, JobStatus, cancel_job, job_status, start_job, train_command
+from .jobs import (
+    CANCELLED,
+    DONE,
+    RUNNING,
+    Job,
+    JobSpec,
+    JobStatus,
+    cancel_job,
+    job_status,
+    jobs_open,
+    may_control,
+    owner_tag,
+    start_job,
+    train_command,
+    upload_dir,
+)
 from .progress import format_seconds, snapshot
 from .zips import MiB, ZipLimits, check_zip, extract_zip
 
@@ -33,6 +50,9 @@ DEFAULT_EPOCHS, MAX_EPOCHS = 30, 300
 REFRESH_SECONDS = 2.0
 LIMITS = ZipLimits()
 MSG = 400  # characters of a message shown (messages quote names at most 80 characters long)
+SKIPPED_SHOWN = 50  # skipped files named on the page (a trained package's manifest lists them all)
+K_TOKEN = f"{K}owner_token"  # this session's secret: the jobs it starts are its own
+JOB_QUERY = "job"  # the token also rides in the page's link, so a reload keeps control of the job
 
 
 @dataclass(frozen=True)
@@ -44,11 +64,30 @@ class Source:
     count: int
     upload: object | None = None  # the UploadedFile
     folder: Path | None = None
+    classes: tuple[str, ...] = ()  # the class names training will use
+
+
+# ------------------------------------------------------------------ whose jobs
+def session_token() -> str:
+    """This session's secret token (made on its first visit; taken from the page's link after a
+    reload), and the link made to carry it."""
+    ss = st.session_state
+    if K_TOKEN not in ss:
+        linked = st.query_params.get(JOB_QUERY, "")
+        ss[K_TOKEN] = linked if 16 <= len(linked) <= 64 else secrets.token_urlsafe(16)
+    return ss[K_TOKEN]
+
+
+def _claim_link(token: str) -> None:
+    if st.query_params.get(JOB_QUERY) != token:
+        st.query_params[JOB_QUERY] = token
 
 
 # ------------------------------------------------------------------ the latest job
 def render_latest_job(jobs: Path, job: Job | None) -> bool:
-    """Show the latest job: live while it runs, else its result. Returns whether one runs."""
+    """Show the latest job: to the session that started it (or to all, when the operator opened
+    jobs to all sessions), live while it runs, else its result; to any other session only that
+    the server is busy and until about when. Returns whether one runs."""
     if job is None:
         return False
     try:
@@ -56,11 +95,38 @@ def render_latest_job(jobs: Path, job: Job | None) -> bool:
     except (OSError, ValueError, TypeError) as exc:
         st.warning(f"The last training job's files could not be read ({md(exc, MSG)}).")
         return False
+    token = session_token()
+    mine = may_control(status.spec, token, jobs_open())
+    if mine and status.spec.owner:
+        _claim_link(token)
     if status.state == RUNNING:
-        _running_panel(jobs, job)
+        (_running_panel if mine else _busy_panel)(jobs, job)
+        if mine:
+            st.info("One catalogue trains at a time; the form returns when it ends.", icon=":material/hourglass_top:")
         return True
-    _result_panel(status)
+    if mine:
+        _result_panel(status)
     return False
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _busy_panel(jobs: Path, job: Job) -> None:
+    """Another session's job: that the one training slot is busy, since when and until about when
+    (no name, file or log of someone else's catalogue)."""
+    status = job_status(jobs, job)
+    if status.state != RUNNING:
+        st.rerun()  # the form comes back
+    snap = snapshot(status.events, status.spec.created, time.time(), status.spec.epochs)
+    left = (
+        f"about {format_seconds(snap.remaining)} of training left, then a few minutes to build the package"
+        if snap.remaining is not None
+        else "how long it will take is not known yet"
+    )
+    st.info(
+        f"Another catalogue is being trained on this server: it started {format_seconds(snap.elapsed)} ago; {left}. "
+        "One catalogue trains at a time; this page shows the form again as soon as it ends.",
+        icon=":material/hourglass_top:",
+    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -87,14 +153,21 @@ def _running_panel(jobs: Path, job: Job) -> None:
         fig = training_progress_figure(snap.batch_points, snap.epoch_rows, max(snap.epochs, 1))
         st.plotly_chart(fig, key=f"{K}curve", config={"displayModeBar": False})
     st.caption("After training, the package is built (encoding, metrics and maps) and checked before it appears.")
-    st.button("Cancel training", key=f"{K}cancel", icon=":material/cancel:", on_click=cancel_job, args=(jobs, job))
+    st.button("Cancel training", key=f"{K}cancel", icon=":material/cancel:", on_click=_cancel, args=(jobs, job))
+
+
+def _cancel(jobs: Path, job: Job) -> None:
+    """The cancel button's callback: only for a job this session may control."""
+    if may_control(job.spec(), st.session_state.get(K_TOKEN), jobs_open()):
+        cancel_job(jobs, job)
 
 
 def _result_panel(status: JobStatus) -> None:
     spec = status.spec
     if status.state == DONE:
-        summary = _package_summary(Path(spec.target))
+        summary, skipped = _package_summary(Path(spec.target))
         st.success(f"{md(status.message, MSG)} {summary}", icon=":material/check_circle:")
+        show_skipped(skipped, "files were skipped while reading the images")
         st.page_link(
             "pages/explore.py",
             label=f"Explore {md(spec.name)}",
@@ -110,15 +183,29 @@ def _result_panel(status: JobStatus) -> None:
             st.code(status.log_tail, language=None)
 
 
-def _package_summary(target: Path) -> str:
-    """One sentence from a finished package's manifest (already verified by the worker)."""
+def _package_summary(target: Path) -> tuple[str, list[tuple[str, str]]]:
+    """One sentence from a finished package's manifest (already verified by the worker), and the
+    files training skipped (path, reason)."""
     try:
-        manifest = json.loads((target / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return ""
-    m = manifest.get("metrics", {})
-    elbo = f", held-out -ELBO {m['test_neg_elbo']:.1f} nats" if isinstance(m.get("test_neg_elbo"), float) else ""
-    return f"{manifest.get('n_items', 0):,} images{elbo}; choose it in the package picker."
+        manifest = read_json(target / "manifest.json", MAX_MANIFEST_BYTES)
+        m = manifest.get("metrics", {})
+        elbo = f", held-out -ELBO {m['test_neg_elbo']:.1f} nats" if isinstance(m.get("test_neg_elbo"), float) else ""
+        data = manifest.get("data") if isinstance(manifest.get("data"), dict) else {}
+        skipped = [(str(e.get("path")), str(e.get("reason"))) for e in data.get("skipped", []) if isinstance(e, dict)]
+        return f"{int(manifest.get('n_items', 0)):,} images{elbo}; choose it in the package picker.", skipped
+    except (OSError, ValueError, TypeError, AttributeError, LatentAtelierError):
+        return "", []
+
+
+def show_skipped(skipped: list[tuple[str, str]], what: str) -> None:
+    """Name the skipped files (and why), in an expander: a count alone does not say which."""
+    if not skipped:
+        return
+    with st.expander(f"{len(skipped):,} {what}", icon=":material/playlist_remove:"):
+        lines = [f"- {md(path, 160)}: {md(reason, 200)}" for path, reason in skipped[:SKIPPED_SHOWN]]
+        if len(skipped) > SKIPPED_SHOWN:
+            lines.append(f"- ... and {len(skipped) - SKIPPED_SHOWN:,} more")
+        st.markdown("\n".join(lines))
 
 
 # ------------------------------------------------------------------ the form
@@ -137,12 +224,13 @@ def choose_source(packages: Path) -> Source | None:
     if kind == "folder":
         return _folder_source(root, packages)
     file = st.file_uploader(
-        "A .zip of images: one folder per class, or the images directly",
+        f"A .zip of images (up to {LIMITS.max_upload // MiB} MiB): one folder per class, or the images directly",
         type=["zip"],
         key=f"{K}zip",
         max_upload_size=LIMITS.max_upload // MiB,
-        help=f"PNG, JPEG, WebP, BMP or GIF; at most {LIMITS.max_images:,} images and "
-        f"{LIMITS.max_total // MiB:,} MiB unpacked. Other files are skipped.",
+        help=f"PNG, JPEG, WebP, BMP or GIF; the .zip at most {LIMITS.max_upload // MiB} MiB, at least "
+        f"{MIN_CATALOGUE} and at most {LIMITS.max_images:,} images, {LIMITS.max_total // MiB:,} MiB unpacked. "
+        "Other files are skipped.",
     )
     if file is None:
         return None
@@ -154,7 +242,13 @@ def choose_source(packages: Path) -> Source | None:
     classes = f" in {len(report.classes)} class folders" if report.classes else " (one class)"
     skipped = f"; {len(report.skipped)} other entries will be skipped" if report.skipped else ""
     st.caption(f"{len(report.images):,} images{classes}, {report.total_bytes / MiB:.1f} MiB unpacked{skipped}.")
-    return Source(f"upload {file.name}", suggest_name(file.name, packages), len(report.images), upload=file)
+    show_skipped(report.skipped, "entries of the archive will be skipped")
+    problem = catalogue_problem(report.classes, len(report.images))
+    if problem:
+        st.error(f"{md(file.name)}: {md(problem, MSG)}", icon=":material/block:")
+        return None
+    name = suggest_name(file.name, packages)
+    return Source(f"upload {file.name}", name, len(report.images), upload=file, classes=report.classes)
 
 
 def _folder_source(root: Path | None, packages: Path) -> Source | None:
@@ -177,8 +271,16 @@ def _folder_source(root: Path | None, packages: Path) -> Source | None:
         st.error(md(exc, MSG), icon=":material/block:")
         return None
     classes = f" in {len(summary.classes)} class folders" if summary.classes else " (one class)"
-    st.caption(f"{summary.images:,} images{classes}.")
-    return Source(f"folder {choice}", suggest_name(Path(choice).name, packages), summary.images, folder=folder)
+    skipped = f"; {len(summary.skipped)} other files will be skipped" if summary.skipped else ""
+    st.caption(f"{summary.images:,} images{classes}{skipped}.")
+    show_skipped(list(summary.skipped), "files of the folder will be skipped")
+    names = summary.classes or (folder.name,)  # a flat folder is one class named after it
+    problem = catalogue_problem(names, summary.images)
+    if problem:
+        st.error(md(problem, MSG), icon=":material/block:")
+        return None
+    name = suggest_name(Path(choice).name, packages)
+    return Source(f"folder {choice}", name, summary.images, folder=folder, classes=names)
 
 
 def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
@@ -197,9 +299,12 @@ def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
 
 def start(jobs: Path, packages: Path, source: Source, name: str, size: int, channels: int | None, epochs: int) -> None:
     """Validate, unpack an upload into the jobs folder, and start the job; errors are shown."""
-    upload_dir = jobs / f".upload-{secrets.token_hex(4)}"
+    unpacked = upload_dir(jobs)
     try:
         name = validate_name(name, packages)
+        problem = catalogue_problem(source.classes, source.count)
+        if problem:
+            raise InputError(problem)
         images = source.folder if source.folder is not None else Path("{images}")  # an upload: the job's images/
         spec = JobSpec(
             name=name,
@@ -208,13 +313,15 @@ def start(jobs: Path, packages: Path, source: Source, name: str, size: int, chan
             epochs=epochs,
             source=source.label,
             created=time.time(),
+            owner=owner_tag(session_token()),
         )
         if source.upload is not None:
-            extract_zip(source.upload, upload_dir, LIMITS)
-        start_job(jobs, spec, images=upload_dir if source.upload is not None else None)
+            extract_zip(source.upload, unpacked, LIMITS)
+        start_job(jobs, spec, images=unpacked if source.upload is not None else None)
     except LatentAtelierError as exc:
         st.error(md(exc, MSG), icon=":material/block:")
         return
     finally:
-        shutil.rmtree(upload_dir, ignore_errors=True)  # already moved into the job if it started
+        shutil.rmtree(unpacked, ignore_errors=True)  # already moved into the job if it started
+    _claim_link(session_token())
     st.rerun()
