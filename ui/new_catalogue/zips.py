@@ -5,8 +5,11 @@ and refuses the whole archive when any entry is unsafe: an absolute path, a driv
 ``..`` component, a symbolic link, a device, FIFO or socket, an encrypted entry, more than
 :attr:`ZipLimits.max_entries` entries, more than :attr:`ZipLimits.max_total` bytes once
 unpacked, a single entry above :attr:`ZipLimits.max_entry`, or a compression ratio above
-:attr:`ZipLimits.max_ratio` (a zip bomb). Entries that are merely not images (``README.txt``,
-``__MACOSX/``, hidden files) are skipped and listed. :func:`extract_zip` checks again while
+:attr:`ZipLimits.max_ratio` (a zip bomb); and what would fail while writing: two images at one
+path, a path that is an image and a folder at once, a name over :attr:`ZipLimits.max_name` bytes
+or a path over :attr:`ZipLimits.max_path`. Entries that are merely not images (``README.txt``,
+``__MACOSX/``, hidden files) and top-level images beside class folders (the trainer does not use
+them) are skipped and listed. :func:`extract_zip` checks again while
 writing: it counts the bytes each entry really inflates to (a header may lie about its size), stops
 at the declared size and the total, writes only to paths it built itself, never follows a link
 and never overwrites a file.
