@@ -114,17 +114,17 @@ def test_explore_warns_on_a_collapsed_package_only(colour_package_dir: Path, dat
 def test_the_picker_marks_weak_and_collapsed_packages(colour_package_dir: Path, tmp_path, monkeypatch):
     import shutil
 
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from tests.test_package_health import set_verdict
+    from ui.common.picker import _listed
 
     packages = tmp_path / "packages"
     for name, verdict in (("dead", "collapsed"), ("fine", "healthy"), ("meh", "weak")):
         set_verdict(Path(shutil.copytree(colour_package_dir, packages / name)), verdict)
     monkeypatch.setenv("LATENT_ATELIER_PACKAGES", str(packages))
     monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(colour_package_dir))
-    st.cache_data.clear()  # a listing cached for 10 s by an earlier run of this process
+    _listed.clear()  # the listing is kept for 10 s across runs of this process
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["package"] = "dead"
     at.run()
