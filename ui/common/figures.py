@@ -54,6 +54,7 @@ def map_figure(
     height: int = 520,
     point_size: float = 3.0,
     axis_titles: tuple[str, str] = ("", ""),
+    density: bool = False,
 ) -> go.Figure:
     """Scatter of every item's map position, coloured by group, with optional overlays.
 
@@ -73,6 +74,8 @@ def map_figure(
         (M, 2) positions of a walk, drawn as a line with numbered frames.
     visible
         Groups to show; the others start hidden (click the legend to toggle).
+    density
+        Draw the catalogue's density as contour lines under the points (:func:`density_trace`).
 
     Returns
     -------
@@ -83,6 +86,8 @@ def map_figure(
     xy = np.asarray(xy, dtype=np.float32)
     groups = np.asarray(groups)
     fig = go.Figure()
+    if density and len(xy) >= 50:
+        fig.add_trace(density_trace(xy))
     for g, name in enumerate(group_names):
         idx = np.flatnonzero(groups == g)
         if len(idx) == 0:
@@ -109,6 +114,35 @@ def map_figure(
         uirevision="latent-map",  # keep zoom and legend filters across reruns
     )
     return fig
+
+
+def density_grid(xy: np.ndarray, bins: int = 96, sigma: float = 1.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A smoothed 2-D histogram of map points: bin centres x (bins,), y (bins,) and the density
+    (bins, bins), rows along y, scaled to a maximum of 1. The histogram is blurred with a
+    Gaussian of ``sigma`` bins (separable, by convolution), a kernel density estimate on a grid."""
+    xy = np.asarray(xy, dtype=np.float64)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    span = np.maximum(hi - lo, 1e-9)
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    counts, ex, ey = np.histogram2d(xy[:, 0], xy[:, 1], bins=bins, range=[[lo[0], hi[0]], [lo[1], hi[1]]])
+    r = int(np.ceil(3 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 0, counts)
+    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 1, smooth)
+    return (ex[:-1] + ex[1:]) / 2, (ey[:-1] + ey[1:]) / 2, (smooth / max(smooth.max(), 1e-12)).T
+
+
+def density_trace(xy: np.ndarray) -> go.Contour:
+    """The catalogue's density as faint contour lines (no hover, no legend click needed to read the
+    points over it): where on the map real garments crowd."""
+    x, y, z = density_grid(xy)
+    return go.Contour(
+        x=x, y=y, z=z, name="density of the catalogue", showscale=False, hoverinfo="skip",
+        contours={"coloring": "lines", "start": 0.08, "end": 0.88, "size": 0.16},
+        colorscale=[[0, "rgba(60,60,70,0.35)"], [1, "rgba(20,20,30,0.7)"]], line={"width": 1},
+        showlegend=True, legendrank=2000,
+    )  # fmt: skip
 
 
 def _add_overlays(

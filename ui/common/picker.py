@@ -51,6 +51,12 @@ def _find(name: str) -> PackageInfo | None:
     return next((p for p in _listing() if p.name == name), None)
 
 
+def is_listed(name: str) -> bool:
+    """Whether a link's ``?package=name`` would find a usable package (the default one included)."""
+    info = _find(name)
+    return info is not None and info.usable
+
+
 def _notice(message: str) -> None:
     page, notices = st.session_state.get(NOTICES_KEY, (None, []))
     if message not in notices:
