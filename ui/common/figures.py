@@ -557,9 +557,9 @@ def training_progress_figure(
 
 
 def health_figure(recon_error: float, mean_image_error: float) -> go.Figure:
-    """The held-out reconstruction error as one bar over the verdict's zones (healthy up to half
-    the mean image's error, weak up to 0.9 of it, collapsed beyond), with the mean image's error
-    marked: how close the model's redraws come, against one average picture for every image."""
+    """Two bars over the verdict's zones (healthy up to half the mean image's error, weak up to 0.9
+    of it, collapsed beyond): the held-out reconstruction error, and the error of one average
+    picture for every image, which a model that learned nothing matches."""
     m = max(float(mean_image_error), 1e-9)
     top = max(float(recon_error), m) * 1.15
     zones = [
@@ -569,27 +569,23 @@ def health_figure(recon_error: float, mean_image_error: float) -> go.Figure:
     ]
     fig = go.Figure(
         go.Bar(
-            x=[recon_error],
-            y=["its redraws"],
+            x=[m, recon_error],
+            y=["one average picture", "its redraws"],
             orientation="h",
-            marker_color="#333",
-            width=0.4,
-            text=[f"{recon_error:.1f}"],
+            marker_color=["#aaa", "#333"],
+            width=0.55,
+            text=[f"{m:.1f}", f"{recon_error:.1f}"],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="held-out reconstruction error %{x:.1f} (0-255)<extra></extra>",
+            hovertemplate="%{y}: off by %{x:.1f} on average (0-255)<extra></extra>",
         )
     )
     for lo, hi, colour, name in zones:
         fig.add_vrect(x0=lo, x1=hi, fillcolor=colour, line_width=0, layer="below")
         fig.add_annotation(x=(lo + hi) / 2, y=1.0, yref="paper", text=name, showarrow=False, yanchor="bottom")
-    fig.add_vline(x=m, line_dash="dot", line_color="#555")
-    fig.add_annotation(
-        x=m, y=0.0, yref="paper", text=f"one average picture: {m:.1f}", showarrow=False, yanchor="top", xanchor="right"
-    )
     fig.update_layout(
-        height=150,
-        margin={"l": 10, "r": 10, "t": 25, "b": 30},
+        height=170,
+        margin={"l": 10, "r": 10, "t": 25, "b": 10},
         plot_bgcolor="white",
         xaxis={"range": [0, top], "title": None, "showgrid": False},
         yaxis={"showgrid": False},
