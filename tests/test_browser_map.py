@@ -155,12 +155,21 @@ def test_hover_shows_the_garments_thumbnail(page, app_server, shipped_package_di
                     && Number(h.customdata) === Number(t.dataset.index); }}""",
             timeout=60_000,
         )
-        # read the box at one moment (a dense map can hand the hover to a point under the same pixel)
-        got = page.evaluate(
-            f"() => {{ const t = document.querySelector({tip!r}), c = t.querySelector('canvas');"
-            " return {index: Number(t.dataset.index), label: t.querySelector('.la-hover-label').textContent,"
-            " px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)}; }"
-        )
+        # read the box at one moment (a dense map can hand the hover to another point under the
+        # same pixel while it is read: read again until the box is settled)
+        for _ in range(40):
+            got = page.evaluate(
+                f"() => {{ const t = document.querySelector({tip!r}), c = t.querySelector('canvas');"
+                " const h = document.querySelector('.js-plotly-plot')._hoverdata;"
+                " return {index: Number(t.dataset.index), ready: t.dataset.ready === '1',"
+                " hovered: h && h[0] ? Number(h[0].customdata) : null,"
+                " label: t.querySelector('.la-hover-label').textContent,"
+                " px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)}; }"
+            )
+            if got["ready"] and got["index"] == got["hovered"]:
+                break
+            page.wait_for_timeout(250)
+        assert got["ready"] and got["index"] == got["hovered"]
         pixels = np.array(got["px"], dtype=np.uint8).reshape(28, 28, 4)[..., 0]
         np.testing.assert_array_equal(pixels, pkg.images([got["index"]])[0])  # that item's own picture
         assert got["label"].startswith(f"#{got['index']} ")
