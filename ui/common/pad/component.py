@@ -55,9 +55,10 @@ GUIDES_HELP = (
 class PadSlider:
     """One slider: ``name`` (e.g. "z3"), the ``label`` shown and its ``help`` tooltip.
 
-    ``dim`` is the latent dimension it moves (Explore's one-slider-per-dimension pads); ``lo``,
-    ``hi`` and ``step`` (the arrow keys' step) its bounds where the pad has no range choice. The
-    pointer moves in fifths of ``step``, so a slow drag still changes the garment on every move.
+    ``dim`` is the latent dimension it moves (Explore's one-slider-per-dimension pads), or ``dir``
+    the direction of :func:`dims_map` it moves z along (then ``dim`` is -1); ``lo``, ``hi`` and
+    ``step`` (the arrow keys' step) its bounds where the pad has no range choice. The pointer moves
+    in fifths of ``step``, so a slow drag still changes the garment on every move.
     """
 
     name: str
@@ -68,11 +69,12 @@ class PadSlider:
     lo: float = -3.0
     hi: float = 3.0
     step: float = STEP
+    dir: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name, "label": self.label, "help": self.help, "aria": self.label,
-            "dim": self.dim, "active": self.active, "min": self.lo, "max": self.hi,
+            "dim": self.dim, "dir": self.dir, "active": self.active, "min": self.lo, "max": self.hi,
             "step": self.step, "fine": self.step / 5,
         }  # fmt: skip
 
@@ -88,9 +90,17 @@ class PadReport:
     final: bool
 
 
-def dims_map() -> dict[str, Any]:
-    """One slider per latent dimension (``PadSlider.dim``)."""
-    return {"kind": "dims"}
+def dims_map(dirs: np.ndarray | None = None) -> dict[str, Any]:
+    """One slider per latent dimension (``PadSlider.dim``), and sliders that move z along the unit
+    vectors ``dirs`` (m, d) (``PadSlider.dir``): z = the dimension sliders' values + sum_j t_j dirs[j].
+
+    A direction slider rests at 0: when it is let go the browser writes its move into the
+    dimension sliders and returns it to 0, so the reported z is always the dimension sliders' values.
+    """
+    if dirs is None or len(dirs) == 0:
+        return {"kind": "dims"}
+    rows = np.asarray(dirs, dtype=np.float64).reshape(len(dirs), -1)
+    return {"kind": "dims", "dirs": [[float(v) for v in row] for row in rows]}
 
 
 def affine_map(base: np.ndarray, dirs: np.ndarray) -> dict[str, Any]:
@@ -181,6 +191,7 @@ def pad_data(
     film: bool = True,
     garment_labels: Sequence[str] | None = None,
     snap: bool = False,
+    guides_help: str | None = None,
 ) -> dict[str, Any]:
     """The pad element's data: plain JSON that changes only with the package or the
     acknowledgement, and the weights array while not ``acked``."""
@@ -196,7 +207,7 @@ def pad_data(
         "step": STEP,
         "fine": FINE,
         "film": bool(film and supported),
-        "guides_help": GUIDES_HELP if guides else None,
+        "guides_help": (guides_help or GUIDES_HELP) if guides else None,
         "garment_label": "Decoded garment",
         "garment_labels": None if garment_labels is None else [str(g) for g in garment_labels],
         "snap": bool(snap),
@@ -225,10 +236,12 @@ def feed_data(
     guides: np.ndarray | None = None,
     guides_range: float | None = None,
     taken: int = 0,
+    ends: Sequence[dict[str, str] | None] | None = None,
 ) -> dict[str, Any]:
-    """The feed element's data: the server-set values ``{seq, values, range}``, the guides and
-    the number of the last report the server has taken (``taken``)."""
-    data: dict[str, Any] = {"key": key, "set": current, "guides": None, "taken": int(taken)}
+    """The feed element's data: the server-set values ``{seq, values, range}``, the guides, the
+    names of each slider's ends (``{lo, hi, title}`` or None per slider) and the number of the
+    last report the server has taken (``taken``)."""
+    data: dict[str, Any] = {"key": key, "set": current, "guides": None, "taken": int(taken), "ends": ends}
     if guides is not None:
         data["guides"] = {
             "range": None if guides_range is None else float(guides_range),
@@ -253,6 +266,8 @@ def latent_pad(
     film: bool = True,
     garment_labels: Sequence[str] | None = None,
     snap: bool = False,
+    ends: Sequence[dict[str, str] | None] | None = None,
+    guides_help: str | None = None,
 ) -> PadReport | None:
     """Draw the pad; return the browser's new report of this run, or None.
 
@@ -279,6 +294,11 @@ def latent_pad(
         One caption per garment where the mapping draws several (:func:`paths_map`).
     snap
         On release, the sliders come to rest on their nearest step (discrete stops: walk frames).
+    ends
+        Per slider, the names of its two ends ``{lo, hi, title}`` (or None), shown under it; they
+        travel in the feed, so new ones leave the pad's element unchanged.
+    guides_help
+        The note under the sliders explaining the guides (default :data:`GUIDES_HELP`).
     """
     ss = st.session_state
     set_key, report_key, have_key = _state_keys(key)
@@ -296,7 +316,7 @@ def latent_pad(
     data = pad_data(
         key, decoder, sliders, mapping or dims_map(), latent_dim,
         acked=acked, ranges=ranges, guides=guides is not None, server_image=server_image, film=film,
-        garment_labels=garment_labels, snap=snap,
+        garment_labels=garment_labels, snap=snap, guides_help=guides_help,
     )  # fmt: skip
     _COMPONENT(
         key=key,
@@ -305,7 +325,7 @@ def latent_pad(
         on_have_change=lambda: _on_report(key, "have"),
     )
     report = _take(key)
-    feed(f"{key}.feed", feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0)))
+    feed(f"{key}.feed", feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0), ends))
     return report
 
 
