@@ -67,7 +67,8 @@ def render_compare(
                 Tile(img, f"#{int(idx)} {pkg.class_names[int(lab)]}", str(int(idx)))
                 for img, idx, lab in zip(thumbnails(step.ranking.indices), step.ranking.indices, step.ranking.labels)
             ]
-            gallery(tiles, columns=NEIGHBOURS, key=f"explore.pin.{i}.neighbours")
+            st.caption("Likeliest catalogue pieces")
+            gallery(tiles, columns=2, key=f"explore.pin.{i}.neighbours")
             st.code(f"z = {format_z(step.z)}", language=None, wrap_lines=True)
             b1, b2 = st.columns(2)
             b1.button(

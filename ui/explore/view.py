@@ -392,9 +392,12 @@ def render_notices() -> None:
         st.button("Dismiss", key="explore.dismiss", icon=":material/close:", type="tertiary", on_click=on_dismiss)
 
 
-def on_pin() -> None:
+def on_pin(pkg: ModelPackage) -> None:
+    """Pin the garment shown, labelled by its number and what it looks like ("Pin 3: Sneaker")."""
     ss = st.session_state
-    compare.pin(ss[K_Z], lineage.suggested_name(lineage.lineage(ss, ss[K_Z])))
+    n = ss["explore._pinned"] = ss.get("explore._pinned", 0) + 1
+    looks = pkg.class_names[int(np.argmax(pkg.class_probabilities(ss[K_Z])))] if len(pkg.class_names) > 1 else ""
+    compare.pin(ss[K_Z], f"Pin {n}: {looks}" if looks else f"Pin {n}")
 
 
 def on_open_pin(z: tuple[float, ...], label: str) -> None:
@@ -438,6 +441,7 @@ def render_toolbar(pkg: ModelPackage) -> None:
             key="explore.pin",
             icon=":material/push_pin:",
             on_click=on_pin,
+            args=(pkg,),
             help=f"Keep this garment side by side with others to compare (up to {compare.MAX_PINS}), below.",
         )
         saved.sliders_popover(pkg, slider_specs(pkg.kl_per_dim))
@@ -795,11 +799,9 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     with st.container(key="explore.neighbours"):
         clicked = _render_neighbours(pkg, images, step)
     with left:  # the pad last: the neighbours are on their way while the guides and ends are computed
-        pad_slot = st.container()
         with st.container(key="explore.history_strip"):
             _render_history(pkg)
-        with pad_slot:
-            _render_pad(pkg, report, step)
+        _render_pad(pkg, report, step)
     if clicked is not None:
         request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)), item_origin(pkg, int(clicked)))
 

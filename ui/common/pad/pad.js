@@ -692,7 +692,8 @@ function build(pad, parent) {
   r.images = r.ctxs.map((ctx) => ctx.createImageData(data.out[2], data.out[1]));
   r.fallback = fallback;
   r.note = note;
-  parent.querySelectorAll(":scope > .la-pad").forEach((old) => old.remove());
+  // the pad drawn before (new labels rebuild it); ":scope >" matches nothing in a shadow root
+  Array.from(parent.children).forEach((old) => { if (old.classList.contains("la-pad")) old.remove(); });
   parent.appendChild(root); // (the component's <style> lives beside it: keep it)
   return r;
 }
