@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from store import ItemDraft, PackageIdentity, open_store  # noqa: E402
 
-PKG = PackageIdentity("bench", "f" * 16, "c" * 64)
+PKG = PackageIdentity("bench", content="c" * 64, data="f" * 16)
 LINEAGE = {"origin": {"kind": "item", "index": 1, "label": "catalogue item #1", "z": [0.0] * 10}, "edits_total": 5}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.common import health
 from ui.common.loader import get_package, get_train_images
 from ui.common.shell import require_shell
 from ui.common.upload import upload_garment
@@ -26,6 +27,7 @@ st.caption(
     "slider, what the garment becomes at either end. Beside it: what it looks like and the catalogue "
     "pieces closest to it. Undo with Ctrl+Z; the link in your address bar always reopens this exact garment."
 )
+health.notice(pkg)  # a weak or collapsed model: say so before the sliders
 images = get_train_images(pkg)
 ex.render_notices()
 ex.render_toolbar(pkg)

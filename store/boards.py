@@ -104,7 +104,7 @@ def _item(row: sa.Row) -> Item:
         name=row.name,
         note=row.note,
         z=tuple(float(v) for v in row.z),
-        package=PackageIdentity(row.package_name, row.package_data_fingerprint, row.package_content),
+        package=PackageIdentity(row.package_name, row.package_content, row.package_data_fingerprint),
         lineage=dict(row.lineage or {}),
         created=values.utc(row.created_at),
         updated=values.utc(row.updated_at),
@@ -123,7 +123,7 @@ def _item_values(draft: ItemDraft) -> dict[str, Any]:
         "note": values.note(draft.note),
         "z": values.vector(draft.z),
         "package_name": values.name(pkg.name, "package's name"),
-        "package_data_fingerprint": str(pkg.data_fingerprint or "")[:128],
+        "package_data_fingerprint": str(pkg.data or "")[:128],
         "package_content": str(pkg.content or "")[:128],
         "lineage": values.document(draft.lineage, "lineage"),
     }

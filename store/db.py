@@ -135,8 +135,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection in a read transaction (a consistent snapshot on both databases' defaults
-        for one statement; several statements see committed changes of others in PostgreSQL)."""
+        """A connection in a read transaction (each statement sees what was committed before it)."""
         with self._connection(write=False) as conn:
             yield conn
 

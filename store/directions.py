@@ -6,7 +6,8 @@ floats and how it was made.
 (from the mean of the whole catalogue to selection B's: ``from_indices`` is None). The store
 keeps the vector as given; computing it (and scaling it) is the caller's. Directions belong to a
 package's exact content (:class:`~store.identity.PackageIdentity`): a retrained package, whose
-latent space differs, starts without any. Names are unique per package, ignoring case.
+latent space differs, starts without any (name and content must both match, as
+:meth:`PackageIdentity.matches`). Names are unique per package, ignoring case.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _direction(row: sa.Row) -> Direction:
         id=row.id,
         name=row.name,
         vector=tuple(float(v) for v in row.vector),
-        package=PackageIdentity(row.package_name, row.package_data_fingerprint, row.package_content),
+        package=PackageIdentity(row.package_name, row.package_content, row.package_data_fingerprint),
         method=row.method,
         to_indices=tuple(int(i) for i in row.to_indices),
         from_indices=None if row.from_indices is None else tuple(int(i) for i in row.from_indices),
@@ -72,14 +73,8 @@ def _direction(row: sa.Row) -> Direction:
 
 
 def _of_package(package: PackageIdentity) -> sa.ColumnElement[bool]:
-    """Rows of ``package``: same content fingerprint, or (none recorded) same name and data."""
-    if package.content:
-        return directions.c.package_content == package.content
-    return sa.and_(
-        directions.c.package_content == "",
-        directions.c.package_name == package.name,
-        directions.c.package_data_fingerprint == package.data_fingerprint,
-    )
+    """Rows of ``package``: the same name and content (as :meth:`PackageIdentity.matches`)."""
+    return sa.and_(directions.c.package_name == package.name, directions.c.package_content == package.content)
 
 
 class DirectionStore:
@@ -90,6 +85,8 @@ class DirectionStore:
 
     def save(self, draft: DirectionDraft, latent_dim: int | None = None) -> Direction:
         """Store a new direction (``latent_dim``, when given, is checked against the vector)."""
+        if not draft.package.content:
+            raise InvalidValue("The package's content fingerprint is unknown (its checksums.sha256 cannot be read).")
         if draft.method not in METHODS:
             raise InvalidValue(f"A direction is made by one of {', '.join(METHODS)}, not {draft.method!r}.")
         pkg = draft.package
@@ -97,7 +94,7 @@ class DirectionStore:
             "name": values.name(draft.name, "direction's name"),
             "vector": values.vector(draft.vector, "direction", dim=latent_dim),
             "package_name": values.name(pkg.name, "package's name"),
-            "package_data_fingerprint": str(pkg.data_fingerprint or "")[:128],
+            "package_data_fingerprint": str(pkg.data or "")[:128],
             "package_content": str(pkg.content or "")[:128],
             "method": draft.method,
             "to_indices": values.indices(draft.to_indices, "selection B"),

@@ -1,8 +1,9 @@
 """The store's exceptions: :class:`StoreError` and a few children, each with a message that says
 what went wrong and what to do, so a page shows one ``st.error`` instead of a traceback.
 
-The store does not import ``vae_core`` (a process that only reads or writes boards need not load
-torch), so its root is its own; pages catch it beside ``vae_core.LatentAtelierError``.
+The store takes only the package identity from ``vae_core`` (which loads no torch: a process that
+only reads or writes boards starts in a fraction of a second), so its root is its own; pages catch
+it beside ``vae_core.LatentAtelierError``.
 """
 
 from __future__ import annotations

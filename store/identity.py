@@ -1,55 +1,40 @@
-"""A model package's identity as the store records it: its name, the fingerprint of the data it
-was trained on, and a fingerprint of its exact content.
-
-Content fingerprint: the sha256 of the package's ``checksums.sha256`` file, which lists the sha256
-of every other file (weights, latents, maps, manifest), so two packages share it only if they are
-byte-identical; a retrained package with the same name gets a new one. Read from two small files,
-nothing verified or loaded. The one function to point elsewhere if the library grows a home for a
-package's identity.
+"""A model package's identity as the store records it: the library's
+:class:`vae_core.package.identity.PackageIdentity` (``name``: the package folder's name;
+``content``: the sha256 of its ``checksums.sha256``, which covers every file; ``data``: the
+manifest's ``data_fingerprint``, informative only). Saved items and directions keep all three;
+an item belongs to a package on this server when both name and content match
+(:meth:`PackageIdentity.matches`). Importing that module loads neither torch nor numpy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-CHECKSUMS = "checksums.sha256"  # written by vae_core.package.format (not imported: no torch here)
+from vae_core.package.identity import PackageIdentity, identity_of
+
 MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 16 * 2**20
 
 
-@dataclass(frozen=True)
-class PackageIdentity:
-    """``name`` (the package folder's name, as ``?package=NAME`` uses it), ``data_fingerprint``
-    (the manifest's) and ``content`` (sha256 of ``checksums.sha256``; "" when unreadable)."""
-
-    name: str
-    data_fingerprint: str = ""
-    content: str = ""
-
-    def same_package(self, other: PackageIdentity) -> bool:
-        """The same package content; packages without a content fingerprint compare by name and
-        data fingerprint."""
-        if self.content and other.content:
-            return self.content == other.content
-        return (self.name, self.data_fingerprint) == (other.name, other.data_fingerprint)
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "data_fingerprint": self.data_fingerprint, "content": self.content}
+def _data_fingerprint(folder: Path) -> str:
+    """The manifest's ``data_fingerprint`` ("" when it cannot be read)."""
+    try:
+        path = folder / MANIFEST
+        if not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
+            return ""
+        value = json.loads(path.read_text()).get("data_fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def package_identity(path: str | os.PathLike[str]) -> PackageIdentity:
-    """The identity of the package folder at ``path`` (never raises: unreadable parts are "")."""
-    root = Path(path)
-    try:
-        manifest = json.loads((root / MANIFEST).read_text())
-        fingerprint = str(manifest.get("data_fingerprint") or "")
-    except (OSError, ValueError, AttributeError):
-        fingerprint = ""
-    try:
-        content = hashlib.sha256((root / CHECKSUMS).read_bytes()).hexdigest()
-    except OSError:
-        content = ""
-    return PackageIdentity(name=root.name, data_fingerprint=fingerprint, content=content)
+    """The identity of the package folder at ``path`` as it is on disk now, with its data
+    fingerprint (never raises: an unreadable part is ""). A loaded package has it as
+    ``ModelPackage.identity``."""
+    return identity_of(path, _data_fingerprint(Path(path)))
+
+
+__all__ = ["PackageIdentity", "package_identity"]

@@ -10,9 +10,9 @@ never written to. Alembic would add a dependency, a configuration file and a com
 get autogeneration and downgrades this project does not need.
 
 Adding a step: append ``Migration(n + 1, "what it does", function)`` whose function takes the
-connection and issues its DDL (``sa.Column(...)`` and ``op``-free ``ALTER TABLE`` both work on
-SQLite and PostgreSQL); change the table definitions below to match; never edit an applied step
-(when one would be affected, freeze its tables into the step first).
+connection and issues its DDL (e.g. ``conn.exec_driver_sql("ALTER TABLE items ADD COLUMN ...")``,
+which both databases run); change the table definitions below to match; never edit an applied
+step (when a change would alter what step 1 creates, copy its tables into the step first).
 """
 
 from __future__ import annotations
@@ -90,12 +90,12 @@ slider_names = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("package_name", sa.String(NAME_LEN), nullable=False),
-    sa.Column("package_data_fingerprint", sa.String(FINGERPRINT_LEN), nullable=False),
+    sa.Column("package_data_fingerprint", sa.String(FINGERPRINT_LEN), nullable=False),  # informative
     sa.Column("package_content", sa.String(FINGERPRINT_LEN), nullable=False),
     sa.Column("dim", sa.Integer, nullable=False),  # the latent dimension (0-based) the slider moves
     sa.Column("name", sa.String(NAME_LEN), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("package_content", "package_name", "package_data_fingerprint", "dim", name="slider_names_one"),
+    sa.UniqueConstraint("package_content", "package_name", "dim", name="slider_names_one"),
 )
 
 

@@ -1,8 +1,9 @@
 """The names a user gives a package's latent sliders ("sleeve length" for z3), saved per package.
 
-A name belongs to a package's exact content (:class:`~store.identity.PackageIdentity`), like a
-direction: a retrained package starts with the default names (z1..zd). Setting an empty name
-removes it (the slider shows its default again). Names are unique per package, ignoring case.
+A name belongs to a package's exact content (:class:`~store.identity.PackageIdentity`: name and
+content both match, as for a direction): a retrained package starts with the default names
+(z1..zd). Setting an empty name removes it (the slider shows its default again). Names are unique
+per package, ignoring case.
 Writes are upserts (``INSERT ... ON CONFLICT DO UPDATE``, which both SQLite and PostgreSQL
 have), so two sessions naming the same slider at once leave one of the two names, never an error.
 """
@@ -25,13 +26,8 @@ MAX_DIM = values.MAX_DIM
 
 
 def _of_package(package: PackageIdentity) -> sa.ColumnElement[bool]:
-    """Rows of ``package``: its content fingerprint and name and data fingerprint (all three are
-    the unique key, so a package without a content fingerprint is found by the other two)."""
-    return sa.and_(
-        slider_names.c.package_content == str(package.content or "")[:128],
-        slider_names.c.package_name == package.name,
-        slider_names.c.package_data_fingerprint == str(package.data_fingerprint or "")[:128],
-    )
+    """Rows of ``package``: the same name and content (as :meth:`PackageIdentity.matches`)."""
+    return sa.and_(slider_names.c.package_name == package.name, slider_names.c.package_content == package.content)
 
 
 class SliderNameStore:
@@ -48,9 +44,12 @@ class SliderNameStore:
     def set(self, package: PackageIdentity, names: Mapping[int, str], latent_dim: int | None = None) -> dict[int, str]:
         """Set the names of some sliders (an empty name removes it); returns every name now set.
 
-        Refused with :class:`InvalidValue`, nothing changed: a dimension outside the latent space,
-        a name too long, or two sliders of the package with the same name (ignoring case).
+        Refused with :class:`InvalidValue`, nothing changed: a package whose content fingerprint is
+        unknown, a dimension outside the latent space, a name too long, or two sliders of the
+        package with the same name (ignoring case).
         """
+        if not package.content:
+            raise InvalidValue("The package's content fingerprint is unknown (its checksums.sha256 cannot be read).")
         limit = MAX_DIM if latent_dim is None else int(latent_dim)
         clean: dict[int, str] = {}
         for dim, name in names.items():
@@ -62,7 +61,7 @@ class SliderNameStore:
             clean[int(dim)] = values.name(text, f"name of z{int(dim) + 1}") if text else ""
         ident = {
             "package_name": values.name(package.name, "package's name"),
-            "package_data_fingerprint": str(package.data_fingerprint or "")[:128],
+            "package_data_fingerprint": str(package.data or "")[:128],
             "package_content": str(package.content or "")[:128],
         }
         with self.db.write() as conn:
@@ -85,7 +84,7 @@ class SliderNameStore:
 
     def _upsert(self, conn: Connection, row: dict) -> None:
         insert = (postgresql if self.db.backend == "postgresql" else sqlite).insert(slider_names).values(**row)
-        key = ["package_content", "package_name", "package_data_fingerprint", "dim"]
+        key = ["package_content", "package_name", "dim"]
         conn.execute(
             insert.on_conflict_do_update(
                 index_elements=key, set_={"name": row["name"], "updated_at": row["updated_at"]}

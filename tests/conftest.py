@@ -231,12 +231,51 @@ def browser() -> Iterator[object]:
             b.close()
 
 
+# ------------------------------------------------------------------ screenshots (never in the checkout)
+_SCREENSHOT_FOLDERS: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the screenshots browser tests save to be looked at, under pytest's temporary
+    folder (pytest keeps the last three runs'); its path is printed at the end of the run."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    _SCREENSHOT_FOLDERS.append(folder)
+    return folder
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """When a test that uses ``page`` fails, screenshot the page as it was and name the file in
+    the failure's report (a "screenshot" section)."""
+    outcome = yield
+    report = outcome.get_result()
+    pg = getattr(item, "funcargs", {}).get("page") if report.when == "call" and report.failed else None
+    if pg is None or pg.is_closed():
+        return
+    path = pg.failure_folder / "failure.png"
+    try:
+        pg.screenshot(path=str(path), full_page=True)
+    except Exception as exc:  # a crashed page: say so rather than hide the test's own failure
+        report.sections.append(("screenshot", f"none: {type(exc).__name__}: {exc}"))
+    else:
+        report.sections.append(("screenshot", f"the page when the test failed: {path}"))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 (pytest's TerminalReporter)
+    for folder in _SCREENSHOT_FOLDERS:
+        if any(folder.iterdir()):
+            terminalreporter.write_line(f"screenshots to look at: {folder}")
+
+
 @pytest.fixture()
-def page(browser) -> Iterator[object]:
-    """A fresh 1400x1000 browser page; errors in the page's console are collected on ``page.errors``."""
+def page(browser, tmp_path: Path) -> Iterator[object]:
+    """A fresh 1400x1000 browser page; errors in the page's console are collected on ``page.errors``.
+    If the test fails, a screenshot of the page goes to its ``tmp_path`` (named in the report)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.errors = []
+    pg.failure_folder = tmp_path
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     try:
         yield pg

@@ -182,7 +182,7 @@ def test_items_of_another_or_a_deleted_package(db_url: str, pkg: ModelPackage, s
     shipped = ModelPackage.load(shipped_package_dir)
     store = open_store(db_url)
     board = store.boards.create("Mixed")
-    gone = PackageIdentity("deleted-package", "0" * 16, "0" * 64)
+    gone = PackageIdentity("deleted-package", content="0" * 64, data="0" * 16)
     other = store.boards.add_item(board.token, draft(shipped, 7, package_identity(shipped_package_dir)))
     lost = store.boards.add_item(board.token, draft(pkg, 8, gone))
     mine = store.boards.add_item(board.token, draft(pkg, 9))
@@ -237,3 +237,13 @@ def test_database_from_a_newer_app_is_a_notice(db_url: str):
     store.close()
     at = board_page(token)
     assert f"is at schema version {SCHEMA_VERSION + 1}" in texts(at.error)
+
+
+def test_unreachable_database_is_a_notice(db_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Save and the Board page say the database cannot be used; nothing raises."""
+    monkeypatch.setenv("LATENT_ATELIER_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/atelier")
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    at = run(at.button(key="board.save.go").click())
+    assert "The board database (postgresql+psycopg://nobody@127.0.0.1:1/atelier) cannot be used" in texts(at.error)
+    at = board_page(new_token())
+    assert "cannot be used right now" in texts(at.error)

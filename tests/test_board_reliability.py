@@ -23,7 +23,7 @@ from store import ItemDraft, PackageIdentity, SchemaTooNew, open_store
 from store.schema import SCHEMA_VERSION, schema_version
 
 ROOT = Path(__file__).resolve().parent.parent
-PKG = PackageIdentity("tiny-package", "f" * 16, "c" * 64)
+PKG = PackageIdentity("tiny-package", content="c" * 64, data="f" * 16)
 SESSIONS, SAVES = 10, 100
 
 
@@ -96,7 +96,7 @@ from sqlalchemy import event
 from store import ItemDraft, PackageIdentity, open_store
 url, token, first, hang = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 s = open_store(url)
-pkg = PackageIdentity("tiny-package", "f" * 16, "c" * 64)
+pkg = PackageIdentity("tiny-package", content="c" * 64, data="f" * 16)
 saves = 0
 def on_commit(conn):
     if saves + 1 == hang:
@@ -211,7 +211,7 @@ def test_a_version_1_database_is_brought_to_the_newest_schema(url: str):
     old = open_store(url)
     assert old.applied == list(range(2, SCHEMA_VERSION + 1))
     board = old.boards.create("from version 1")
-    assert old.sliders.set(PackageIdentity("p", "f", "c"), {0: "hem"}) == {0: "hem"}
+    assert old.sliders.set(PackageIdentity("p", "c" * 64), {0: "hem"}) == {0: "hem"}
     again = open_store(url)
     assert again.boards.open(board.token).name == "from version 1" and again.applied == []
     for s in (old, again):

@@ -25,9 +25,10 @@ from store import (
 )
 from store.db import database_url, normalise_url, shown_url
 from store.schema import boards
+from vae_core import ModelPackage
 
-PKG = PackageIdentity("tiny-package", "f" * 16, "c" * 64)
-OTHER = PackageIdentity("other", "e" * 16, "d" * 64)
+PKG = PackageIdentity("tiny-package", content="c" * 64, data="f" * 16)
+OTHER = PackageIdentity("other", content="d" * 64, data="e" * 16)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -71,6 +72,7 @@ def test_items_keep_every_field_exactly_and_in_order(store: Store):
     for i, it in enumerate(items):
         d = draft(i)
         assert (it.name, it.note, it.package, it.lineage) == (d.name, d.note, PKG, d.lineage)
+        assert it.package.data == PKG.data  # kept, though identities compare by name and content
         assert it.z == tuple(d.z)  # floats round-trip exactly, 1e300 and 2.5e-7 included
         assert it.created.tzinfo is not None
     assert store.boards.count(board.token) == 5
@@ -156,6 +158,8 @@ def test_directions_per_package(store: Store):
     assert (mine[0].vector, mine[0].to_indices, mine[0].from_indices) == ((0.5, -1.0), (3, 4), (1, 2))
     assert mine[1].from_indices is None and mine[1].method == "catalogue_to_selection"
     assert [x.name for x in store.directions.list(OTHER)] == ["darker"]
+    assert store.directions.list(PackageIdentity("renamed", PKG.content)) == []  # name and content count
+    assert mine[0].package == PKG and mine[0].package.data == PKG.data
     with pytest.raises(InvalidValue, match="already has a direction named"):
         store.directions.rename(PKG, d.id, "DARKER")
     assert store.directions.rename(PKG, d.id, "long sleeves").name == "long sleeves"
@@ -173,6 +177,7 @@ def test_directions_per_package(store: Store):
         ({"method": "guess"}, "one of selections"),
         ({"to_indices": [-1]}, "non-negative"),
         ({"name": ""}, "is empty"),
+        ({"package": PackageIdentity("unreadable", "")}, "content fingerprint is unknown"),
     ],
 )
 def test_invalid_directions(store: Store, kwargs: dict, message: str):
@@ -192,7 +197,10 @@ def test_slider_names_per_package(store: Store):
     assert store.sliders.set(PKG, {2: "Sleeves", 5: "z6"}) == {0: "Shoe ↔ shirt", 2: "Sleeves", 5: "z6"}  # renamed
     assert store.sliders.set(PKG, {0: "", 5: "   "}) == {2: "Sleeves"}  # an empty name: the default again
     assert store.sliders.get(OTHER) == {2: "hem"}  # another package keeps its own
-    assert store.sliders.get(PackageIdentity("tiny-package", "f" * 16, "")) == {}  # content differs
+    assert store.sliders.get(PackageIdentity("tiny-package", "e" * 64, PKG.data)) == {}  # content differs
+    assert store.sliders.get(PackageIdentity("renamed", PKG.content)) == {}  # name and content count
+    with pytest.raises(InvalidValue, match="content fingerprint is unknown"):
+        store.sliders.set(PackageIdentity("unreadable", ""), {0: "hem"})
 
 
 @pytest.mark.parametrize(
@@ -238,7 +246,9 @@ def test_package_identity(tiny_package_dir: Path, tmp_path: Path):
     ident = package_identity(tiny_package_dir)
     checksums = (tiny_package_dir / "checksums.sha256").read_bytes()
     assert ident.name == "tiny-package" and ident.content == hashlib.sha256(checksums).hexdigest()
-    assert ident.data_fingerprint and ident.data_fingerprint in (tiny_package_dir / "manifest.json").read_text()
+    assert ident.data and ident.data in (tiny_package_dir / "manifest.json").read_text()
+    assert ident == ModelPackage.load(tiny_package_dir).identity  # the library's own identity
     missing = package_identity(tmp_path / "nothing-here")
-    assert missing == PackageIdentity("nothing-here", "", "")
-    assert not ident.same_package(missing) and ident.same_package(PackageIdentity("renamed", "", ident.content))
+    assert (missing.name, missing.content, missing.data) == ("nothing-here", "", "")
+    assert not ident.matches(missing) and not missing.matches(missing)
+    assert not ident.matches(PackageIdentity("renamed", ident.content))  # name and content both count

@@ -58,7 +58,7 @@ def test_board_survives_a_restart_and_opens_from_its_link(browser, data_dir: Pat
         wait_for_app(page, 120_000)
         page.get_by_label("Board name").wait_for(timeout=60_000)
         assert page.get_by_label("Board name").input_value() == "Spring"
-        tile = page.locator('[class*="st-key-board-item-"]').first
+        tile = page.locator('[class*="st-key-board-item-"]:has([data-testid="stTextArea"])').first
         assert tile.get_by_label("Name").input_value() == "Long coat"
         assert tile.get_by_label("Note").input_value() == "sleeves a bit longer"
         assert tile.locator('img[src^="data:image/png"]').count() == 1

@@ -15,7 +15,7 @@ from vae_core import ModelPackage, PackageError
 from vae_core.latent.metrics import active_dims, kl_per_dimension
 from vae_core.package.build import upgrade_package
 from vae_core.package.format import ARRAY_FILES, CHECKSUMS, MANIFEST, amend, sha256_file, verify
-from vae_core.package.health import VERDICTS, judge
+from vae_core.package.health import VERDICTS, Health, HealthFigures, judge
 from vae_core.package.held_out import ATLAS, INDEX, HeldOut, capacity
 
 
@@ -44,6 +44,29 @@ def _strip_health(root: Path) -> None:
         (root / name).unlink()
     lines = [line for line in (root / CHECKSUMS).read_text().splitlines() if not line.endswith((ATLAS, INDEX))]
     (root / CHECKSUMS).write_text("\n".join(lines) + "\n")
+
+
+def set_verdict(root: Path, verdict: str) -> Health:
+    """Give the package at ``root`` a verdict of figures made up to produce it (through the
+    package's own write path), so page tests do not depend on how well a tiny run learns."""
+    made_up = {
+        "healthy": {"recon_error": 10.0, "active_dims": 9},
+        "weak": {"recon_error": 40.0, "active_dims": 3},
+        "collapsed": {"recon_error": 70.0, "active_dims": 0},
+    }[verdict]
+    figures = HealthFigures(
+        mean_image_error=60.0, latent_dim=10, kl_total=5.0, held_out=30, train_images=270, steps=10, image_size=32,
+        **made_up,
+    )  # fmt: skip
+    health = judge(figures)
+    assert health.verdict == verdict
+
+    def change(tmp: Path, manifest: dict) -> list[str]:
+        manifest["health"] = health.to_dict()
+        return []
+
+    amend(root, change)
+    return health
 
 
 # ------------------------------------------------------------------------------ the build
@@ -116,7 +139,7 @@ BAD_HEALTH = {
     "verdict": ("great", "verdict must be one of healthy, weak, collapsed"),
     "recon_error": (300.0, "recon_error must be a number from 0 to 255"),
     "mean_image_error": (-1.0, "mean_image_error must be a number from 0 to 255"),
-    "kl_total": (float("nan"), "kl_total must be a number"),
+    "kl_total": ("much", "kl_total must be a number"),  # NaN is refused earlier, as JSON
     "knn5_accuracy": (1.5, "knn5_accuracy must be a number from 0 to 1"),
     "active_dims": (11, "active_dims must be a whole number from 0 to 10"),
     "held_out": (0, "held_out must be a whole number from 1"),

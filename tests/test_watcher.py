@@ -88,6 +88,7 @@ def test_the_readme_command_serves_a_reload_in_well_under_a_second_of_cpu(tmp_pa
     try:
         page.goto(url)
         wait_for_app(page, timeout_ms=180_000)  # the first load imports torch and loads the package
+        assert page.locator('[data-testid="stAppDeployButton"]').count() == 0  # toolbarMode "viewer"
         before = _settled_cpu(proc.pid)
         costs = []
         for _ in range(RELOADS):

@@ -126,7 +126,8 @@ def contact_sheet(board_name: str, pictures: Sequence[Picture], columns: int = 6
 
 
 # ------------------------------------------------------------------------------ export
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """``text`` as a short file-name part: "Long coat!" -> "long-coat"."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "garment"
 
 
@@ -135,7 +136,7 @@ def _entry(item: Item, file: str | None) -> dict[str, Any]:
         "name": item.name,
         "note": item.note,
         "z": list(item.z),
-        "package": item.package.as_dict(),
+        "package": item.package.to_dict(),
         "lineage": item.lineage,
         "created": item.created.isoformat(),
         "file": file,
@@ -149,7 +150,7 @@ def board_zip(board_name: str, pictures: Sequence[Picture]) -> bytes:
         for n, pic in enumerate(pictures, start=1):
             file = None
             if pic.image is not None:
-                file = f"items/{n:03d}-{_slug(pic.item.name)}.png"
+                file = f"items/{n:03d}-{slug(pic.item.name)}.png"
                 zf.writestr(file, png_bytes(pic.image, scale=ITEM_SCALE))
             entries.append(_entry(pic.item, file))
         manifest = {
@@ -225,10 +226,10 @@ def _read_manifest(data: bytes) -> dict[str, Any]:
 def _identity(value: Any) -> PackageIdentity:
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         raise InvalidValue("its package is not named.")
-    parts = [value.get(k, "") for k in ("data_fingerprint", "content")]
-    if not all(isinstance(p, str) and len(p) <= 128 for p in parts):
+    content, data = value.get("content", ""), value.get("data", "")
+    if not all(isinstance(p, str) and len(p) <= 128 for p in (content, data)):
         raise InvalidValue("its package's fingerprints are not valid.")
-    return PackageIdentity(checks.name(value["name"], "package's name"), *parts)
+    return PackageIdentity(checks.name(value["name"], "package's name"), content, data)
 
 
 def _draft(entry: Any, latent_dim_of: Callable[[PackageIdentity], int | None]) -> ItemDraft:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from store import ItemDraft, StoreError, package_identity
+from store import ItemDraft, StoreError
 from ui.board import lineage
 from ui.board.state import K_CURRENT, K_SAVED, PAGE, QUERY_KEY, board_link, remember
-from ui.common.loader import get_store, package_path
+from ui.common.loader import get_store
 from ui.common.text import md
 from ui.explore.state import K_Z
 from vae_core import ModelPackage
@@ -33,7 +33,7 @@ def _save(pkg: ModelPackage) -> None:
             current = {"token": board.token, "name": board.name}
         item = store.boards.add_item(
             current["token"],
-            ItemDraft(name, z, package_identity(pkg.path or package_path()), ss.get(f"{K}note", ""), record),
+            ItemDraft(name, z, pkg.identity, ss.get(f"{K}note", ""), record),
         )
     except StoreError as exc:
         ss[K_SAVED] = ("error", str(exc))

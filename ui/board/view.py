@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from store import BadToken, Board, BoardNotFound, Item, PackageIdentity, StoreError, package_identity
+from store import BadToken, Board, BoardNotFound, Item, PackageIdentity, StoreError
 from ui.board import archive, lineage
 from ui.board.archive import Picture
 from ui.board.state import (
@@ -44,14 +44,14 @@ COLUMNS = 4
 
 # ------------------------------------------------------------------------------ packages
 @st.cache_data(ttl=10, show_spinner=False)
-def _available(current: str) -> list[tuple[PackageInfo, PackageIdentity]]:
-    return [(p, package_identity(p.path)) for p in list_packages(extra=[Path(current)])]
+def _available(current: str) -> list[PackageInfo]:
+    return [p for p in list_packages(extra=[Path(current)]) if p.usable]
 
 
 def find_package(identity: PackageIdentity) -> PackageInfo | None:
-    """The package on this server with ``identity``'s content (None: not here): the picker's
-    packages and the one the app serves now."""
-    return next((info for info, ident in _available(package_path()) if ident.same_package(identity)), None)
+    """The package on this server that ``identity`` names (same name and content; None: not
+    here): the picker's packages and the one the app serves now."""
+    return next((info for info in _available(str(package_path())) if info.identity.matches(identity)), None)
 
 
 def latent_dim_of(identity: PackageIdentity) -> int | None:
@@ -204,7 +204,7 @@ def render_header(board: Board, pics: list[Picture]) -> None:
         st.download_button(
             "Contact sheet (PNG)",
             lambda: archive.contact_sheet(board.name, pics),
-            file_name=f"{archive._slug(board.name)}-contact-sheet.png",
+            file_name=f"{archive.slug(board.name)}-contact-sheet.png",
             mime="image/png",
             icon=":material/download:",
             on_click="ignore",
@@ -214,7 +214,7 @@ def render_header(board: Board, pics: list[Picture]) -> None:
         st.download_button(
             "Board ZIP",
             lambda: archive.board_zip(board.name, pics),
-            file_name=f"{archive._slug(board.name)}.zip",
+            file_name=f"{archive.slug(board.name)}.zip",
             mime="application/zip",
             icon=":material/folder_zip:",
             on_click="ignore",
@@ -319,7 +319,8 @@ def _open(item: Item, info: PackageInfo, board: Board, switch: bool) -> None:
     before = {"origin": {k: v for k, v in (item.lineage.get("origin") or {}).items() if k != "before"}}
     before["edits_total"] = item.lineage.get("edits_total", 0)
     origin = lineage.origin("board", item.z, f"{item.name} on the board {board.name}", item=item.name, before=before)
-    open_in_explore(np.asarray(item.z), label=f"“{item.name}” from the board", switch=False, origin=origin)
+    label = f"“{item.name}” from the board"
+    open_in_explore(np.asarray(item.z), label=label, switch=False, origin=origin, package=item.package)
     if switch:
         st.session_state[picker.WIDGET_KEY] = info.name  # the sidebar's picker follows
     st.session_state[K_SWITCH] = {picker.QUERY_KEY: info.name} if switch else picker.keep_package({})
@@ -360,7 +361,7 @@ def _tile(board: Board, pic: Picture, first: bool, last: bool, current: PackageI
         st.text_area(
             "Note", key=f"{key}.note", on_change=_update, args=(board.token, item.id, "note"), height=68, max_chars=5000
         )
-        other = info is not None and not item.package.same_package(current)
+        other = info is not None and not item.package.matches(current)
         st.caption(
             f"{md(lineage.describe(item.lineage), 200)}  \nPackage {md(item.package.name, 60)}"
             + (" (not the one shown now)" if other else "")
@@ -393,7 +394,7 @@ def render_items(board: Board, pics: list[Picture]) -> None:
     if pages > 1:
         page = int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"{K}page", width=160))
     start = (page - 1) * PAGE_SIZE
-    current = package_identity(package_path())
+    current = package_path().identity
     shown = pics[start : start + PAGE_SIZE]
     for row in range(0, len(shown), COLUMNS):
         for col, (n, pic) in zip(st.columns(COLUMNS), enumerate(shown[row : row + COLUMNS], start=start + row)):

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import streamlit as st
 
-from store import Direction, PackageIdentity, StoreError, package_identity
-from ui.common.loader import get_store, package_path
+from store import Direction, PackageIdentity, StoreError
+from ui.common.dims import dim_name
+from ui.common.loader import get_store
 from ui.common.text import md
 from ui.explore.state import SliderSpec
 from vae_core import ModelPackage
@@ -27,8 +28,8 @@ K = "explore.sliders."  # widget keys of the popover
 
 
 def identity(pkg: ModelPackage) -> PackageIdentity:
-    """The identity names and directions are kept under (the package's exact content)."""
-    return package_identity(pkg.path or package_path())
+    """The identity names and directions are kept under (the package's name and exact content)."""
+    return pkg.identity
 
 
 def load(pkg: ModelPackage) -> None:
@@ -101,7 +102,7 @@ def sliders_popover(pkg: ModelPackage, specs: Sequence[SliderSpec]) -> None:
         with st.form(f"{K}form", border=False):
             for s in specs:
                 st.text_input(
-                    f"z{s.dim + 1}", value=given.get(s.dim, ""), placeholder=f"z{s.dim + 1}", key=f"{K}name.{s.dim}"
+                    dim_name(s.dim), value=given.get(s.dim, ""), placeholder=dim_name(s.dim), key=f"{K}name.{s.dim}"
                 )
             for d in directions():
                 st.text_input(f"Direction ‘{md(d.name, 60)}’", value=d.name, key=f"{K}dir.{d.id}")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ui.common.dims import dim_name
 from ui.explore.state import SliderSpec
 from vae_core import LikelihoodIndex, class_probabilities
 
@@ -207,7 +208,7 @@ def name_ends(
 # ------------------------------------------------------------------------------ labels
 def slider_name(dim: int, names: Mapping[int, str]) -> str:
     """The name a slider goes by: the user's (``names``, kept per package), else z1..zd."""
-    return names.get(dim) or f"z{dim + 1}"
+    return names.get(dim) or dim_name(dim)
 
 
 def slider_label(spec: SliderSpec, names: Mapping[int, str], expert: bool) -> tuple[str, str]:
@@ -215,8 +216,8 @@ def slider_label(spec: SliderSpec, names: Mapping[int, str], expert: bool) -> tu
     ignores); in the expert view also its dimension and average KL in nats, as before."""
     name = slider_name(spec.dim, names)
     if expert:
-        own = f"{name} (z{spec.dim + 1})" if spec.dim in names else name
-        return spec.label.replace(f"z{spec.dim + 1}", own, 1), spec.help
+        own = f"{name} ({dim_name(spec.dim)})" if spec.dim in names else name
+        return spec.label.replace(dim_name(spec.dim), own, 1), spec.help
     if not spec.active:
         return f"{name} · unused", f"{name} hardly changes the garment: the model does not use this dimension."
     return (

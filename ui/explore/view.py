@@ -55,8 +55,10 @@ from ui.common.loader import (
 )
 from ui.common.pad.component import PadReport, PadSlider, dims_map, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
+from ui.common.scroll import request_scroll, scroller
 from ui.common.state import take_explore_request
 from ui.common.text import md, plain
+from ui.common.upload import picture
 from ui.explore import compare, saved
 from ui.explore.history import STRIP, History, Step, describe_change
 from ui.explore.live_map import live_map
@@ -98,10 +100,16 @@ from ui.explore.state import (
     to_query,
     z_json,
 )
-from ui.explore.step import StepResult, encode_garment, explore_step, looks_like_text, typicality_text
+from ui.explore.step import (
+    StepResult,
+    encode_garment,
+    explore_step,
+    looks_like_text,
+    typicality_text,
+    upload_hint,
+)
 from ui.explore.strip import StripStep, history_strip, read_action
 from vae_core import InputError, ModelPackage
-from vae_core.errors import display_path
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.guides import direction_tracks, likelihood_tracks, track_percentiles, track_positions
 from vae_core.latent.metrics import ACTIVE_KL
@@ -114,6 +122,7 @@ K_GUIDES = "explore._guides"  # (what they were computed for, tracks in slider o
 K_ENDS = "explore._ends"  # (what they were computed for, the ends of every slider) shown
 K_THUMBS = "explore._thumbs"  # {(package, z): data URI} of the history strip's pictures
 THUMBS_KEPT = 64
+PAD_SELECTOR = ".st-key-explore-pad"  # (the garment is in the pad's shadow root, at its top)
 
 
 # ------------------------------------------------------------------------------ state
@@ -320,9 +329,11 @@ def apply_requests(pkg: ModelPackage) -> None:
                 source = md(garment.label) if garment.label else "another page"
                 origin = garment.origin
             load_z(z, source, origin)
+            request_scroll()  # the sender may have been scrolled far down: land at the top
     pending = st.session_state.pop(K_PENDING, None)
     if pending is not None:
         load_z(*pending)
+    scroller("explore")
 
 
 def current_z() -> np.ndarray:
@@ -375,6 +386,7 @@ def on_map_select(pkg: ModelPackage) -> None:
     indices = selected_indices(st.session_state.get(K_MAP))
     if indices:
         load_item(pkg, indices[0])
+        request_scroll(PAD_SELECTOR)  # the map is below the fold: show the garment
 
 
 def on_dismiss() -> None:
@@ -479,6 +491,7 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
     if shown is None:
         return
     image, recon, name, inverted = shown
+    image = picture(image)  # as the model sees it: (S, S) grey or (S, S, 3) colour
     c1, c2, c3 = st.columns([1, 1, 3])
     c1.image(upscale(image, 6), caption="your garment, as the model sees it", output_format="PNG")
     c2.image(upscale(recon, 6), caption="the model's reconstruction", output_format="PNG")
@@ -486,7 +499,17 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
         f"**{md(name)}** is now in the sliders: its code is the encoder's mean, so moving a slider "
         f"edits your garment.{' (Inverted: light background detected.)' if inverted else ''}"
     )
-    c3.caption("Blurry or generic? The model knows 28 x 28 Fashion-MNIST garments, centred on black.")
+    c3.caption(f"Blurry or generic? The model knows {upload_hint(pkg)}.")
+
+
+def package_identity(pkg: ModelPackage) -> dict[str, str]:
+    """The z JSON's record of the package a z belongs to: its name (never a server path), its
+    content fingerprint and its data fingerprint."""
+    return {
+        "package": pkg.path.name if pkg.path is not None else "",
+        "package_fingerprint": pkg.content_fingerprint,
+        "data_fingerprint": pkg.data_fingerprint,
+    }
 
 
 def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
@@ -588,6 +611,7 @@ def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -
         server_image=step.garment if not hasattr(decoder, "hash") else None,
         ends=_ends(pkg, report, sliders),
         guides_help=None if expert() else GUIDES_HELP_PLAIN,
+        stage=True,
     )
     if expert():
         st.caption(
@@ -649,19 +673,21 @@ def _closest_html(pkg: ModelPackage, images: np.ndarray | None, index: int) -> s
     )
 
 
-def _render_garment(pkg: ModelPackage, images: np.ndarray | None, step: StepResult, k: int, method: str) -> None:
-    """What the garment looks like, its closest real piece, how realistic it is, where it came
-    from and the downloads (the garment itself is in the pad)."""
-    ss = st.session_state
-    pro = expert()
+def _render_looks(pkg: ModelPackage, images: np.ndarray | None, step: StepResult) -> None:
+    """What the garment looks like, its closest real piece and how realistic it is."""
     looks = looks_like_text(step.probs, pkg.class_names)
     with st.container(key="explore.looks"):
         if looks:
             st.markdown(f"**Looks like:** {md(looks)}")
         st.markdown(_closest_html(pkg, images, int(step.ranking.indices[0])), unsafe_allow_html=True)
-    badge = typicality_text(step.percentile, float(step.ranking.scores[0]), int(step.ranking.indices[0]))
-    st.badge(badge.label, icon=badge.icon, color=badge.color)
-    st.caption(badge.expert if pro else badge.detail)
+        badge = typicality_text(step.percentile, float(step.ranking.scores[0]), int(step.ranking.indices[0]))
+        st.badge(badge.label, icon=badge.icon, color=badge.color)
+        st.caption(badge.expert if expert() else badge.detail)
+
+
+def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) -> None:
+    """Where the garment came from and the downloads (the garment itself is in the pad)."""
+    ss = st.session_state
     source, source_z = ss.get(K_SOURCE, ("the centre of the space (z = 0)", None))
     edited = ", then edited with the sliders" if source_z is not None and tuple(source_z) != ss[K_Z] else ""
     with st.container(key="explore.garment"):
@@ -677,11 +703,12 @@ def _render_garment(pkg: ModelPackage, images: np.ndarray | None, step: StepResu
             on_click="ignore",
             key="explore.png",
         )
+        # the package's identity is read now: the callable runs later, on the click, outside this
+        # script run, where the link's ?package= cannot be read (it named the shipped package)
+        identity = package_identity(pkg)
         st.download_button(
             "z JSON",
-            lambda: z_json(
-                step.z, k=k, method=method, package=display_path(package_path()), data_fingerprint=pkg.data_fingerprint
-            ),
+            lambda: z_json(step.z, k=k, method=method, **identity),
             file_name="latent-atelier-z.json",
             mime="application/json",
             icon=":material/download:",
@@ -792,9 +819,10 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     if full_run:
         ss[K_MAP_STATE] = (z, k, method)
     step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]) and expert())
-    with right:
-        _render_garment(pkg, images, step, k, method)
+    with right:  # what it looks like (a few lines), then the mini-map, above the fold beside the sliders
+        _render_looks(pkg, images, step)
         _render_minimap(pkg, step, k, method)
+        _render_garment(pkg, step, k, method)
     _render_neighbour_controls(pkg, images is not None)
     with st.container(key="explore.neighbours"):
         clicked = _render_neighbours(pkg, images, step)

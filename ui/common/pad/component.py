@@ -191,9 +191,13 @@ def pad_data(
     film: bool = True,
     garment_labels: Sequence[str] | None = None,
     snap: bool = False,
+    player: bool = False,
+    stage: bool = False,
+    frame_labels: Sequence[Sequence[str]] | None = None,
+    frame_t: Sequence[float] | None = None,
     guides_help: str | None = None,
 ) -> dict[str, Any]:
-    """The pad element's data: plain JSON that changes only with the package or the
+    """The pad element's data: plain JSON that changes only with the package, the walk or the
     acknowledgement, and the weights array while not ``acked``."""
     supported = isinstance(decoder, DecoderSpec)
     data: dict[str, Any] = {
@@ -211,6 +215,10 @@ def pad_data(
         "garment_label": "Decoded garment",
         "garment_labels": None if garment_labels is None else [str(g) for g in garment_labels],
         "snap": bool(snap),
+        "player": bool(player),
+        "stage": bool(stage),
+        "frame_labels": None if frame_labels is None else [[str(x) for x in row] for row in frame_labels],
+        "frame_t": None if frame_t is None else [round(float(t), 6) for t in frame_t],
         "spec": decoder.to_json() if supported else None,
         "hash": decoder.hash if supported else None,
         "out": list(decoder.out_shape) if supported else [1, 28, 28],
@@ -266,6 +274,10 @@ def latent_pad(
     film: bool = True,
     garment_labels: Sequence[str] | None = None,
     snap: bool = False,
+    player: bool = False,
+    stage: bool = False,
+    frame_labels: Sequence[Sequence[str]] | None = None,
+    frame_t: Sequence[float] | None = None,
     ends: Sequence[dict[str, str] | None] | None = None,
     guides_help: str | None = None,
 ) -> PadReport | None:
@@ -294,6 +306,15 @@ def latent_pad(
         One caption per garment where the mapping draws several (:func:`paths_map`).
     snap
         On release, the sliders come to rest on their nearest step (discrete stops: walk frames).
+    player
+        A walk's player (one slider over :func:`paths_map`): the garments large above the slider,
+        and a bar to play the walk in the browser (every animation frame drawn; speed, loop or
+        ping-pong) and to show it full screen.
+    stage
+        A full-screen button under the garment (the player has one anyway).
+    frame_labels, frame_t
+        For the player: per garment, a caption for each point of its path (its nearest training
+        garment), and the t of each point; the caption under each garment follows the slider.
     ends
         Per slider, the names of its two ends ``{lo, hi, title}`` (or None), shown under it; they
         travel in the feed, so new ones leave the pad's element unchanged.
@@ -316,7 +337,8 @@ def latent_pad(
     data = pad_data(
         key, decoder, sliders, mapping or dims_map(), latent_dim,
         acked=acked, ranges=ranges, guides=guides is not None, server_image=server_image, film=film,
-        garment_labels=garment_labels, snap=snap, guides_help=guides_help,
+        garment_labels=garment_labels, snap=snap, player=player, stage=stage,
+        frame_labels=frame_labels, frame_t=frame_t, guides_help=guides_help,
     )  # fmt: skip
     _COMPONENT(
         key=key,
