@@ -179,7 +179,10 @@ def init_state(pkg: ModelPackage) -> None:
             ]
     else:
         follow_browser(params, pkg.latent_dim)
-    ss.setdefault(K_HISTORY, History())
+    if ss.get("explore._history_for") != pkg.identity:  # another catalogue: its own history
+        ss[K_HISTORY] = History()
+        push_step(plain(ss.get(K_SOURCE, ("the garment shown", None))[0]))
+        ss["explore._history_for"] = pkg.identity
     for key, value in _saved().items():
         if key not in ss:
             ss[key] = value
