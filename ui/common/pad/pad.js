@@ -376,11 +376,12 @@ const zOf = (pad, values) => zsOf(pad, values)[0]; // the first (or only) garmen
 const isDir = (pad, i) => pad.data.map.kind === "dims" && pad.data.sliders[i].dir >= 0;
 
 // Direction sliders rest at 0: once let go, the move is written into the dimension sliders (the
-// garment does not change) and the direction slider returns to the middle, ready for the next one.
+// garment does not change, but for the rounding to the 3 decimals links keep) and the direction
+// slider returns to the middle, ready for the next one.
 function bake(pad) {
   if (!pad.values.some((v, i) => v && isDir(pad, i))) return;
   const z = zOf(pad, pad.values);
-  pad.values = pad.values.map((v, i) => (isDir(pad, i) ? 0 : z[pad.data.sliders[i].dim]));
+  pad.values = pad.values.map((v, i) => (isDir(pad, i) ? 0 : round3(z[pad.data.sliders[i].dim]))); // (as the server keeps z)
   schedule(pad);
 }
 
