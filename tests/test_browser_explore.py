@@ -67,9 +67,9 @@ def check_slider_step(page, url: str) -> None:
     sliders = page.locator(SLIDERS)
     assert sliders.count() == 10
     garment0, minimap0, captions0 = _pixels(page), _here(page), _captions(page)
-    assert len(captions0) == 12 and all(re.search(r"#\d+ .+\nlog q -?\d", c) for c in captions0)
+    assert len(captions0) == 12 and all(re.fullmatch(r"#\d+ [^\n]+", c) for c in captions0)  # no log q by default
     width = page.locator(GARMENT).evaluate("c => c.getBoundingClientRect().width")
-    assert width >= 300  # the garment is shown large
+    assert width >= 280  # the garment is shown large (46 % of the pad's width: 288 px at 1400 x 1000)
 
     sliders.first.focus()
     for _ in range(30):  # 30 steps of 0.05: the most informative dimension moves to 1.5
