@@ -202,8 +202,8 @@ def test_two_lists_make_a_named_direction(pkg, monkeypatch, tmp_path, tiny_packa
         app.button(key=f"map.keep_{slot}").click().run()
     text = "\n".join(plain(m.value) for m in app.markdown)
     shirts, sneakers = np.flatnonzero(pkg.labels == 6), np.flatnonzero(pkg.labels == 7)
-    assert f"**A** · {len(shirts)} garments (All {len(shirts)} Shirt garments)" in text
-    assert f"**B** · {len(sneakers)} garments (All {len(sneakers)} Sneaker garments)" in text
+    assert f"**A** · {len(shirts)} garments, all Shirt" in text
+    assert f"**B** · {len(sneakers)} garments, all Sneaker" in text
     app.button(key="map.dir_save").click().run()  # no name yet: says so, saves nothing
     assert any("Name the direction first" in e.value for e in app.error)
     app.text_input(key="map.dir_name").input("more sneaker").run()

@@ -91,8 +91,12 @@ def _delete_direction(pkg: ModelPackage, direction_id: int) -> None:
         ss[K_PROBLEM] = str(exc)
 
 
-def sliders_popover(pkg: ModelPackage, specs: Sequence[SliderSpec]) -> None:
-    """Name the sliders and the directions (kept per package for everyone), delete a direction."""
+def sliders_popover(
+    pkg: ModelPackage, specs: Sequence[SliderSpec], ends: dict[int, tuple[str, str]] | None = None
+) -> None:
+    """Name the sliders and the directions (kept per package for everyone), delete a direction.
+    ``ends`` (dim -> the names of its two ends now) are the boxes' placeholders: a hint of what
+    each slider does."""
     given = names()
     with st.popover("Name the sliders", icon=":material/edit:"):
         st.caption(
@@ -100,12 +104,18 @@ def sliders_popover(pkg: ModelPackage, specs: Sequence[SliderSpec]) -> None:
             "catalogue's model, for everyone who opens it; leave a box empty for the default."
         )
         with st.form(f"{K}form", border=False):
-            for s in specs:
-                st.text_input(
-                    dim_name(s.dim), value=given.get(s.dim, ""), placeholder=dim_name(s.dim), key=f"{K}name.{s.dim}"
+            columns = st.columns(2)
+            for i, s in enumerate(specs):
+                end = (ends or {}).get(s.dim)
+                columns[i % 2].text_input(
+                    dim_name(s.dim),
+                    value=given.get(s.dim, ""),
+                    placeholder=f"{end[0]} ◂ ▸ {end[1]}" if end else dim_name(s.dim),
+                    key=f"{K}name.{s.dim}",
+                    max_chars=200,
                 )
-            for d in directions():
-                st.text_input(f"Direction ‘{md(d.name, 60)}’", value=d.name, key=f"{K}dir.{d.id}")
+            for i, d in enumerate(directions()):
+                columns[i % 2].text_input(f"Direction ‘{md(d.name, 60)}’", value=d.name, key=f"{K}dir.{d.id}")
             st.form_submit_button("Save names", icon=":material/save:", on_click=_save_names, args=(pkg, specs))
         if directions():
             st.caption("Delete a direction (for everyone who uses this catalogue):")

@@ -119,7 +119,7 @@ GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 MINIMAP_SIZE = 300
 K_PAD = "explore.pad"  # the latent pad's widget key
 K_GUIDES = "explore._guides"  # (what they were computed for, tracks in slider order) of the guides shown
-K_ENDS = "explore._ends"  # (what they were computed for, the ends of every slider) shown
+K_ENDS = "explore._ends"  # (what they were computed for, the ends of every slider, their dims) shown
 K_THUMBS = "explore._thumbs"  # {(package, z): data URI} of the history strip's pictures
 THUMBS_KEPT = 64
 PAD_SELECTOR = ".st-key-explore-pad"  # (the garment is in the pad's shadow root, at its top)
@@ -459,7 +459,7 @@ def render_toolbar(pkg: ModelPackage) -> None:
             args=(pkg,),
             help=f"Keep this garment side by side with others to compare (up to {compare.MAX_PINS}), below.",
         )
-        saved.sliders_popover(pkg, slider_specs(pkg.kl_per_dim))
+        saved.sliders_popover(pkg, slider_specs(pkg.kl_per_dim), _ends_by_dim())
         st.space("medium")
         st.toggle(
             "Expert details",
@@ -581,8 +581,16 @@ def _ends(pkg: ModelPackage, report: PadReport | None, sliders: list[PadSlider])
     low, high = end_points(z, dims, saved.unit_vectors(saved.directions(), pkg.latent_dim), a)
     decode = pkg.decode if pkg.latent_dim else None
     ends = [e.to_json() for e in name_ends(pkg.index, pkg.class_names, low, high, decode, [s.name for s in sliders], a)]
-    ss[K_ENDS] = ((ss[K_Z], a, _slider_signature()), ends)
+    ss[K_ENDS] = ((ss[K_Z], a, _slider_signature()), ends, [s.dim for s in sliders])
     return ends
+
+
+def _ends_by_dim() -> dict[int, tuple[str, str]]:
+    """The names of the ends last shown, by latent dimension (empty before the first)."""
+    held = st.session_state.get(K_ENDS)
+    if held is None:
+        return {}
+    return {d: (e["lo"], e["hi"]) for d, e in zip(held[2], held[1], strict=False) if d >= 0}
 
 
 GUIDES_HELP_PLAIN = (

@@ -10,12 +10,14 @@ they were made on; one of another package is dropped.
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from store import DirectionDraft, StoreError
 from ui.common.loader import get_store
 from ui.common.state import EXPLORE_PAGE
 from ui.common.text import md
+from ui.explore.sliders import percent
 from vae_core import InputError, ModelPackage
 from vae_core.latent.directions import direction_between
 
@@ -71,11 +73,20 @@ def _save(pkg: ModelPackage) -> None:
     ss[K_NAME] = ""
 
 
-def _summary(value: dict | None, fallback: str) -> str:
+def summary(pkg: ModelPackage, value: dict | None, fallback: str) -> str:
+    """A kept selection in a few words: "312 garments, mostly Sneaker (83 %)"."""
     if value is None:
         return fallback
-    n = len(value["indices"])
-    return f"{n:,} garment{'s' if n != 1 else ''} ({value['title']})"
+    idx = np.asarray(value["indices"], dtype=np.int64)
+    text = f"{len(idx):,} garment{'s' if len(idx) != 1 else ''}"
+    if len(pkg.class_names) < 2 or not len(idx):
+        return text
+    counts = np.bincount(pkg.labels[idx], minlength=len(pkg.class_names))
+    top = int(np.argmax(counts))
+    share, name = counts[top] / len(idx), md(pkg.class_names[top])
+    if share == 1.0:
+        return f"{text}, all {name}"
+    return f"{text}, {'mostly' if share >= 0.5 else 'most often'} {name} ({percent(share)})"
 
 
 def direction_panel(pkg: ModelPackage) -> None:
@@ -87,13 +98,12 @@ def direction_panel(pkg: ModelPackage) -> None:
             "Keep one selection as **A** and another as **B**: the direction from A's look to B's "
             "becomes a slider on Explore that moves any garment toward B (“longer sleeves”, “darker”)."
         )
-        st.markdown(f"**A** · {_summary(a, 'the whole catalogue')}")
+        st.markdown(f"**A** · {summary(pkg, a, 'the whole catalogue')}")
         if a is not None:
             st.button("Use the whole catalogue as A", key="map.dir_whole", type="tertiary", on_click=_whole_catalogue)
-        st.markdown(f"**B** · {_summary(b, 'nothing yet: select garments and press **Keep as B**')}")
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        c1.text_input("Name of the direction", key=K_NAME, placeholder="longer sleeves", max_chars=200)
-        c2.button(
+        st.markdown(f"**B** · {summary(pkg, b, 'nothing yet: select garments and press **Keep as B**')}")
+        st.text_input("Name of the direction", key=K_NAME, placeholder="longer sleeves", max_chars=200)
+        st.button(
             "Save direction",
             key="map.dir_save",
             icon=":material/arrow_right_alt:",
@@ -101,7 +111,6 @@ def direction_panel(pkg: ModelPackage) -> None:
             disabled=b is None,
             on_click=_save,
             args=(pkg,),
-            width="stretch",
         )
         result = st.session_state.get(K_RESULT)
         if result is None:
