@@ -13,4 +13,5 @@ date -u
 "$PY" bench/browser_bench.py --package "$PACKAGE" --out bench/results/browser.json ${BROWSER_ARGS:-} || true
 date -u
 "$PY" -m vae_core bench --package "$PACKAGE" --out bench/results/python.json ${BENCH_ARGS:-}
+"$PY" bench/explore_release_bench.py --package "$PACKAGE" --json > bench/results/explore_release.json
 date -u
