@@ -27,7 +27,8 @@ path = package_path()
 get_train_images(pkg)  # shows once why thumbnails are decoded means, if they are
 st.caption(
     f"Every one of the {len(pkg):,} training garments, placed by its latent mean. **Click** a point "
-    "for its details. To list a group, pick **Box select** or **Lasso select** in the map's toolbar "
+    "for its details (hover one to see it); on the PCA map, click empty ground to decode that point. To "
+    "list a group, pick **Box select** or **Lasso select** in the map's toolbar "
     "(top right of the map) and drag around it. Click a legend entry to hide or show a class; "
     "scroll to zoom, drag to pan, double-click to reset the view."
 )
@@ -107,6 +108,7 @@ with left:
         theme=None,  # keep the figure's own legend placement and class colours
         config={"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
     )
+    mv.map_garments(pkg, projection(pkg, method, components).xy, method, components)
     if color_by == "cluster":
         sizes = cluster_labels(path, k)
         st.caption(
@@ -117,9 +119,13 @@ with left:
 with right:
     mv.find_controls(pkg)
     items = st.session_state.get(mv.ITEMS)
+    point = st.session_state.get(mv.DECODED)
     if focus is not None and 0 <= focus < len(pkg):
         with st.container(key="map.detail"):
             mv.detail_panel(pkg, int(focus), has_items=bool(items))
+    elif point:
+        with st.container(key="map.point"):
+            mv.point_panel(pkg, point)
     elif items:
         mv.items_panel(pkg, items)
     else:

@@ -13,10 +13,11 @@ import streamlit as st
 from ui.common.places import PACKAGES_ENV_VAR, jobs_dir, packages_dir, shown_folder
 from ui.common.shell import require_shell
 from ui.new_catalogue import view as nc
-from ui.new_catalogue.jobs import current_job
+from ui.new_catalogue.jobs import current_job, sweep_uploads
 
 require_shell()
 packages, jobs = packages_dir(), jobs_dir()
+sweep_uploads(jobs)  # uploads a killed server left half unpacked
 
 st.title("New catalogue")
 st.caption(
@@ -25,9 +26,7 @@ st.caption(
     f"finished package is saved in `{shown_folder(packages)}` (set `{PACKAGES_ENV_VAR}` to choose another "
     "folder) and listed in the package picker."
 )
-running = nc.render_latest_job(jobs, current_job(jobs))
-if running:
-    st.info("One catalogue trains at a time; the form returns when this one ends.", icon=":material/hourglass_top:")
+if nc.render_latest_job(jobs, current_job(jobs)):  # one catalogue trains at a time
     st.stop()
 
 st.subheader("Images")

@@ -141,6 +141,12 @@ def test_clicking_a_map_point_loads_that_garment(page, app_server):
     page.mouse.click(x, y)
     _wait_server_move(page, before)
     assert re.search(r"item #\d+", page.locator('[data-testid="stMain"]').inner_text())
+    # the map is below the fold: the page scrolls up to the garment it loaded
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.st-key-explore-pad').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight / 2; }",
+        timeout=15_000,
+    )
     _assert_no_error(page)
 
 

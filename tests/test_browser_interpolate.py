@@ -46,15 +46,12 @@ def wait_until(pg, predicate, timeout_s: float = 60.0) -> None:
 
 
 FRAME_PAD = ".st-key-interp-frame_pad"
+_READ = "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))"
 
 
 def frame_pad(pg) -> dict:
     """The walk-frame pad's state in the browser (values, frames drawn, reports)."""
     return pg.evaluate("() => window.__latentPads['interp.frame_pad'].stats()")
-
-
-def frame_slider_value(pg) -> float:
-    return frame_pad(pg)["values"][0]
 
 
 def test_walk_strip_player_arithmetic_and_explore(app_server, page, screenshots):
@@ -84,27 +81,14 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page, screenshots)
     # the map shows the walk
     assert pg.locator(".st-key-interp-map .js-plotly-plot").count() == 1
 
-    # autoplay steps through the frames on its own; stopping leaves the slider where it was
-    # at 1 frame/s a loop of 33 frames takes 33 s, so the player cannot wrap back to frame 0
-    # between starting and stopping (the check below expects a frame after 0)
-    pg.locator('.st-key-interp-fps input[type="range"]').focus()
-    pg.keyboard.press("Home")
-    wait_for_app(pg)
-    pg.locator(".st-key-interp-play label").click()
-    progress = pg.locator('[data-testid="stProgress"]')
-    progress.wait_for(timeout=30_000)
-    first = progress.inner_text()
-    wait_until(pg, lambda: progress.count() and progress.inner_text() != first, 60)
-    pg.locator(".st-key-interp-play label").click()
-    pg.locator(f"{FRAME_PAD} canvas.la-pad-garment").first.wait_for(timeout=30_000)
-    wait_for_app(pg)
-    # stopping leaves the slider on the frame shown (the rerun that restores it may land late)
-    wait_until(pg, lambda: frame_slider_value(pg) > 0, 60)
-    no_exceptions(pg)
-
-    # the frame slider is a latent pad: a mouse drag redraws both walks' garments before the
-    # button goes up, and on release it rests on a whole frame that the server's captions show
-    assert pg.locator(f"{FRAME_PAD} canvas.la-pad-garment").count() == 2  # linear and slerp
+    # Linear -> Both moved the player down (a second strip appears above it) and Streamlit mounted
+    # the pad anew before unmounting the old one: a trusted drag must still redraw both garments
+    # and the readout (they froze at frame 0 and 0.00 while the server's caption moved on), and on
+    # release it rests on a whole frame that the server's captions show
+    canvases = f"{FRAME_PAD} canvas.la-pad-garment"
+    assert pg.locator(canvases).count() == 2  # linear and slerp
+    pg.locator(canvases).first.scroll_into_view_if_needed()
+    before = pg.locator(canvases).evaluate_all(_READ)
     box = pg.locator(f"{FRAME_PAD} input.la-pad-input").bounding_box()
     y = box["y"] + box["height"] / 2
     start = frame_pad(pg)
@@ -127,7 +111,35 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page, screenshots)
     wait_until(pg, lambda: frame_pad(pg)["values"][0] == round(frame_pad(pg)["values"][0]), 10)
     rest = int(frame_pad(pg)["values"][0])
     assert 10 <= rest <= 22
+    after = pg.locator(canvases).evaluate_all(_READ)
+    assert all(b != a for b, a in zip(before, after, strict=True)), "a garment stayed on frame 0"
+    assert pg.locator(f"{FRAME_PAD} .la-pad-value").inner_text() == f"{rest:.2f}"
     pg.get_by_text(f"Linear, frame {rest} ").first.wait_for(timeout=30_000)  # the server followed
+    no_exceptions(pg)
+
+    # the walk plays in the browser: a new garment on every animation frame, the same canvases
+    # while playing and after (no jump); stopping rests on a frame the server's captions show
+    top = "c => { const r = c.getBoundingClientRect(), m = document.querySelector('[data-testid=stMain]'); " \
+        "return [r.left, r.top + m.scrollTop, r.width, r.height]; }"  # fmt: skip
+    resting = pg.locator(canvases).first.evaluate(top)
+    pg.locator(f"{FRAME_PAD} .la-pad-play").click()
+    pg.wait_for_timeout(1500)
+    playing = frame_pad(pg)
+    assert playing["playing"] and playing["play"]["distinct"] >= 10
+    assert pg.locator(canvases).first.evaluate(top) == resting
+    pg.locator(f"{FRAME_PAD} .la-pad-play").click()
+    stopped = frame_pad(pg)
+    frame = int(stopped["values"][0])
+    assert not stopped["playing"] and stopped["values"][0] == frame
+    pg.get_by_text(f"Linear, frame {frame} ").first.wait_for(timeout=30_000)
+    assert pg.locator(canvases).first.evaluate(top) == resting
+    # full screen (the Fullscreen API on the player's box): larger garments, then back
+    pg.locator(f"{FRAME_PAD} .la-pad-full").click()
+    pg.wait_for_function("() => !!document.fullscreenElement", timeout=10_000)
+    assert pg.locator(canvases).first.bounding_box()["width"] > resting[2]
+    assert pg.locator(f"{FRAME_PAD} .la-pad-full").inner_text().strip() == "Leave full screen"
+    pg.locator(f"{FRAME_PAD} .la-pad-full").click()
+    pg.wait_for_function("() => !document.fullscreenElement", timeout=10_000)
     no_exceptions(pg)
 
     # latent arithmetic: T-shirt/top -> Shirt by default
@@ -143,9 +155,13 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page, screenshots)
 
     # open the current frame in Explore
     pg.get_by_role("tab", name="Walk").click()
+    pg.locator(".st-key-interp-explore-linear button:visible").scroll_into_view_if_needed()
+    assert pg.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") > 500  # far down
     pg.locator(".st-key-interp-explore-linear button:visible").click()
     pg.wait_for_selector("text=Explore the latent space", timeout=60_000)
     wait_for_app(pg)
+    # Explore opens at its top, not where Interpolate was scrolled to
+    pg.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop < 50", timeout=15_000)
     no_exceptions(pg)
     pg.screenshot(path=str(screenshots / "interpolate-open-in-explore.png"))
 
@@ -163,33 +179,3 @@ def test_bad_choices_show_notices_not_tracebacks(app_server, page, screenshots):
     wait_for_app(pg)
     no_exceptions(pg)
     pg.screenshot(path=str(screenshots / "interpolate-bad-index.png"))
-
-
-_CANVASES = f"{FRAME_PAD} canvas.la-pad-garment"
-_READ = "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))"
-
-
-def test_frame_slider_drags_after_linear_to_both(app_server, page):
-    """Linear -> Both moves the player down (a second strip appears above it) and Streamlit mounts
-    the pad anew before it unmounts the old one: the drag must still redraw both garments and the
-    readout (it froze at 0.00 while the server's caption moved on)."""
-    pg = page
-    open_interpolate(pg, app_server)
-    pg.locator(".st-key-interp-method button", has_text="Both").click()
-    pg.wait_for_selector(".st-key-interp_strip_slerp img", timeout=180_000)
-    wait_for_app(pg, 180_000)
-    wait_until(pg, lambda: pg.locator(_CANVASES).count() == 2)
-    before = pg.locator(_CANVASES).evaluate_all(_READ)
-    frames0 = frame_pad(pg)["frames"]
-    track = pg.locator(f"{FRAME_PAD} input.la-pad-input")
-    track.scroll_into_view_if_needed()
-    box = track.bounding_box()
-    y = box["y"] + box["height"] / 2
-    drag(pg.context.new_cdp_session(pg), (box["x"] + 8, y), (box["x"] + box["width"] * 0.9, y), seconds=0.8)
-    wait_until(pg, lambda: frame_pad(pg)["values"][0] >= 8, 10)
-    after = pg.locator(_CANVASES).evaluate_all(_READ)
-    assert frame_pad(pg)["frames"] - frames0 >= 5, "the garments were not redrawn during the drag"
-    assert all(b != a for b, a in zip(before, after, strict=True)), "a garment stayed on frame 0"
-    readout = pg.locator(f"{FRAME_PAD} .la-pad-value").inner_text()
-    assert readout == f"{frame_pad(pg)['values'][0]:.2f}" and readout != "0.00"
-    no_exceptions(pg)

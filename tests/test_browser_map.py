@@ -126,6 +126,44 @@ def test_click_on_a_point_opens_its_detail_panel(page, app_server, screenshots):
     page.get_by_role("button", name="Open in Explore").wait_for(timeout=30_000)
     # a clicked point gets no star: the map figure is left alone, so plotly does not redraw it
     names = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.map(t => t.name)")
-    assert f"#{clicked}" not in names and len(names) == 10
+    assert f"#{clicked}" not in names and len(names) == 11  # ten classes and the catalogue's density
     _no_exceptions(page)
     page.screenshot(path=str(screenshots / "latent_map_detail.png"), full_page=True)
+
+
+def test_hover_shows_the_garments_thumbnail(page, app_server, shipped_package_dir):
+    """A hover over a point shows that item's own picture (from the package's catalogue, fetched
+    on demand with its neighbours on the map: a second hover nearby needs no request)."""
+    import numpy as np
+
+    from vae_core import ModelPackage
+
+    pkg = ModelPackage.load(shipped_package_dir)
+    _open_map(page, app_server)
+    info = page.evaluate(_POINTS_JS)
+    left, top, width, height = info["plot"]
+    pts = [p for p in info["points"] if left + 40 < p[0] < left + width - 40 and top + 40 < p[1] < top + height - 40]
+    tip = "body > .la-hover"
+    for x, y, _ in (pts[len(pts) // 3], pts[len(pts) // 3 + 1]):
+        page.mouse.move(x - 6, y - 6)
+        page.mouse.move(x, y, steps=3)
+        hovered = page.wait_for_function(
+            """() => { const gd = document.querySelector('.js-plotly-plot');
+                const h = gd._hoverdata && gd._hoverdata[0]; return h ? Number(h.customdata) : null; }""",
+            timeout=30_000,
+        ).json_value()
+        page.wait_for_function(
+            f"(i) => {{ const t = document.querySelector({tip!r});"
+            " return t && !t.hidden && t.dataset.ready === '1' && Number(t.dataset.index) === i; }",
+            arg=hovered,
+            timeout=60_000,
+        )
+        got = page.locator(f"{tip} canvas").evaluate(
+            "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
+        )
+        pixels = np.array(got, dtype=np.uint8).reshape(28, 28, 4)[..., 0]
+        np.testing.assert_array_equal(pixels, pkg.images([hovered])[0])
+        assert page.locator(f"{tip} .la-hover-label").inner_text().startswith(f"#{hovered} ")
+    page.mouse.move(left + 2, top + 2)
+    page.wait_for_function(f"() => document.querySelector({tip!r}).hidden", timeout=10_000)
+    _no_exceptions(page)

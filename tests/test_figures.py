@@ -56,3 +56,18 @@ def test_walk_overlay_leaves_the_ends_to_the_stars_and_labels_them_away_from_the
     assert set(ann) == {"A #1 Coat", "B #2 Bag"}
     assert ann["A #1 Coat"].ax < 0 and ann["B #2 Bag"].ax > 0  # A's label left of A, B's right of B
     assert abs(ann["A #1 Coat"].ay) < 1e-9 and (ann["A #1 Coat"].x, ann["A #1 Coat"].y) == (1.0, 5.0)
+
+
+def test_density_grid_is_a_smoothed_normalised_histogram():
+    from ui.common.figures import density_grid
+
+    rng = np.random.default_rng(1)
+    xy = np.concatenate([rng.normal(0, 1, size=(4000, 2)), rng.normal([8, 0], 0.5, size=(1000, 2))])
+    x, y, z = density_grid(xy, bins=64)
+    assert z.shape == (64, 64) and z.max() == 1.0 and z.min() >= 0
+    peak = np.unravel_index(np.argmax(z), z.shape)  # (row = y, column = x): at the larger cluster
+    assert abs(x[peak[1]]) < 1.0 and abs(y[peak[0]]) < 1.0
+    between = z[np.argmin(np.abs(y)), np.argmin(np.abs(x - 4.5))]
+    assert between < 0.05  # nothing lives between the two clusters
+    fig = map_figure(xy, np.zeros(len(xy), int), ["all"], density=True)
+    assert [t.type for t in fig.data] == ["contour", "scattergl"] and fig.data[0].hoverinfo == "skip"

@@ -198,7 +198,7 @@ def test_the_choice_of_a_package_that_vanishes_falls_back_with_a_notice(two_pack
     shutil.rmtree(two_packages / "shop")
     from ui.common.picker import _listed
 
-    _listed.clear()
+    _listed.clear()  # as LISTING_SECONDS later
     at.query_params.clear()
     at.switch_page("pages/latent_map.py").run()
     assert not at.exception, at.exception

@@ -36,3 +36,12 @@ def test_map_raster_colours_points_and_marks_here():
     assert uri is raster.jpeg_uri and uri.startswith("data:image/jpeg;base64,")
     picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
     assert picture.shape == raster.rgb.shape and np.abs(picture.astype(int) - raster.rgb).mean() < 4
+
+
+def test_to_map_inverts_to_pixel():
+    xy = np.random.default_rng(2).normal(size=(500, 2)) * [3.0, 1.0]
+    raster = map_raster(xy, np.zeros(500, int), size=120)
+    np.testing.assert_allclose(raster.to_map(raster.to_pixel(xy[:20])), xy[:20], atol=1e-9)
+    h, w = raster.rgb.shape[:2]
+    np.testing.assert_allclose(raster.to_map([0, 0]), [raster.x0, raster.y1])  # top left
+    np.testing.assert_allclose(raster.to_map([w - 1, h - 1]), [raster.x1, raster.y0])  # bottom right

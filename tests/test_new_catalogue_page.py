@@ -87,21 +87,23 @@ def test_a_bad_zip_is_refused_with_a_clear_message(packages: Path):
 
 def test_a_good_zip_is_summarised_and_names_the_catalogue(packages: Path):
     at = run()
-    data = zip_bytes(["My Shop/tops/a.png", "My Shop/tops/b.png", "My Shop/shoes/c.png", "My Shop/notes.txt"])
+    names = [f"My Shop/tops/{i}.png" for i in range(6)] + [f"My Shop/shoes/{i}.png" for i in range(5)]
+    data = zip_bytes([*names, "My Shop/notes.txt"])
     at.file_uploader(key="new_catalogue.zip").set_value(("My Shop.zip", data, "application/zip"))
     at = run(at)
     assert not at.error
     assert any(
-        c.startswith("3 images in 2 class folders") and "1 other entries will be skipped" in c
+        c.startswith("11 images in 2 class folders") and "1 other entries will be skipped" in c
         for c in texts(at.caption)
     )
+    assert "notes.txt" in " ".join(texts(at.markdown))  # the skipped entry is named, not only counted
     assert at.text_input(key="new_catalogue.name").value == "My-Shop"
     assert not start_button(at).disabled
 
 
 def test_a_folder_inside_the_image_root_and_one_with_an_escaping_link(packages, tmp_path, monkeypatch):
     root = tmp_path / "images"
-    for rel in ("coats/a.png", "coats/b.png", "leaky/c.png"):
+    for rel in [f"coats/{i}.png" for i in range(10)] + ["leaky/c.png"]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(PNG)
     (tmp_path / "secret.png").write_bytes(PNG)
@@ -111,7 +113,7 @@ def test_a_folder_inside_the_image_root_and_one_with_an_escaping_link(packages, 
     at.radio(key="new_catalogue.source").set_value("folder")
     at = run(at)
     assert at.selectbox(key="new_catalogue.folder").options == ["coats", "leaky"]
-    assert "2 images (one class)." in texts(at.caption)
+    assert "10 images (one class)." in texts(at.caption)
     assert at.text_input(key="new_catalogue.name").value == "coats"
     at.selectbox(key="new_catalogue.folder").set_value("leaky")
     at = run(at)
@@ -245,7 +247,7 @@ def test_a_healthy_package_is_ready_and_a_weak_one_says_so(finished, packages, c
 def test_the_form_is_reset_once_a_watched_job_ends(packages: Path):
     jobs = packages / ".jobs"
     at = run()
-    data = zip_bytes(["My Shop/tops/a.png", "My Shop/shoes/c.png"])
+    data = zip_bytes([f"My Shop/tops/{i}.png" for i in range(5)] + [f"My Shop/shoes/{i}.png" for i in range(5)])
     at.file_uploader(key="new_catalogue.zip").set_value(("My Shop.zip", data, "application/zip"))
     at.number_input(key="new_catalogue.epochs").set_value(99)
     at = run(at)

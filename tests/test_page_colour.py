@@ -94,6 +94,7 @@ def test_explore_warns_on_a_collapsed_package_only(colour_package_dir: Path, dat
     import shutil
 
     from tests.test_package_health import set_verdict
+    from ui.common.text import plain
 
     for verdict in ("collapsed", "healthy"):
         copy = Path(shutil.copytree(colour_package_dir, tmp_path / verdict))
@@ -102,8 +103,10 @@ def test_explore_warns_on_a_collapsed_package_only(colour_package_dir: Path, dat
         notices = [w.value for w in at.warning if "This catalogue's model is" in w.value]
         if verdict == "collapsed":
             assert len(notices) == 1 and "**This catalogue's model is collapsed.**" in notices[0]
-            assert "Every slider draws about the same picture" in notices[0]
-            assert health.advice.split(":")[0] in notices[0]
+            assert plain(notices[0]) == (
+                f"**This catalogue's model is collapsed.** {health.reason} {health.advice} "
+                "The Model page shows what it learned."
+            )
         else:
             assert notices == []
 
@@ -114,14 +117,14 @@ def test_the_picker_marks_weak_and_collapsed_packages(colour_package_dir: Path, 
     from streamlit.testing.v1 import AppTest
 
     from tests.test_package_health import set_verdict
-    from ui.common.picker import _packages
+    from ui.common.picker import _listed
 
     packages = tmp_path / "packages"
     for name, verdict in (("dead", "collapsed"), ("fine", "healthy"), ("meh", "weak")):
         set_verdict(Path(shutil.copytree(colour_package_dir, packages / name)), verdict)
     monkeypatch.setenv("LATENT_ATELIER_PACKAGES", str(packages))
     monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(colour_package_dir))
-    _packages.clear()  # the listing is cached for 10 s across runs of this process
+    _listed.clear()  # the listing is kept for 10 s across runs of this process
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["package"] = "dead"
     at.run()

@@ -364,3 +364,18 @@ def test_analogy_grid(env):
     assert all(env.labels[i] == env.labels[at.number_input(key="interp.A.index").value] for i in rows)
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Analogy grid (labelled PNG)" in labels and "Result (PNG)" in labels
+
+
+def test_a_link_with_a_code_names_its_package(shipped_package_dir, data_dir, monkeypatch):
+    """A code means something only in its own package: the link names the package and its
+    fingerprint, even the default one (the picker checks them when the link is opened)."""
+    monkeypatch.delenv("LATENT_ATELIER_PACKAGE", raising=False)
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(data_dir))
+    pkg = ModelPackage.load(shipped_package_dir)
+    z = ",".join(f"{v:.3f}" for v in pkg.mu[5])
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.query_params.update({"za": z, "b": "9", "frames": "3"})
+    run_page(at)
+    link = dict(at.query_params)
+    assert [float(v) for v in link["za"].split(",")] == [float(v) for v in z.split(",")]
+    assert link["package"] == pkg.identity.name and link["package_fp"] == pkg.identity.short

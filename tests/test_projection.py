@@ -48,3 +48,18 @@ def test_kmeans_finds_blobs_and_orders_by_size():
     labels = kmeans_labels(x, 3, seed=0)
     assert np.bincount(labels).tolist() == [80, 50, 20]
     assert len(set(labels[:50])) == len(set(labels[50:130])) == len(set(labels[130:])) == 1
+
+
+def test_with_coordinates_sets_two_components_and_keeps_the_others():
+    rng = np.random.default_rng(3)
+    pca = PCA.fit(rng.normal(size=(500, 6)) * [3, 2, 1.5, 1, 0.5, 0.2])
+    z = rng.normal(size=6)
+    for comps in ((0, 1), (2, 4)):
+        moved = pca.with_coordinates(z, [1.5, -2.0], comps)
+        np.testing.assert_allclose(pca.transform(moved, comps), [1.5, -2.0], atol=1e-12)
+        others = [i for i in range(6) if i not in comps]
+        np.testing.assert_allclose(pca.transform(moved, others[:2]), pca.transform(z, others[:2]), atol=1e-12)
+        # independent check: rebuild z from all its coordinates with the two replaced
+        full = (z - pca.mean_) @ pca.components_.T
+        full[list(comps)] = [1.5, -2.0]
+        np.testing.assert_allclose(moved, pca.mean_ + full @ pca.components_, atol=1e-12)

@@ -21,7 +21,10 @@ from conftest import ROOT, start_streamlit, wait_for_app
 
 RELOADS = 5
 BOUND_S = 0.5  # "well under a second" of server CPU per reload (median)
-APP_FILES = ("app.py", "pages", "ui", "vae_core", ".streamlit")
+# what the app runs from: its entry, pages and settings, and every top-level package beside them
+APP_FILES = ("app.py", "pages", ".streamlit") + tuple(
+    sorted(p.parent.name for p in ROOT.glob("*/__init__.py") if p.parent.name not in ("tests", "bench"))
+)
 
 
 def _settings(path: Path) -> dict[str, str]:

@@ -54,6 +54,7 @@ def map_figure(
     height: int = 520,
     point_size: float = 3.0,
     axis_titles: tuple[str, str] = ("", ""),
+    density: bool = False,
 ) -> go.Figure:
     """Scatter of every item's map position, coloured by group, with optional overlays.
 
@@ -73,6 +74,8 @@ def map_figure(
         (M, 2) positions of a walk, drawn as a line with numbered frames.
     visible
         Groups to show; the others start hidden (click the legend to toggle).
+    density
+        Draw the catalogue's density as contour lines under the points (:func:`density_trace`).
 
     Returns
     -------
@@ -83,6 +86,8 @@ def map_figure(
     xy = np.asarray(xy, dtype=np.float32)
     groups = np.asarray(groups)
     fig = go.Figure()
+    if density and len(xy) >= 50:
+        fig.add_trace(density_trace(xy))
     for g, name in enumerate(group_names):
         idx = np.flatnonzero(groups == g)
         if len(idx) == 0:
@@ -109,6 +114,35 @@ def map_figure(
         uirevision="latent-map",  # keep zoom and legend filters across reruns
     )
     return fig
+
+
+def density_grid(xy: np.ndarray, bins: int = 96, sigma: float = 1.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A smoothed 2-D histogram of map points: bin centres x (bins,), y (bins,) and the density
+    (bins, bins), rows along y, scaled to a maximum of 1. The histogram is blurred with a
+    Gaussian of ``sigma`` bins (separable, by convolution), a kernel density estimate on a grid."""
+    xy = np.asarray(xy, dtype=np.float64)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    span = np.maximum(hi - lo, 1e-9)
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    counts, ex, ey = np.histogram2d(xy[:, 0], xy[:, 1], bins=bins, range=[[lo[0], hi[0]], [lo[1], hi[1]]])
+    r = int(np.ceil(3 * sigma))
+    kernel = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 0, counts)
+    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 1, smooth)
+    return (ex[:-1] + ex[1:]) / 2, (ey[:-1] + ey[1:]) / 2, (smooth / max(smooth.max(), 1e-12)).T
+
+
+def density_trace(xy: np.ndarray) -> go.Contour:
+    """The catalogue's density as faint contour lines (no hover, no legend click needed to read the
+    points over it): where on the map real garments crowd."""
+    x, y, z = density_grid(xy)
+    return go.Contour(
+        x=x, y=y, z=z, name="density of the catalogue", showscale=False, hoverinfo="skip",
+        contours={"coloring": "lines", "start": 0.08, "end": 0.88, "size": 0.16},
+        colorscale=[[0, "rgba(60,60,70,0.35)"], [1, "rgba(20,20,30,0.7)"]], line={"width": 1},
+        showlegend=True, legendrank=2000,
+    )  # fmt: skip
 
 
 def _add_overlays(
@@ -523,9 +557,9 @@ def training_progress_figure(
 
 
 def health_figure(recon_error: float, mean_image_error: float) -> go.Figure:
-    """The held-out reconstruction error as one bar over the verdict's zones (healthy up to half
-    the mean image's error, weak up to 0.9 of it, collapsed beyond), with the mean image's error
-    marked: how close the model's redraws come, against one average picture for every image."""
+    """Two bars over the verdict's zones (healthy up to half the mean image's error, weak up to 0.9
+    of it, collapsed beyond): the held-out reconstruction error, and the error of one average
+    picture for every image, which a model that learned nothing matches."""
     m = max(float(mean_image_error), 1e-9)
     top = max(float(recon_error), m) * 1.15
     zones = [
@@ -535,27 +569,23 @@ def health_figure(recon_error: float, mean_image_error: float) -> go.Figure:
     ]
     fig = go.Figure(
         go.Bar(
-            x=[recon_error],
-            y=["its redraws"],
+            x=[m, recon_error],
+            y=["one average picture", "its redraws"],
             orientation="h",
-            marker_color="#333",
-            width=0.4,
-            text=[f"{recon_error:.1f}"],
+            marker_color=["#aaa", "#333"],
+            width=0.55,
+            text=[f"{m:.1f}", f"{recon_error:.1f}"],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="held-out reconstruction error %{x:.1f} (0-255)<extra></extra>",
+            hovertemplate="%{y}: off by %{x:.1f} on average (0-255)<extra></extra>",
         )
     )
     for lo, hi, colour, name in zones:
         fig.add_vrect(x0=lo, x1=hi, fillcolor=colour, line_width=0, layer="below")
         fig.add_annotation(x=(lo + hi) / 2, y=1.0, yref="paper", text=name, showarrow=False, yanchor="bottom")
-    fig.add_vline(x=m, line_dash="dot", line_color="#555")
-    fig.add_annotation(
-        x=m, y=0.0, yref="paper", text=f"one average picture: {m:.1f}", showarrow=False, yanchor="top", xanchor="right"
-    )
     fig.update_layout(
-        height=150,
-        margin={"l": 10, "r": 10, "t": 25, "b": 30},
+        height=170,
+        margin={"l": 10, "r": 10, "t": 25, "b": 10},
         plot_bgcolor="white",
         xaxis={"range": [0, top], "title": None, "showgrid": False},
         yaxis={"showgrid": False},

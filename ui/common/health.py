@@ -49,10 +49,9 @@ def notice(pkg: ModelPackage) -> None:
     health = pkg.health
     if health is None or health.verdict == HEALTHY:
         return
-    what = "Every slider draws about the same picture" if health.verdict == COLLAPSED else "Expect blurry pictures"
     st.warning(
-        f"**This catalogue's model is {health.verdict}.** {md(health.reason, 600)} {what}. "
-        f"{md(health.advice, 600)} The Model page shows what it learned.",
+        f"**This catalogue's model is {health.verdict}.** {md(health.reason, 600)} {md(health.advice, 600)} "
+        "The Model page shows what it learned.",
         icon=STYLES[health.verdict][1],
     )
 

@@ -196,7 +196,7 @@ def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 
         names = [f"cluster {i}" for i in range(n_clusters)]
     else:
         groups, names = pkg.labels, list(pkg.class_names)
-    return map_figure(pkg.map_xy(method), groups, names)
+    return map_figure(pkg.map_xy(method), groups, names, density=True)
 
 
 # ---------------------------------------------------------------- Latent map and Model pages
@@ -224,7 +224,7 @@ def projected_map(
         groups, names = cluster_labels(path, n_clusters), [f"cluster {i + 1}" for i in range(n_clusters)]
     else:
         groups, names = pkg.labels, list(pkg.class_names)
-    fig = map_figure(proj.xy, groups, names, axis_titles=proj.axis_titles, height=640)
+    fig = map_figure(proj.xy, groups, names, axis_titles=proj.axis_titles, height=640, density=True)
     # Dragging pans and a click selects one point (Streamlit only honours clicks in pan mode); the
     # toolbar's box and lasso tools select groups. Zoom and legend filters persist while the axes
     # mean the same.

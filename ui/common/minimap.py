@@ -40,6 +40,15 @@ class Raster:
         row = (self.y1 - xy[..., 1]) / (self.y1 - self.y0) * (h - 1)
         return np.stack([col, row], axis=-1)
 
+    def to_map(self, px: np.ndarray) -> np.ndarray:
+        """(..., 2) (column, row) pixel positions -> (..., 2) map coordinates: the inverse of
+        :meth:`to_pixel` (a click on the picture)."""
+        px = np.asarray(px, dtype=np.float64)
+        h, w = self.rgb.shape[:2]
+        x = self.x0 + px[..., 0] / (w - 1) * (self.x1 - self.x0)
+        y = self.y1 - px[..., 1] / (h - 1) * (self.y1 - self.y0)
+        return np.stack([x, y], axis=-1)
+
 
 def _hex_rgb(color: str) -> tuple[int, int, int]:
     c = color.lstrip("#")

@@ -12,12 +12,15 @@ notice that ``app.py`` draws at the top of the page (:func:`show_notices`).
 
 from __future__ import annotations
 
+import os
+import time
+
 import streamlit as st
 
 from ui.common.health import STYLES, picker_mark
 from ui.common.text import md, md_code, shorten
 from vae_core.package.health import COLLAPSED, WEAK
-from vae_core.package.registry import PackageInfo, list_packages, packages_dir
+from vae_core.package.registry import PACKAGES_ENV_VAR, PackageInfo, list_packages
 
 QUERY_KEY = "package"
 FINGERPRINT_KEY = "package_fp"  # the first digits of the package's content fingerprint, in links
@@ -27,19 +30,31 @@ NOTICES_KEY = "app.package_notices"  # (page it was raised on, [notices])
 LISTING_SECONDS = 10  # how stale the list of packages may be
 
 
-@st.cache_resource(ttl=LISTING_SECONDS, show_spinner=False)
-def _listed(folder: str) -> tuple[PackageInfo, ...]:
-    return tuple(list_packages())
+_listed: dict[str, tuple[float, tuple[PackageInfo, ...]]] = {}  # packages folder -> (when, listing)
 
 
 def _listing() -> tuple[PackageInfo, ...]:
-    """Every listed package, broken ones included (shared read-only by all sessions; keyed by
-    the packages folder, which the environment sets)."""
-    return _listed(str(packages_dir()))
+    """Every listed package, broken ones included, at most :data:`LISTING_SECONDS` old (shared
+    read-only by all sessions; keyed by the packages folder, which the environment sets).
+
+    A plain memo rather than ``st.cache_resource``: pages ask for the chosen package several
+    times per slider step, and a cache lookup cost about 0.4 ms each (this: about 1 us)."""
+    folder = os.environ.get(PACKAGES_ENV_VAR, "")  # what packages_dir() depends on, without its Path work
+    now = time.monotonic()
+    seen = _listed.get(folder)
+    if seen is None or now - seen[0] > LISTING_SECONDS:
+        seen = _listed[folder] = (now, tuple(list_packages()))
+    return seen[1]
 
 
 def _find(name: str) -> PackageInfo | None:
     return next((p for p in _listing() if p.name == name), None)
+
+
+def is_listed(name: str) -> bool:
+    """Whether a link's ``?package=name`` would find a usable package (the default one included)."""
+    info = _find(name)
+    return info is not None and info.usable
 
 
 def _notice(message: str) -> None:
@@ -79,7 +94,8 @@ def chosen_package() -> PackageInfo | None:
     if asked:
         info = _find(asked)
         if info is not None and info.usable:
-            ss[CHOICE_KEY] = info.name
+            if ss.get(CHOICE_KEY) != info.name:
+                ss[CHOICE_KEY] = info.name
             _check_version(info)
             return info
         why = "there is no catalogue of that name" if info is None else f"it cannot be used: {md(info.problem, 300)}"

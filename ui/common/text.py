@@ -49,8 +49,10 @@ def md_code(text: object, limit: int = DEFAULT_LIMIT) -> str:
 
 def plotly_label(text: object, limit: int = DEFAULT_LIMIT) -> str:
     """``text`` for a Plotly name, legend entry or hover text (which understand a subset of HTML,
-    links included): shortened and HTML-escaped."""
-    return html.escape(shorten(text, limit), quote=True)
+    links included): shortened and HTML-escaped, with ``%`` as the entity ``&#37;`` (Plotly fills
+    ``%{...}`` in names and texts from the trace's data, so a class named ``a %{x} b`` showed as
+    ``a  b``; the entity is drawn as ``%`` after the templates are filled; checked in Chromium)."""
+    return html.escape(shorten(text, limit), quote=True).replace("%", "&#37;")
 
 
 __all__ = ["DEFAULT_LIMIT", "md", "md_code", "plain", "plotly_label", "shorten"]

@@ -12,13 +12,16 @@ import streamlit as st
 
 from ui.common.text import md
 from vae_core import InputError
-from vae_core.upload import EXTENSIONS, MAX_BYTES, PreparedImage, prepare_image
+from vae_core.upload import EXTENSIONS, MAX_BYTES, MAX_PIXELS, PreparedImage, prepare_image
 
 _INVERT = {"auto": None, "invert": True, "keep": False}
 
 
 def upload_garment(
-    key: str, label: str = "Start from your own garment (PNG or JPEG)", size: int = 28, channels: int = 1
+    key: str,
+    label: str = f"Start from your own garment (PNG or JPEG, up to {MAX_BYTES // 2**20} MiB)",
+    size: int = 28,
+    channels: int = 1,
 ) -> PreparedImage | None:
     """Show an uploader and an inversion choice; return the image prepared at the package's
     ``size`` and ``channels`` (28 x 28 grey for Fashion-MNIST), or None.
@@ -26,7 +29,16 @@ def upload_garment(
     Unreadable, truncated, huge or odd files produce a clear ``st.error`` and return None. The
     result for the current file and choice is computed once per session and then reused.
     """
-    file = st.file_uploader(label, type=list(EXTENSIONS), key=f"{key}.file", max_upload_size=MAX_BYTES // 2**20)
+    # The server accepts uploads up to the training zip's size (.streamlit/config.toml); this
+    # widget's own limit makes the browser refuse a larger picture, and prepare_image checks the
+    # bytes again on the server (a client that skips the browser's check gets the same answer).
+    file = st.file_uploader(
+        label,
+        type=list(EXTENSIONS),
+        key=f"{key}.file",
+        max_upload_size=MAX_BYTES // 2**20,
+        help=f"PNG, JPEG, WebP, BMP or GIF, at most {MAX_BYTES // 2**20} MiB and {MAX_PIXELS // 1_000_000} megapixels.",
+    )
     mode = st.radio(
         "Background",
         list(_INVERT),

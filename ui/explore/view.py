@@ -43,7 +43,7 @@ import streamlit as st
 
 from ui.board import lineage
 from ui.board.save import save_popover
-from ui.common.figures import MAP_NAMES, map_figure, selected_indices
+from ui.common.figures import MAP_NAMES, PALETTE, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery, tile_uri
 from ui.common.loader import (
     base_map,
@@ -53,6 +53,7 @@ from ui.common.loader import (
     package_path,
     track_index,
 )
+from ui.common.map_layer import map_layer, take_point
 from ui.common.pad.component import PadReport, PadSlider, dims_map, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
 from ui.common.scroll import request_scroll, scroller
@@ -735,11 +736,22 @@ def _render_minimap(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
     raster = minimap_raster(package_path(), method, MINIMAP_SIZE)
     with st.container(key="explore.minimap"):
         alt = f"The {MAP_NAMES[method]} map of the catalogue with this garment's place on it"
-        live_map("explore.live_map", raster, step.z, step.here, pkg.map_xy(method)[step.ranking.indices], alt)
+        legend = [(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(pkg.class_names)]
+        xy = pkg.map_xy(method)
+        clicked = live_map("explore.live_map", raster, step.z, step.here, xy[step.ranking.indices], alt, legend)
+    if clicked is not None:  # PCA: that point, the other components kept; t-SNE: the garment there
+        if method == "pca":
+            z = pkg.pca.with_coordinates(step.z, clicked)
+            request_load(z, f"the point ({clicked[0]:.2f}, {clicked[1]:.2f}) on the PCA mini-map")
+        index = int(np.argmin(np.sum((xy - np.asarray(clicked)) ** 2, axis=1)))
+        load_item(pkg, index)
+        st.rerun(scope="app")
     where = "exact projection" if method == "pca" else f"weighted by its top-{k} neighbours"
+    click = "that point (the other components kept)" if method == "pca" else "the garment nearest that place"
     st.caption(
         f"**You are here** (live) on the {MAP_NAMES[method]} map: yellow disc at "
-        f"({step.here[0]:.2f}, {step.here[1]:.2f}), {where}; dark dots are the top-{k} neighbours."
+        f"({step.here[0]:.2f}, {step.here[1]:.2f}), {where}; dark dots are the top-{k} neighbours. "
+        f"Click the map to load {click}."
     )
     if ss.get(K_MAP_STATE) == (ss[K_Z], k, method):
         st.caption(":material/check: The interactive map below shows this garment.")
@@ -880,8 +892,9 @@ def render_map(pkg: ModelPackage) -> None:
         how = "t-SNE has no formula for a new garment, so it is placed among its likeliest pieces (an approximation)."
     c2.caption(
         f"Every training garment's posterior mean, coloured by class (click the legend to filter). "
-        f"The star is the current garment; rings are its top-{k} neighbours. {how} Click a point "
-        "to load that garment into the sliders."
+        f"The star is the current garment; rings are its top-{k} neighbours. {how} Hover a point to "
+        "see the garment, click it to load it into the sliders"
+        + ("; click empty ground to decode that point (the other components kept)." if method == "pca" else ".")
     )
     ranking = pkg.rank(z, k)
     here = pkg.place(z, method, k)
@@ -896,3 +909,19 @@ def render_map(pkg: ModelPackage) -> None:
         selection_mode="points",
         config={"scrollZoom": True, "displaylogo": False},
     )
+    map_garments(pkg, method)
+
+
+K_MAP_LAYER = "explore.map_layer"
+
+
+@st.fragment
+def map_garments(pkg: ModelPackage, method: str) -> None:
+    """Thumbnails on hover over the big map; on the PCA map a click on empty ground decodes that
+    point: its two components set, the others kept from the current z."""
+    map_layer(K_MAP_LAYER, K_MAP, pkg, pkg.map_xy(method), click=method == "pca")
+    point = take_point(K_MAP_LAYER)
+    if point is not None and method == "pca":
+        z = pkg.pca.with_coordinates(current_z(), (point.x, point.y))
+        request_scroll(PAD_SELECTOR)
+        request_load(z, f"the point ({point.x:.2f}, {point.y:.2f}) on the PCA map")

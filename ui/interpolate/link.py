@@ -3,7 +3,8 @@
 ``?a=12&b=345&frames=10&method=both&midpoint=1&map=pca``. A garment that is not a training item
 (an upload, a code sent from another page, a point clicked on the PCA map) has no index: its code
 travels instead, as ``za=`` / ``zb=`` with three decimals (the page rounds such codes to three
-decimals when it takes them, so the link reproduces the walk exactly). An uploaded picture itself
+decimals when it takes them, so the link reproduces the walk exactly), with the package's name
+and fingerprint beside it (``ui.interpolate.session.write_link``). An uploaded picture itself
 never travels: the link reopens its code, decoded.
 
 No streamlit here (``tests/test_interpolate_link.py``).

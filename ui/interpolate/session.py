@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common.picker import keep_package
+from ui.common.loader import package_identity
+from ui.common.picker import FINGERPRINT_KEY, QUERY_KEY, is_listed, keep_package
 from ui.common.state import Garment
 from ui.interpolate.link import WalkLink, parse_query, to_query
 from ui.interpolate.state import (
@@ -95,8 +96,15 @@ def read_link(pkg: ModelPackage) -> None:
 
 def write_link(a, b, frames: int, method: str, midpoint: bool, map_method: str) -> None:
     """Make the address bar reproduce the screen (``a``/``b``: the chosen garments or None);
-    written only when it changes (each change is a browser history entry)."""
-    query = keep_package(to_query(_garment(a), _garment(b), frames, method, midpoint, map_method))
+    written only when it changes (each change is a browser history entry). A code means something
+    only in its own package: a link with one names the package and its fingerprint even when it
+    is the default one (the picker then checks them, ``ui.common.picker``)."""
+    query = to_query(_garment(a), _garment(b), frames, method, midpoint, map_method)
+    if "za" in query or "zb" in query:
+        identity = package_identity()
+        if identity.name and is_listed(identity.name):  # (a package served from elsewhere has no link name)
+            query.update({QUERY_KEY: identity.name, FINGERPRINT_KEY: identity.short})
+    query = keep_package(query)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 

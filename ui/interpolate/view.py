@@ -12,15 +12,18 @@ from streamlit.errors import StreamlitAPIException
 
 from ui.common.figures import MAP_NAMES, WALK_NAMES, walk_overlay
 from ui.common.loader import base_map, decoder_for_browser, package_path
+from ui.common.map_layer import map_layer, take_point
 from ui.common.pad.component import PadSlider, affine_map, latent_pad, paths_map, set_pad, take_report
 from ui.common.state import open_in_explore
 from ui.common.text import md, shorten
+from ui.interpolate.link import round_code
 from ui.interpolate.picker import (
     Choice,
     garment_picker,
     on_map_select,
     thumbnails,
 )
+from ui.interpolate.session import set_code
 from ui.interpolate.state import (
     K_CENTROIDS,
     K_CLS_FROM,
@@ -128,11 +131,35 @@ def walk_map(pkg: ModelPackage, views: list[FramedWalk], a: Choice | None, b: Ch
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
     c1.segmented_control("A click on the map sets", ["A", "B"], key=K_MAP_TARGET, required=True)
     c2.caption(
-        f"{MAP_NAMES[map_method]} map of the training garments. Frames are placed "
-        + ("exactly by PCA." if map_method == "pca" else "at their likelihood-weighted neighbours.")
+        f"{MAP_NAMES[map_method]} map of the training garments (hover one to see it). Frames are placed "
+        + (
+            "exactly by PCA; click empty ground to make that point A or B."
+            if map_method == "pca"
+            else "at their likelihood-weighted neighbours."
+        )
         + " Click a legend entry to hide a class."
     )
     st.plotly_chart(fig, key=K_MAP, on_select=on_map_select, selection_mode="points", config={"scrollZoom": True})
+    map_garments(pkg, map_method, a, b)
+
+
+K_MAP_LAYER = "interp.map_layer"
+
+
+@st.fragment
+def map_garments(pkg: ModelPackage, map_method: str, a: Choice | None, b: Choice | None) -> None:
+    """Thumbnails on hover over the map; on the PCA map a click on empty ground makes that point
+    the chosen slot (its two components set, the others kept from the slot's garment)."""
+    map_layer(K_MAP_LAYER, K_MAP, pkg, pkg.map_xy(map_method), click=map_method == "pca")
+    point = take_point(K_MAP_LAYER)
+    if point is None or map_method != "pca":
+        return
+    slot = st.session_state.get(K_MAP_TARGET) or "A"
+    current = a if slot == "A" else b
+    base = current.z if current is not None else pkg.pca.mean_
+    z = round_code(pkg.pca.with_coordinates(base, (point.x, point.y)))
+    set_code(slot, z, f"the point ({point.x:.2f}, {point.y:.2f}) of the PCA map")
+    st.rerun(scope="app")
 
 
 def _open_in_explore(z: np.ndarray, label: str) -> None:

@@ -17,6 +17,7 @@ from ui.common import state as state
 from ui.common.figures import histogram_figure, posterior_figure
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import get_package, get_train_images, item_images
+from ui.common.map_layer import map_layer, take_point
 from ui.common.scroll import request_scroll
 from ui.common.text import md
 from ui.latent_map import direction
@@ -36,6 +37,8 @@ from vae_core.latent.directions import mean_code
 
 CHART = "map.chart"
 ITEMS, FOCUS, PAGE = "map.items", "map.focus", "map.page"
+DECODED = "map.point"  # a decoded point of the PCA map: {"z", "x", "y", "components"}
+LAYER = "map.layer"
 FIND, FIND_ERROR, CLASS = "map.find", "map.find_error", "map.class"
 # Whether the focused garment gets a star on the map: yes when found by number or picked from a
 # list, no after a click on the map (the star would change the figure, and redrawing 60,000
@@ -52,6 +55,7 @@ def on_map_select() -> None:
     sel = interpret_selection(st.session_state.get(CHART), len(pkg))
     if sel.kind in (POINT, AREA):
         _forget_find()
+        st.session_state[DECODED] = None
     if sel.kind == POINT:
         st.session_state[FOCUS] = sel.indices[0]
         st.session_state[MARK] = False  # plotly already highlights the clicked point
@@ -74,6 +78,7 @@ def on_find_index() -> None:
     try:
         st.session_state[FOCUS] = parse_index(text, len(pkg))
         st.session_state[MARK] = True
+        st.session_state[DECODED] = None
     except InputError as exc:
         st.session_state[FIND_ERROR] = (text, str(exc))
 
@@ -89,6 +94,7 @@ def on_show_class() -> None:
     """List every training garment of the class chosen in the class box."""
     pkg = get_package()
     _forget_find()
+    st.session_state[DECODED] = None
     cid = pkg.class_names.index(st.session_state[CLASS])
     members = class_members(pkg.labels, cid)
     st.session_state[ITEMS] = {
@@ -291,3 +297,67 @@ def detail_panel(pkg: ModelPackage, index: int, has_items: bool) -> None:
         state.use_as("A", mu, index, name)
     if b3.button("Use as B", key="map.use_b", icon=":material/looks_two:", width="stretch"):
         state.use_as("B", mu, index, name)
+
+
+# ------------------------------------------------------------------ garments on the map
+@st.fragment
+def map_garments(pkg: ModelPackage, xy: np.ndarray, method: str, components: tuple[int, int]) -> None:
+    """Thumbnails on hover over the map; on a PCA map a click on empty ground decodes that point:
+    its two components set, the others kept from the garment in view (the focused one, the last
+    decoded point, else the catalogue's mean)."""
+    map_layer(LAYER, CHART, pkg, xy, click=method == "pca")
+    point = take_point(LAYER)
+    if point is None or method != "pca":
+        return
+    ss = st.session_state
+    focus, last = ss.get(FOCUS), ss.get(DECODED)
+    if focus is not None and 0 <= focus < len(pkg):
+        base = np.asarray(pkg.mu[focus], dtype=np.float64)
+    elif last:
+        base = np.asarray(last["z"], dtype=np.float64)
+    else:
+        base = pkg.pca.mean_
+    z = pkg.pca.with_coordinates(base, (point.x, point.y), components)
+    ss[DECODED] = {"z": [float(v) for v in z], "x": point.x, "y": point.y, "components": list(components)}
+    ss[FOCUS] = None
+    request_scroll(POINT_SELECTOR, "nearest")
+    st.rerun(scope="app")
+
+
+POINT_SELECTOR = ".st-key-map-point"
+
+
+def _close_point() -> None:
+    st.session_state[DECODED] = None
+
+
+def point_panel(pkg: ModelPackage, point: dict) -> None:
+    """A decoded point of the PCA map: the garment, its nearest training garments, where to take it."""
+    z = np.asarray(point["z"], dtype=np.float64)
+    i, j = point["components"]
+    head, close = st.columns([4, 2], vertical_alignment="center")
+    head.markdown(f"**The point ({point['x']:.2f}, {point['y']:.2f}) of the map, decoded**")
+    close.button(
+        "Close", key="map.point_close", on_click=lambda: st.session_state.update({POINT: None}), width="stretch"
+    )
+    ranking = pkg.rank(z, 6)
+    with st.container(horizontal=True, gap="small"):
+        st.image(upscale(pkg.decode(z), 6), caption="decode(z)", width=168)
+        with st.container():
+            st.caption(
+                f"z has PC{i + 1} = {point['x']:.2f} and PC{j + 1} = {point['y']:.2f} (the click); its other "
+                "components are those of the garment in view before. Nearest training garments by log q(z|x):"
+            )
+            images = item_images(pkg, ranking.indices, notify=False)
+            with st.container(horizontal=True, gap="small"):
+                for idx, img in zip(ranking.indices, images, strict=True):
+                    st.image(upscale(img, 2), caption=f"#{int(idx)}", width=56)
+    label = f"the point ({point['x']:.2f}, {point['y']:.2f}) of the PCA map"
+    b1 = st.container()
+    b2, b3 = st.columns(2)
+    if b1.button("Open in Explore", key="map.point_explore", icon=":material/tune:", width="stretch"):
+        state.open_in_explore(z, None, label)
+    if b2.button("Use as A", key="map.point_a", icon=":material/looks_one:", width="stretch"):
+        state.use_as("A", z, None, label)
+    if b3.button("Use as B", key="map.point_b", icon=":material/looks_two:", width="stretch"):
+        state.use_as("B", z, None, label)

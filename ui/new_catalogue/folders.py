@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vae_core import InputError
+from vae_core import DEFAULT_PACKAGE, InputError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 MAX_SCANNED = 200_000  # directory entries looked at before a folder is refused as too big
@@ -23,12 +24,14 @@ NAME_MAX = 64
 
 @dataclass(frozen=True)
 class FolderSummary:
-    """What a folder of images holds: its resolved ``path``, the number of image files and the
-    class subfolders (empty when the images lie directly in the folder)."""
+    """What a folder of images holds: its resolved ``path``, the number of image files, the class
+    subfolders (empty when the images lie directly in the folder), and the files that training
+    will skip, each with the reason."""
 
     path: Path
     images: int
     classes: tuple[str, ...] = field(default_factory=tuple)
+    skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -76,15 +79,31 @@ def subfolders(root: str | os.PathLike[str], depth: int = 2, limit: int = 500) -
     return sorted(found)
 
 
+def _file_problem(entry: Path) -> str | None:
+    """Why the trainer will skip ``entry`` although its name is an image's (None if it will not):
+    only regular files are read (a FIFO would block the read, a device never end it)."""
+    try:
+        mode = entry.stat().st_mode  # a link inside the root is followed, as the trainer does
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or type(exc).__name__})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, device or socket); it is never read"
+    return None
+
+
 def scan_folder(root: str | os.PathLike[str], folder: Path) -> FolderSummary:
-    """Count the images of ``folder`` (already resolved inside ``root``) and check its links.
+    """Count the images of ``folder`` (already resolved inside ``root``) as the trainer will read
+    it (``DIR/CLASS/...`` or ``DIR/IMAGE``), list what it will skip, and check its links.
 
     Raises :class:`InputError` when a symbolic link inside it resolves outside ``root``, when it
     holds more than :data:`MAX_SCANNED` entries, or when it holds no image file.
     """
     base = Path(root).resolve()
+    top = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".")]
+    class_dirs = {e.name for e in top if e.is_dir() and not e.is_symlink()}
     images, scanned = 0, 0
     classes: set[str] = set()
+    skipped: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
         for name in [*dirnames, *filenames]:
@@ -97,15 +116,26 @@ def scan_folder(root: str | os.PathLike[str], folder: Path) -> FolderSummary:
                 raise InputError(
                     f"{rel!r} is a link that points outside the image root; remove it or choose another folder."
                 )
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            entry = here / name
+            rel = entry.relative_to(folder).as_posix()
+            if here == folder and class_dirs:
+                skipped.append((rel, "outside the class folders (with class folders, top-level files are not used)"))
+            elif not name.lower().endswith(IMAGE_EXTENSIONS):
+                skipped.append((rel, "not an image file"))
+            elif (problem := _file_problem(entry)) is not None:
+                skipped.append((rel, problem))
+            else:
                 images += 1
                 if here != folder:
                     classes.add(here.relative_to(folder).parts[0])
     if images == 0:
         raise InputError(f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in that folder.")
-    return FolderSummary(path=folder, images=images, classes=tuple(sorted(classes)))
+    names = tuple(sorted(class_dirs)) if class_dirs else ()
+    return FolderSummary(path=folder, images=images, classes=names or tuple(sorted(classes)), skipped=tuple(skipped))
 
 
 def validate_name(name: str, packages: str | os.PathLike[str]) -> str:
@@ -119,6 +149,8 @@ def validate_name(name: str, packages: str | os.PathLike[str]) -> str:
             f"Names use letters, digits, '-', '_' and inner dots, start with a letter or digit and "
             f"have at most {NAME_MAX} characters; {text[:80]!r} does not."
         )
+    if text == DEFAULT_PACKAGE.name:
+        raise InputError(f"{text!r} is the shipped catalogue's name (it would hide yours); choose another name.")
     if (Path(packages) / text).exists():
         raise InputError(f"A package named {text!r} already exists; choose another name.")
     return text
@@ -129,7 +161,7 @@ def suggest_name(text: str, packages: str | os.PathLike[str]) -> str:
     become '-', and ``-2``, ``-3``, ... is appended while the name is taken."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(text or "").stem).strip("-_")[: NAME_MAX - 4] or "catalogue"
     name, n = stem, 1
-    while (Path(packages) / name).exists():
+    while (Path(packages) / name).exists() or name == DEFAULT_PACKAGE.name:
         n += 1
         name = f"{stem}-{n}"
     return name

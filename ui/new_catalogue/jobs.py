@@ -31,8 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import hmac
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -72,6 +75,7 @@ class JobSpec:
     source: str = ""  # what was trained on, for the page ("upload shop.zip", "folder tops/")
     created: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    owner: str = ""  # owner_tag() of the session that started it ("" : anyone's)
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,19 @@ def train_command(images: Path, image_size: int, channels: int | None, epochs: i
     return command + (["--channels", str(channels)] if channels else [])
 
 
+def owner_tag(token: str) -> str:
+    """What a job records of its owner: a hash of the starting session's secret token (the token
+    itself never lands on disk, so reading job.json does not let anyone act as the owner)."""
+    return hashlib.sha256(f"latent-atelier-job-owner\0{token}".encode()).hexdigest()
+
+
+def may_control(spec: JobSpec, token: str | None, open_to_all: bool = False) -> bool:
+    """Whether the session holding ``token`` may see a job's details and cancel it: the session
+    that started it, or any session when the operator opened jobs to all (``open_to_all``) or
+    the job records no owner."""
+    return open_to_all or not spec.owner or (token is not None and hmac.compare_digest(spec.owner, owner_tag(token)))
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     tmp.write_text(json.dumps(data, indent=1))
@@ -147,10 +164,19 @@ def log_tail(job: Job, lines: int = LOG_TAIL_LINES) -> str:
             text = f.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
-    # the job's own folders by their role, not as server paths
-    text = text.replace(str(job.dir.parent.parent), "<packages>").replace(f"<packages>/.jobs/{job.id}", "<job>")
     shown = [line.rsplit("\r", 1)[-1].rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return "\n".join([line for line in shown if line][-lines:])
+    return hide_paths("\n".join([line for line in shown if line][-lines:]), job)
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.~<>-])/(?:[^\s/'\"(),:]+/)+(?=[^\s/'\"(),:]*)")
+
+
+def hide_paths(text: str, job: Job) -> str:
+    """``text`` with no server path left: the job's own folders by their role (``<job>``,
+    ``<packages>``), and every other absolute path (the checkout, Python's site-packages, an
+    image folder) cut to its last component behind ``.../``."""
+    text = text.replace(str(job.dir), "<job>").replace(str(job.dir.parent.parent), "<packages>")
+    return _ABSOLUTE.sub(".../", text)
 
 
 def _lock_path(jobs: Path) -> Path:
@@ -182,6 +208,50 @@ def current_job(jobs: str | os.PathLike[str]) -> Job | None:
         return None
     job = Job(Path(jobs) / name)
     return job if name and "/" not in name and job.spec_file.is_file() else None
+
+
+UPLOAD_PREFIX = ".upload-"
+OPEN_ENV_VAR = "LATENT_ATELIER_JOBS_OPEN"  # "1": every session sees and may cancel every job
+
+
+def jobs_open() -> bool:
+    """Whether the operator opened jobs to every session (``$LATENT_ATELIER_JOBS_OPEN=1``, e.g. on
+    a one-person machine); by default only the session that started a job controls it."""
+    return os.environ.get(OPEN_ENV_VAR, "").strip() == "1"
+
+
+def upload_dir(jobs: str | os.PathLike[str]) -> Path:
+    """A fresh folder name for unpacking an upload: ``.upload-<pid>-<random>``, so a sweep can
+    tell the uploads of a server process that is gone (killed mid-extraction) from live ones."""
+    return Path(jobs) / f"{UPLOAD_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def sweep_uploads(jobs: str | os.PathLike[str]) -> list[Path]:
+    """Remove the ``.upload-*`` folders of server processes that no longer run; returns them."""
+    removed = []
+    try:
+        entries = list(os.scandir(jobs))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(UPLOAD_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(UPLOAD_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and _process_alive(int(pid)) and int(pid) != 0:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _reap() -> None:

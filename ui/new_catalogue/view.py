@@ -25,9 +25,25 @@ from ui.common.text import md
 from ui.model import view as model_view
 from vae_core import InputError, LatentAtelierError, ModelPackage
 from vae_core.package.health import COLLAPSED, WEAK
+from vae_core.package.schema import MIN_CATALOGUE, catalogue_problem
 
 from .folders import resolve_in_root, scan_folder, subfolders, suggest_name, validate_name
-from .jobs import CANCELLED, DONE, RUNNING, Job, JobSpec, JobStatus, cancel_job, job_status, start_job, train_command
+from .jobs import (
+    CANCELLED,
+    DONE,
+    RUNNING,
+    Job,
+    JobSpec,
+    JobStatus,
+    cancel_job,
+    job_status,
+    jobs_open,
+    may_control,
+    owner_tag,
+    start_job,
+    train_command,
+    upload_dir,
+)
 from .progress import format_seconds, snapshot
 from .zips import MiB, ZipLimits, check_zip, extract_zip
 
@@ -42,6 +58,9 @@ MSG = 400  # characters of a message shown (messages quote names at most 80 char
 WATCHED = f"{K}watched"  # the id of the job this session saw running
 FORM_KEYS = ("name", "name_for", "size", "channels", "epochs", "source", "folder")
 GENERATION = f"{K}form"  # bumped to give the zip uploader a new key (the only way to empty it)
+SKIPPED_SHOWN = 50  # skipped files named on the page (a trained package's manifest lists them all)
+K_TOKEN = f"{K}owner_token"  # this session's secret: the jobs it starts are its own
+JOB_QUERY = "job"  # the token also rides in the page's link, so a reload keeps control of the job
 
 
 @dataclass(frozen=True)
@@ -53,11 +72,30 @@ class Source:
     count: int
     upload: object | None = None  # the UploadedFile
     folder: Path | None = None
+    classes: tuple[str, ...] = ()  # the class names training will use
+
+
+# ------------------------------------------------------------------ whose jobs
+def session_token() -> str:
+    """This session's secret token (made on its first visit; taken from the page's link after a
+    reload), and the link made to carry it."""
+    ss = st.session_state
+    if K_TOKEN not in ss:
+        linked = st.query_params.get(JOB_QUERY, "")
+        ss[K_TOKEN] = linked if 16 <= len(linked) <= 64 else secrets.token_urlsafe(16)
+    return ss[K_TOKEN]
+
+
+def _claim_link(token: str) -> None:
+    if st.query_params.get(JOB_QUERY) != token:
+        st.query_params[JOB_QUERY] = token
 
 
 # ------------------------------------------------------------------ the latest job
 def render_latest_job(jobs: Path, job: Job | None) -> bool:
-    """Show the latest job: live while it runs, else its result. Returns whether one runs."""
+    """Show the latest job: to the session that started it (or to all, when the operator opened
+    jobs to all sessions), live while it runs, else its result; to any other session only that
+    the server is busy and until about when. Returns whether one runs."""
     if job is None:
         return False
     try:
@@ -65,13 +103,22 @@ def render_latest_job(jobs: Path, job: Job | None) -> bool:
     except (OSError, ValueError, TypeError) as exc:
         st.warning(f"The last training job's files could not be read ({md(exc, MSG)}).")
         return False
+    token = session_token()
+    mine = may_control(status.spec, token, jobs_open())
+    if mine and status.spec.owner:
+        _claim_link(token)
     if status.state == RUNNING:
-        st.session_state[WATCHED] = job.id
-        _running_panel(jobs, job)
+        if mine:
+            st.session_state[WATCHED] = job.id
+            _running_panel(jobs, job)
+            st.info("One catalogue trains at a time; the form returns when it ends.", icon=":material/hourglass_top:")
+        else:
+            _busy_panel(jobs, job)
         return True
     if st.session_state.get(WATCHED) == job.id:  # it ended while this session watched: the form is stale
         reset_form()
-    _result_panel(status)
+    if mine:
+        _result_panel(status)
     return False
 
 
@@ -88,6 +135,26 @@ def reset_form() -> None:
 def _zip_key() -> str:
     generation = st.session_state.get(GENERATION, 0)
     return f"{K}zip" if generation == 0 else f"{K}zip.{generation}"
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _busy_panel(jobs: Path, job: Job) -> None:
+    """Another session's job: that the one training slot is busy, since when and until about when
+    (no name, file or log of someone else's catalogue)."""
+    status = job_status(jobs, job)
+    if status.state != RUNNING:
+        st.rerun()  # the form comes back
+    snap = snapshot(status.events, status.spec.created, time.time(), status.spec.epochs)
+    left = (
+        f"about {format_seconds(snap.remaining)} of training left, then a few minutes to build the package"
+        if snap.remaining is not None
+        else "how long it will take is not known yet"
+    )
+    st.info(
+        f"Another catalogue is being trained on this server: it started {format_seconds(snap.elapsed)} ago; {left}. "
+        "One catalogue trains at a time; this page shows the form again as soon as it ends.",
+        icon=":material/hourglass_top:",
+    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -114,7 +181,13 @@ def _running_panel(jobs: Path, job: Job) -> None:
         fig = training_progress_figure(snap.batch_points, snap.epoch_rows, max(snap.epochs, 1))
         st.plotly_chart(fig, key=f"{K}curve", config={"displayModeBar": False})
     st.caption("After training, the package is built (encoding, metrics and maps) and checked before it appears.")
-    st.button("Cancel training", key=f"{K}cancel", icon=":material/cancel:", on_click=cancel_job, args=(jobs, job))
+    st.button("Cancel training", key=f"{K}cancel", icon=":material/cancel:", on_click=_cancel, args=(jobs, job))
+
+
+def _cancel(jobs: Path, job: Job) -> None:
+    """The cancel button's callback: only for a job this session may control."""
+    if may_control(job.spec(), st.session_state.get(K_TOKEN), jobs_open()):
+        cancel_job(jobs, job)
 
 
 def _result_panel(status: JobStatus) -> None:
@@ -154,6 +227,10 @@ def _finished_panel(spec: JobSpec) -> None:
         )
     else:
         st.success(f"The package {name} is ready. {facts}", icon=":material/check_circle:")
+    skipped = [
+        (str(e.get("path")), str(e.get("reason"))) for e in pkg.data_source.get("skipped", []) if isinstance(e, dict)
+    ]
+    show_skipped(skipped, "files were skipped while reading the images")
     st.page_link(
         "pages/explore.py", label=f"Explore {name}", icon=":material/tune:", query_params={"package": spec.name}
     )
@@ -175,6 +252,17 @@ def _package_summary(pkg: ModelPackage) -> str:
     return f"{len(pkg):,} images{held}; choose it in the package picker."
 
 
+def show_skipped(skipped: list[tuple[str, str]], what: str) -> None:
+    """Name the skipped files (and why), in an expander: a count alone does not say which."""
+    if not skipped:
+        return
+    with st.expander(f"{len(skipped):,} {what}", icon=":material/playlist_remove:"):
+        lines = [f"- {md(path, 160)}: {md(reason, 200)}" for path, reason in skipped[:SKIPPED_SHOWN]]
+        if len(skipped) > SKIPPED_SHOWN:
+            lines.append(f"- ... and {len(skipped) - SKIPPED_SHOWN:,} more")
+        st.markdown("\n".join(lines))
+
+
 # ------------------------------------------------------------------ the form
 def choose_source(packages: Path) -> Source | None:
     """The images to train on: an uploaded zip or a server folder, checked; None (with the
@@ -191,12 +279,13 @@ def choose_source(packages: Path) -> Source | None:
     if kind == "folder":
         return _folder_source(root, packages)
     file = st.file_uploader(
-        "A .zip of images: one folder per class, or the images directly",
+        f"A .zip of images (up to {LIMITS.max_upload // MiB} MiB): one folder per class, or the images directly",
         type=["zip"],
         key=_zip_key(),
         max_upload_size=LIMITS.max_upload // MiB,
-        help=f"PNG, JPEG, WebP, BMP or GIF; at most {LIMITS.max_images:,} images and "
-        f"{LIMITS.max_total // MiB:,} MiB unpacked. Other files are skipped.",
+        help=f"PNG, JPEG, WebP, BMP or GIF; the .zip at most {LIMITS.max_upload // MiB} MiB, at least "
+        f"{MIN_CATALOGUE} and at most {LIMITS.max_images:,} images, {LIMITS.max_total // MiB:,} MiB unpacked. "
+        "Other files are skipped.",
     )
     if file is None:
         return None
@@ -208,7 +297,13 @@ def choose_source(packages: Path) -> Source | None:
     classes = f" in {len(report.classes)} class folders" if report.classes else " (one class)"
     skipped = f"; {len(report.skipped)} other entries will be skipped" if report.skipped else ""
     st.caption(f"{len(report.images):,} images{classes}, {report.total_bytes / MiB:.1f} MiB unpacked{skipped}.")
-    return Source(f"upload {file.name}", suggest_name(file.name, packages), len(report.images), upload=file)
+    show_skipped(report.skipped, "entries of the archive will be skipped")
+    problem = catalogue_problem(report.classes, len(report.images))
+    if problem:
+        st.error(f"{md(file.name)}: {md(problem, MSG)}", icon=":material/block:")
+        return None
+    name = suggest_name(file.name, packages)
+    return Source(f"upload {file.name}", name, len(report.images), upload=file, classes=report.classes)
 
 
 def _folder_source(root: Path | None, packages: Path) -> Source | None:
@@ -231,8 +326,16 @@ def _folder_source(root: Path | None, packages: Path) -> Source | None:
         st.error(md(exc, MSG), icon=":material/block:")
         return None
     classes = f" in {len(summary.classes)} class folders" if summary.classes else " (one class)"
-    st.caption(f"{summary.images:,} images{classes}.")
-    return Source(f"folder {choice}", suggest_name(Path(choice).name, packages), summary.images, folder=folder)
+    skipped = f"; {len(summary.skipped)} other files will be skipped" if summary.skipped else ""
+    st.caption(f"{summary.images:,} images{classes}{skipped}.")
+    show_skipped(list(summary.skipped), "files of the folder will be skipped")
+    names = summary.classes or (folder.name,)  # a flat folder is one class named after it
+    problem = catalogue_problem(names, summary.images)
+    if problem:
+        st.error(md(problem, MSG), icon=":material/block:")
+        return None
+    name = suggest_name(Path(choice).name, packages)
+    return Source(f"folder {choice}", name, summary.images, folder=folder, classes=names)
 
 
 def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
@@ -251,9 +354,12 @@ def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
 
 def start(jobs: Path, packages: Path, source: Source, name: str, size: int, channels: int | None, epochs: int) -> None:
     """Validate, unpack an upload into the jobs folder, and start the job; errors are shown."""
-    upload_dir = jobs / f".upload-{secrets.token_hex(4)}"
+    unpacked = upload_dir(jobs)
     try:
         name = validate_name(name, packages)
+        problem = catalogue_problem(source.classes, source.count)
+        if problem:
+            raise InputError(problem)
         images = source.folder if source.folder is not None else Path("{images}")  # an upload: the job's images/
         spec = JobSpec(
             name=name,
@@ -262,13 +368,15 @@ def start(jobs: Path, packages: Path, source: Source, name: str, size: int, chan
             epochs=epochs,
             source=source.label,
             created=time.time(),
+            owner=owner_tag(session_token()),
         )
         if source.upload is not None:
-            extract_zip(source.upload, upload_dir, LIMITS)
-        start_job(jobs, spec, images=upload_dir if source.upload is not None else None)
+            extract_zip(source.upload, unpacked, LIMITS)
+        start_job(jobs, spec, images=unpacked if source.upload is not None else None)
     except LatentAtelierError as exc:
         st.error(md(exc, MSG), icon=":material/block:")
         return
     finally:
-        shutil.rmtree(upload_dir, ignore_errors=True)  # already moved into the job if it started
+        shutil.rmtree(unpacked, ignore_errors=True)  # already moved into the job if it started
+    _claim_link(session_token())
     st.rerun()

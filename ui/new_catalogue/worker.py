@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from .jobs import CANCELLED, DONE, FAILED, Job, finish
+from .jobs import CANCELLED, DONE, FAILED, Job, finish, hide_paths, log_tail
 
 _cancelled = False
 
@@ -37,13 +37,19 @@ def _publish(job: Job, target: Path) -> str:
     try:
         pkg = ModelPackage.load(job.staging_package)
     except LatentAtelierError as exc:
-        return f"The package the trainer wrote does not load: {exc}"
+        return f"The package the trainer wrote does not load: {hide_paths(str(exc), job)}"
     if target.exists():
         return f"A package named {target.name!r} appeared meanwhile; nothing was replaced."
     target.parent.mkdir(parents=True, exist_ok=True)
     os.rename(job.staging_package, target)
     print(f"package {target.name}: {len(pkg):,} images, moved into the packages folder", flush=True)
     return ""
+
+
+def trainer_error(job: Job) -> str:
+    """The trainer's own one-line error (its last ``error: ...`` line, server paths hidden), or ""."""
+    lines = [line for line in log_tail(job, lines=200).splitlines() if line.startswith("error: ")]
+    return lines[-1].removeprefix("error: ") if lines else ""
 
 
 def run(job_dir: str, lock_fd: int) -> int:
@@ -53,7 +59,7 @@ def run(job_dir: str, lock_fd: int) -> int:
     try:
         return _run(job, lock_fd)
     except Exception as exc:  # noqa: BLE001 (whatever breaks, the job ends with a message)
-        finish(job, FAILED, f"The training job failed: {type(exc).__name__}: {exc}")
+        finish(job, FAILED, f"The training job failed: {type(exc).__name__}: {hide_paths(str(exc), job)}")
         return 1
 
 
@@ -70,7 +76,8 @@ def _run(job: Job, lock_fd: int) -> int:
         finish(job, CANCELLED, "Training was cancelled; no package was made.")
         return 1
     if code != 0:
-        finish(job, FAILED, f"Training stopped with exit status {code}; no package was made.")
+        said = trainer_error(job)
+        finish(job, FAILED, f"Training stopped: {said}" if said else f"Training stopped with exit status {code}.")
         return 1
     with open(job.progress_file, "a", encoding="utf-8") as f:
         f.write(json.dumps({"t": time.time(), "stage": "verify", "done": 0, "total": 1, "info": {}}) + "\n")

@@ -5,8 +5,11 @@ and refuses the whole archive when any entry is unsafe: an absolute path, a driv
 ``..`` component, a symbolic link, a device, FIFO or socket, an encrypted entry, more than
 :attr:`ZipLimits.max_entries` entries, more than :attr:`ZipLimits.max_total` bytes once
 unpacked, a single entry above :attr:`ZipLimits.max_entry`, or a compression ratio above
-:attr:`ZipLimits.max_ratio` (a zip bomb). Entries that are merely not images (``README.txt``,
-``__MACOSX/``, hidden files) are skipped and listed. :func:`extract_zip` checks again while
+:attr:`ZipLimits.max_ratio` (a zip bomb); and what would fail while writing: two images at one
+path, a path that is an image and a folder at once, a name over :attr:`ZipLimits.max_name` bytes
+or a path over :attr:`ZipLimits.max_path`. Entries that are merely not images (``README.txt``,
+``__MACOSX/``, hidden files) and top-level images beside class folders (the trainer does not use
+them) are skipped and listed. :func:`extract_zip` checks again while
 writing: it counts the bytes each entry really inflates to (a header may lie about its size), stops
 at the declared size and the total, writes only to paths it built itself, never follows a link
 and never overwrites a file.
@@ -40,6 +43,8 @@ class ZipLimits:
     max_images: int = 20_000  # images extracted [20,000]
     max_ratio: float = 100.0  # uncompressed / compressed size of an entry (or the whole) [100]
     ratio_floor: int = 64 * 1024  # entries smaller than this are not held to the ratio [64 KiB]
+    max_name: int = 255  # bytes (UTF-8) of one file or folder name: the file system's NAME_MAX [255]
+    max_path: int = 1024  # bytes of an image's path inside the upload [1,024]
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ def check_zip(source: bytes | BinaryIO | str | os.PathLike[str], limits: ZipLimi
         if len(infos) > limits.max_entries:
             raise InputError(f"The archive holds {len(infos):,} entries; the limit is {limits.max_entries:,}.")
         chosen: dict[str, tuple[str, ...]] = {}
+        zf_sizes: dict[str, int] = {}
         skipped: list[tuple[str, str]] = []
         total = packed = 0
         for info in infos:
@@ -141,6 +147,7 @@ def check_zip(source: bytes | BinaryIO | str | os.PathLike[str], limits: ZipLimi
                 continue
             total += info.file_size
             packed += info.compress_size
+            zf_sizes[info.filename] = info.file_size
             if total > limits.max_total:
                 raise InputError(
                     f"The images unpack to more than {limits.max_total / MiB:,.0f} MiB; that is the limit."
@@ -155,11 +162,41 @@ def check_zip(source: bytes | BinaryIO | str | os.PathLike[str], limits: ZipLimi
     if not chosen:
         raise InputError(f"The archive holds no image files ({', '.join(IMAGE_EXTENSIONS)}).")
     rel = _strip_common_folder(chosen)
-    paths = {name: "/".join(p) for name, p in rel.items()}
-    if len(set(paths.values())) != len(paths):
-        raise InputError("The archive holds two images with the same path; it was refused.")
     classes = sorted({p[0] for p in rel.values() if len(p) > 1})
+    if classes:  # as the trainer reads a folder: with class folders, top-level images are not used
+        for name in [n for n, p in rel.items() if len(p) == 1]:
+            skipped.append((name, "outside the class folders (with class folders, top-level images are not used)"))
+            total -= zf_sizes[name]
+            del rel[name]
+    _check_paths(rel, limits)
+    paths = {name: "/".join(p) for name, p in rel.items()}
     return ZipReport(images=paths, total_bytes=total, classes=tuple(classes), skipped=skipped)
+
+
+def _check_paths(rel: dict[str, tuple[str, ...]], limits: ZipLimits) -> None:
+    """Refuse what would fail while writing: two images at one path, a path that is an image and
+    a folder at once (``tops/x.png`` and ``tops/x.png/y.png``), names too long for the disk."""
+    files: set[tuple[str, ...]] = set()
+    for name, parts in rel.items():
+        if parts in files:
+            raise InputError("The archive holds two images with the same path; it was refused.")
+        files.add(parts)
+        longest = max(parts, key=lambda p: len(p.encode()))
+        if len(longest.encode()) > limits.max_name:
+            raise InputError(
+                f"The archive holds a name of {len(longest.encode())} bytes ({longest[:40]!r}...); names may have at "
+                f"most {limits.max_name}. Shorten it and upload again."
+            )
+        if len("/".join(parts).encode()) > limits.max_path:
+            raise InputError(
+                f"The archive holds a path of over {limits.max_path} bytes ({name[:60]!r}...); shorten its folders."
+            )
+    folders = {parts[:i] for parts in files for i in range(1, len(parts))}
+    both = sorted(files & folders)
+    if both:
+        raise InputError(
+            f"The archive holds {'/'.join(both[0])[:80]!r} both as an image and as a folder; it was refused."
+        )
 
 
 def _copy_limited(src: BinaryIO, dst_fd: int, declared: int, budget: int, name: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -124,7 +125,7 @@ def _package_dir(text: str) -> Path:
 def _load_package(path: str) -> Any:
     from ..package.format import ModelPackage
 
-    return ModelPackage.load(_package_dir(path))
+    return ModelPackage.load(_package_dir(_package_arg(path)))
 
 
 def _health_lines(health: Any) -> list[str]:
@@ -153,6 +154,13 @@ def _finish_training(out: Path, health: Any, args: argparse.Namespace, quiet: bo
         file=sys.stderr,
     )
     return COLLAPSED_STATUS
+
+
+def _package_arg(text: str) -> str:
+    """``--package``: refused when empty (it would name the working folder)."""
+    if not text.strip():
+        raise InputError(f"--package is empty; give a package folder (the default is {display_path(DEFAULT_PACKAGE)}).")
+    return text
 
 
 # train's options and the config fields they set (the bounds live with the configs)
@@ -281,7 +289,7 @@ def _read_weights(root: Path) -> tuple[Any, dict[str, Any]]:
     from ..package.schema import manifest_problem, weights_problem
 
     shown = display_path(root)
-    retrain = f"Retrain with `python -m vae_core train --data DIR --out {shown}`."
+    retrain = f"Retrain with `python -m vae_core train --data DIR --out {shlex.quote(shown)}`."
     try:
         manifest = json.loads((root / "manifest.json").read_text())
     except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -307,7 +315,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from ..package.format import ModelPackage
     from ..package.lock import FolderLock, recover, sweep
 
-    root = Path(args.package)
+    root = Path(_package_arg(args.package))
     with FolderLock(root):
         recover(root)
         sweep(root)
@@ -372,11 +380,12 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def cmd_decode(args: argparse.Namespace) -> int:
     from ..images import to_pil
 
+    out = _image_out(args.out)
     pkg = _load_package(args.package)
     z = parse_z(args.z, pkg.latent_dim)
     if args.scale < 1 or args.scale > 64:
         raise InputError("--scale must be between 1 and 64.")
-    to_pil(pkg.decode(z), args.scale).save(args.out)
+    to_pil(pkg.decode(z), args.scale).save(out)
     if args.json:
         print(json.dumps({"out": args.out, "z": z.tolist()}))
     else:
@@ -384,11 +393,24 @@ def cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _image_out(text: str) -> Path:
+    """``decode --out``: a new or existing image file whose extension says its format."""
+    out = Path(text)
+    if not text.strip() or out.is_dir():
+        raise InputError(f"--out {display_path(out)!r} is a folder; give a file name such as garment.png.")
+    if out.suffix.lower() not in _IMAGE_OUT:
+        raise InputError(f"--out {out.name!r} has no image extension; end it in {', '.join(_IMAGE_OUT)}.")
+    return out
+
+
+_IMAGE_OUT = (".png", ".jpg", ".jpeg", ".webp", ".bmp")  # what decode --out may write
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from ..package.format import read_checked
     from ..package.health import Health
 
-    root = _package_dir(args.package)
+    root = _package_dir(_package_arg(args.package))
     manifest = read_checked(root)[0]  # every file, array and weight checked, as at load
     if args.json:
         print(json.dumps(manifest, allow_nan=False))
@@ -410,7 +432,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     from ..model.data import load_split
     from ..package.build import upgrade_package
 
-    root = _package_dir(args.package)
+    root = _package_dir(_package_arg(args.package))
     pkg = upgrade_package(root, load_split("test", args.data) if args.data else None)
     if args.json:
         out = {"package": display_path(root), "held_out_images": len(pkg.held_out), "health": pkg.health.to_dict()}

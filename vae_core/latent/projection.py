@@ -50,6 +50,15 @@ class PCA:
         x = np.asarray(x, dtype=np.float64)
         return (x - self.mean_) @ self.components_[list(components)].T
 
+    def with_coordinates(self, z: np.ndarray, xy: np.ndarray, components: tuple[int, int] = (0, 1)) -> np.ndarray:
+        """The code nearest to ``z`` (d,) whose coordinates on the two ``components`` are ``xy``:
+        ``z + C.T (xy - C (z - mean))`` for C the two components' rows. The components are
+        orthonormal (eigenvectors of a symmetric matrix), so this sets those two coordinates and
+        keeps every other coordinate of z. This is how a click on a PCA map becomes a garment."""
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        c = self.components_[list(components)]  # (2, d)
+        return z + c.T @ (np.asarray(xy, dtype=np.float64).reshape(2) - c @ (z - self.mean_))
+
 
 def tsne(
     x: np.ndarray,

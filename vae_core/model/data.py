@@ -17,12 +17,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError, display_path
+from ..files import UnsafeFile, open_regular
 
 ENV_VAR = "LATENT_ATELIER_DATA_DIR"
 CLASS_NAMES: tuple[str, ...] = (
@@ -84,18 +86,28 @@ def _fail(msg: str) -> DataError:
 
 def _find(folder: Path, stem: str) -> Path:
     for candidate in (folder / f"{stem}.gz", folder / stem):
-        if candidate.is_file():
+        if candidate.exists() or candidate.is_symlink():  # not only files: _read_idx says what else it is
             return candidate
     raise _fail(f"Fashion-MNIST file {stem}[.gz] is missing from {display_path(folder)}.")
 
 
-def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
+def _read_idx(path: Path, magic: int, ndim: int, limit: int) -> np.ndarray:
+    """The IDX array in ``path`` (``.gz`` or not), reading at most ``limit`` bytes of data: only a
+    regular file (a FIFO would block the read, a link to ``/dev/zero`` never end it), and a gzip
+    file is decompressed only as far as the split's size (a gzip bomb is not inflated in full)."""
     try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise _fail(f"Cannot read {display_path(path)}: {exc.strerror or exc}.") from None
+        with open_regular(path, limit, follow_links=True) as fh:
+            if path.suffix == ".gz":
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    raw = gz.read(limit + 1)
+            else:
+                raw = fh.read(limit + 1)
+    except UnsafeFile as exc:
+        raise _fail(f"Cannot read {display_path(path)}: it {exc}.") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _fail(f"Cannot read {display_path(path)}: {getattr(exc, 'strerror', None) or exc}.") from None
+    if len(raw) > limit:
+        raise _fail(f"{display_path(path)} holds more than the {limit:,} bytes this split's file has.")
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise _fail(f"{display_path(path)} is too short to be an IDX file.")
@@ -130,8 +142,9 @@ def read_split(folder: str | os.PathLike[str], split: str = "train") -> Split:
     if not root.is_dir():
         raise _fail(f"Data folder {display_path(root)} does not exist.")
     img_stem, lab_stem = FILES[split]
-    images = _read_idx(_find(root, img_stem), _IMAGE_MAGIC, 3)
-    labels = _read_idx(_find(root, lab_stem), _LABEL_MAGIC, 1)
+    n = SIZES[split]
+    images = _read_idx(_find(root, img_stem), _IMAGE_MAGIC, 3, 16 + n * 28 * 28)
+    labels = _read_idx(_find(root, lab_stem), _LABEL_MAGIC, 1, 8 + n)
     if images.shape[1:] != (28, 28):
         raise _fail(f"{img_stem} holds images of shape {images.shape[1:]}, expected (28, 28).")
     if images.shape[0] != labels.shape[0] or images.shape[0] != SIZES[split]:

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DataError, InputError
+from ..files import UnsafeFile, read_bytes
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "BMP", "DIB", "GIF")  # what Pillow may find inside them
@@ -210,6 +211,18 @@ def fit_square(img: Image.Image, size: int, fit: str = "pad") -> np.ndarray:
     return out
 
 
+def read_image_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an image file, read only if it is a regular file (a link to one is fine) of at
+    most :data:`MAX_FILE_BYTES`: a FIFO named ``x.png`` would block the read forever and a link to
+    ``/dev/zero`` never end. Raises ``_Unusable`` with the reason."""
+    try:
+        return read_bytes(path, MAX_FILE_BYTES, follow_links=True)
+    except UnsafeFile as exc:
+        raise _Unusable(f"not read: it {exc}") from None
+    except OSError as exc:
+        raise _Unusable(f"unreadable ({exc.strerror or exc})") from None
+
+
 def decode_file(
     path: str | os.PathLike[str], size: int, fit: str = "pad", background: tuple[int, int, int] = (255, 255, 255)
 ) -> tuple[np.ndarray, bool, str]:
@@ -217,13 +230,7 @@ def decode_file(
 
     Raises ``_Unusable`` with the reason when the file cannot be used.
     """
-    p = Path(path)
-    try:
-        data = p.read_bytes() if p.stat().st_size <= MAX_FILE_BYTES else None
-    except OSError as exc:
-        raise _Unusable(f"unreadable ({exc.strerror or exc})") from None
-    if data is None:
-        raise _Unusable(f"larger than {MAX_FILE_BYTES // 2**20} MiB")
+    data = read_image_file(path)
     if not data:
         raise _Unusable("empty file (0 bytes)")
     img = _open(data)

@@ -27,6 +27,7 @@ from ..model.image_folder import ImageSet, held_out, load_image_folder
 from .catalogue import Catalogue
 from .format import CHECKSUMS, MANIFEST, sha256_file, verify
 from .lock import FolderLock, swap_in
+from .schema import catalogue_problem
 
 Progress = Callable[[str, int, int, dict[str, float]], None]
 
@@ -97,6 +98,9 @@ def train_from_folder(
     tcfg = train_config or TrainConfig(epochs=30, kl_warmup_epochs=22.5)
     dev = resolve_device(device)
     data = load_image_folder(images_dir, image_size, channels, fit, background, progress)
+    problem = catalogue_problem(data.class_names, len(data))  # what the package schema will check, before training
+    if problem:
+        raise InputError(problem)
     rows, test_rows = held_out(len(data), val_fraction, tcfg.seed)
     test = data.subset(test_rows) if len(test_rows) else data.subset(rows)
     mcfg = model_config_for(image_size, data.channels, latent_dim, widths=widths)

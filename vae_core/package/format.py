@@ -203,9 +203,10 @@ class ModelPackage:
         Raises :class:`PackageError` when the package carries no images (add them with
         ``python -m vae_core catalogue``)."""
         if self.catalogue is None:
+            shown = display_path(self.path or "")
             raise PackageError(
-                f"Model package {self.path} carries no catalogue images; add them with "
-                f"`python -m vae_core catalogue --package {self.path} --data DIR`."
+                f"Model package {shown} carries no catalogue images; add them with "
+                f"`python -m vae_core catalogue --package {shlex.quote(shown)} --data DIR`."
             )
         return self.catalogue.images(indices)
 
@@ -395,7 +396,7 @@ class ModelPackage:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ModelPackage:
         """Load and verify a package; :class:`PackageError` says what is wrong and how to fix it."""
-        root = Path(path)
+        root = _package_root(path)
         manifest, arrays, weights, content, catalogue = _read_checked(root)
         mcfg = ModelConfig.from_dict(manifest["model_config"])
         model = VAE(mcfg)
@@ -432,6 +433,14 @@ class ModelPackage:
         )
 
 
+def _package_root(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a folder; :class:`PackageError` for an empty one (``Path("")`` would be the
+    working folder)."""
+    if not os.fspath(path).strip():
+        raise PackageError("No package folder was given (the path is empty).")
+    return Path(path)
+
+
 def _failure(root: Path, problem: str) -> PackageError:
     """The one error a bad package gives: its first problem and how to rebuild it."""
     shown = display_path(root)
@@ -449,7 +458,7 @@ def read_checked(
     PackageError
         Naming the first problem found and how to rebuild the package.
     """
-    return _read_checked(Path(path))[:3]
+    return _read_checked(_package_root(path))[:3]
 
 
 def _read_checked(
@@ -493,7 +502,7 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     PackageError
         Naming the first problem found and how to rebuild the package.
     """
-    return _verify(Path(path))[0]
+    return _verify(_package_root(path))[0]
 
 
 def _verify(root: Path) -> tuple[dict[str, Any], str]:
@@ -502,8 +511,6 @@ def _verify(root: Path) -> tuple[dict[str, Any], str]:
     def fail(problem: str) -> PackageError:
         return _failure(root, problem)
 
-    if not str(root).strip():
-        raise PackageError("No package folder was given (the path is empty).")
     recover(root)
     if not root.is_dir():
         raise fail("no such folder.")

@@ -101,7 +101,8 @@ def current_content(folder: str | os.PathLike[str]) -> str:
 
 def identity_of(folder: str | os.PathLike[str], data: str = "") -> PackageIdentity:
     """The identity of the package in ``folder`` as it is on disk now."""
-    return PackageIdentity(Path(folder).name, current_content(folder), data)
+    name = os.path.basename(os.path.normpath(os.fspath(folder)))  # Path(folder).name, without Path's cost
+    return PackageIdentity(name if name != "." else "", current_content(folder), data)
 
 
 __all__ = ["PackageIdentity", "content_of", "current_content", "identity_of", "read_content"]

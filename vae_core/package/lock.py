@@ -33,14 +33,20 @@ _HELD: dict[Path, int] = {}  # lock file -> nesting depth, for this process
 
 def lock_path(target: str | os.PathLike[str]) -> Path:
     """The lock file of the package folder ``target``."""
-    t = Path(target)
+    t = _named(target)
     return t.with_name(f".{t.name}.lock")
 
 
 def old_path(target: str | os.PathLike[str]) -> Path:
     """Where the previous package waits during a swap."""
-    t = Path(target)
+    t = _named(target)
     return t.with_name(f".{t.name}.old")
+
+
+def _named(target: str | os.PathLike[str]) -> Path:
+    """``target`` with a last component (``.`` and ``""`` name the working folder by its name)."""
+    t = Path(target)
+    return t if t.name else t.absolute()
 
 
 def _alive(pid: int) -> bool:

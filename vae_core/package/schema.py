@@ -20,6 +20,7 @@ Each function returns the first problem as one sentence (None when there is none
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,10 @@ FORMAT_NAME = "latent-atelier-model-package"
 MAX_ITEMS = 10_000_000
 MAX_CLASSES = 1000
 MAX_CLASS_NAME = 100
+MIN_CATALOGUE = 10  # images a catalogue trained from a folder needs: one in ten is held out to measure it
+# Characters no class name may hold: C0/C1 controls, and the bidirectional embeddings, overrides and
+# isolates that make a caption read in another order than it is written (U+202A-E, U+2066-9).
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 LOGVAR_LIMIT = 30.0  # |log sigma^2| beyond this overflows the ranking rows' 1 / sigma^2 in float32
 
 Problem = str | None
@@ -78,14 +83,45 @@ def _config(
     return check
 
 
+def class_name_problem(name: Any) -> Problem:
+    """Why ``name`` cannot be a class name (None if it can): a non-blank text of at most
+    :data:`MAX_CLASS_NAME` characters without control or direction-override characters."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_CLASS_NAME:
+        return f"must be a non-empty text of at most {MAX_CLASS_NAME} characters; got {_short(name)}"
+    hidden = _HIDDEN.search(name)
+    if hidden:
+        return f"holds the invisible control character U+{ord(hidden.group()):04X}; got {_short(name)}"
+    return None
+
+
 def _class_names(value: list) -> Problem:
     if not 1 <= len(value) <= MAX_CLASSES:
         return f"must hold 1 to {MAX_CLASSES} names; it holds {len(value)}"
     for i, name in enumerate(value):
-        if not isinstance(name, str) or not name.strip() or len(name) > MAX_CLASS_NAME:
-            return f"entry {i} must be a non-empty text of at most {MAX_CLASS_NAME} characters; got {_short(name)}"
+        problem = class_name_problem(name)
+        if problem:
+            return f"entry {i} {problem}"
     if len(set(value)) != len(value):
         return "holds the same name twice"
+    return None
+
+
+def catalogue_problem(class_names: list[str] | tuple[str, ...], n_images: int) -> Problem:
+    """What a package trained on ``n_images`` images of these classes would break, said for the
+    person choosing the images (None if nothing): checked before training starts, so a run never
+    trains in full and then fails to save."""
+    if n_images < MIN_CATALOGUE:
+        return (
+            f"There are {n_images} usable image{'s' if n_images != 1 else ''}; a catalogue needs at least "
+            f"{MIN_CATALOGUE} (one in ten is held out to measure the model)."
+        )
+    labels = 256  # labels are uint8
+    if len(class_names) > min(MAX_CLASSES, labels):
+        return f"There are {len(class_names)} class folders; at most {min(MAX_CLASSES, labels)} are supported."
+    for name in class_names:
+        problem = class_name_problem(name)
+        if problem:
+            return f"The class folder name {_short(name, 60)} cannot be used: it {problem.split('; got')[0]}."
     return None
 
 
@@ -362,10 +398,13 @@ def weights_problem(weights: Mapping[str, Any], expected: Mapping[str, Any]) -> 
 __all__ = [
     "ARRAYS",
     "FORMAT_NAME",
+    "MIN_CATALOGUE",
     "MANIFEST_FIELDS",
     "ArraySpec",
     "Field",
     "arrays_problem",
+    "catalogue_problem",
+    "class_name_problem",
     "manifest_problem",
     "sizes_of",
     "weights_problem",
