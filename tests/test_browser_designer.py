@@ -221,8 +221,16 @@ def test_a_direction_made_from_two_selections_moves_the_garment_toward_b(page, a
     page.get_by_label("Name of the direction").fill(name)
     page.get_by_role("button", name="Save direction").click()
     page.get_by_text(f"Saved the direction {name}").wait_for(timeout=60_000)
-    (made,) = [d for d in open_store(os.environ["LATENT_ATELIER_DATABASE_URL"]).directions.list(shipped.identity)
-               if d.name == name]  # fmt: skip
+    store = open_store(os.environ["LATENT_ATELIER_DATABASE_URL"])  # the app_server's database
+    (made,) = [d for d in store.directions.list(shipped.identity) if d.name == name]
+    try:
+        _try_the_direction(page, shipped, made, name)
+    finally:  # the server is shared: later tests expect Explore's ten sliders
+        store.directions.delete(shipped.identity, made.id)
+        store.close()
+
+
+def _try_the_direction(page, shipped: ModelPackage, made, name: str) -> None:
     mu = shipped.mu.astype(np.float64)
     mean_a, mean_b = mu[list(made.from_indices)].mean(0), mu[list(made.to_indices)].mean(0)
     np.testing.assert_allclose(made.vector, mean_b - mean_a, rtol=1e-9)
