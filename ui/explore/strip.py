@@ -22,7 +22,6 @@ const shared = (window.__laHistory = window.__laHistory || { n: 0 });
 
 function send(action, step) {
   if (!shared.send) return;
-  window.dispatchEvent(new CustomEvent("latent-pad-settle")); // a key edit still settling comes first
   shared.n += 1;
   shared.send({ do: action, step: step === undefined ? null : step, n: shared.n });
 }

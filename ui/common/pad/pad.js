@@ -14,7 +14,6 @@
 // one ES module whose state (the weights, each pad's z) survives reruns and page switches.
 
 const REPORT_MS = 150; // at most one report per this many ms while a slider moves
-const KEY_SETTLE_MS = 500; // arrow presses on a slider closer than this are one edit (one release)
 const RESEND_MS = 6000; // a released value the server has not taken by then is reported again
 const FILM_FRAMES = 7;
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -22,9 +21,6 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const decoders = new Map(); // spec hash -> Decoder (weights parsed once per page load)
 const pads = new Map(); // component key -> pad state (survives reruns and remounts)
 const feeds = (window.__latentPadFeeds = window.__latentPadFeeds || {}); // key -> {set, guides}
-// Another control is about to act on the garment (Explore's Undo): a key edit waiting to settle is
-// released now, so its step comes first.
-window.addEventListener("latent-pad-settle", () => pads.forEach((pad) => { if (pad.keyTimer) release(pad); }));
 window.addEventListener("latent-pad-feed", (ev) => {
   const pad = pads.get(ev.detail);
   const feed = feeds[ev.detail];
@@ -340,7 +336,7 @@ const round3 = (v) => Math.round(v * 1000) / 1000 + 0;
 function newPad(key) {
   return {
     key, root: null, data: null, decoder: null, values: [], range: 3, seq: -1, n: 0,
-    dragging: false, frame: 0, timer: 0, keyTimer: 0, lastReport: 0, reported: null, film: new Set(),
+    dragging: false, frame: 0, timer: 0, lastReport: 0, reported: null, film: new Set(),
     setStateValue: () => {}, decodeMs: [], frames: 0, resend: 0, resent: 0,
     playing: false, playFrame: 0, playLast: 0, playDir: 1, speed: 2, pingpong: true, playStats: null,
   };
@@ -541,8 +537,6 @@ function drawFilm(pad, i) {
 }
 
 function release(pad) {
-  clearTimeout(pad.keyTimer);
-  pad.keyTimer = 0;
   if (!pad.dragging) return;
   pad.dragging = false;
   pad.keyed = false;
@@ -624,24 +618,18 @@ function build(pad, parent) {
       if (now && pad.root) showValue(pad, i);
       schedule(pad);
     };
-    input.addEventListener("pointerdown", () => {
-      setPlaying(pad, false); clearTimeout(pad.keyTimer); pad.keyTimer = 0; pad.dragging = true; pad.keyed = false;
-    });
-    // Keys step on the coarse grid. A burst of presses is one edit, released KEY_SETTLE_MS after the
-    // last keyup (heard on the window, in case a rerun replaced the focused slider meanwhile): one
-    // step to undo and one browser history entry; the server follows the burst as it follows a drag.
+    input.addEventListener("pointerdown", () => { setPlaying(pad, false); pad.dragging = true; pad.keyed = false; });
+    // Keys step on the coarse grid; one press reports once, on keyup (a held key reports as a drag;
+    // the keyup is heard on the window, in case a rerun replaced the focused slider meanwhile).
     input.addEventListener("keydown", (ev) => {
       const v = pad.values.length ? keyValue(pad, i, ev.key) : null; // (no values yet: nothing to step)
       if (v === null) return;
       ev.preventDefault();
-      const burst = ev.repeat || !!pad.keyTimer; // a held key, or a press while the last one settles
-      clearTimeout(pad.keyTimer);
-      pad.keyTimer = 0;
       pad.dragging = true;
       pad.keyed = true;
       if (v === pad.values[i]) return;
       setValue(v, true);
-      if (burst) reportSoon(pad); // the server follows a burst as it follows a drag
+      if (ev.repeat) reportSoon(pad);
     });
     input.addEventListener("input", () => {
       if (!pad.values.length) return;
@@ -908,11 +896,7 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   refresh(pad);
   if (!pad.up) {
     pad.up = () => release(pad);
-    pad.keyup = () => {
-      if (!pad.keyed) return;
-      clearTimeout(pad.keyTimer);
-      pad.keyTimer = setTimeout(() => { if (pad.keyed) release(pad); }, KEY_SETTLE_MS);
-    };
+    pad.keyup = () => { if (pad.keyed) release(pad); };
     window.addEventListener("pointerup", pad.up);
     window.addEventListener("pointercancel", pad.up);
     window.addEventListener("keyup", pad.keyup);
@@ -938,7 +922,6 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   const mine = pad.root;
   return () => {
     if (pad.root !== mine) return;
-    if (pad.keyTimer) release(pad); // a key edit still settling is reported now
     window.removeEventListener("pointerup", pad.up);
     window.removeEventListener("pointercancel", pad.up);
     window.removeEventListener("keyup", pad.keyup);
