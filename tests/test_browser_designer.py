@@ -147,17 +147,24 @@ def test_undo_thumbnails_and_back_restore_earlier_garments_exactly(page, app_ser
     assert page.evaluate("history.length") == entries + 2  # one entry per release, none during a drag
     assert not np.array_equal(z1, z2) and not np.array_equal(z0, z1)
 
-    focused = page.evaluate(
-        "() => document.activeElement?.shadowRoot?.activeElement?.type || document.activeElement?.type"
-    )
-    assert focused == "range"  # the slider just dragged has the focus: Ctrl+Z works there too
+    slider = page.locator(SLIDERS).nth(2)
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # a key press is a released change too: one step, one entry
+    page.wait_for_function("(u) => location.href !== u", arg=page.url, timeout=30_000)
+    wait_for_app(page)
+    z3 = _z(page)
+    assert z3[slider_specs(shipped.kl_per_dim)[2].dim] == 0.05 and page.evaluate("history.length") == entries + 3
+    focused = page.evaluate("() => (document.activeElement?.shadowRoot?.activeElement || document.activeElement)?.type")
+    assert focused == "range"  # Ctrl+Z with the focus on a slider
     page.keyboard.press("Control+z")
-    _shows(page, shipped, z1)  # exactly the previous garment, in the link and the sliders
+    _shows(page, shipped, z2)  # exactly the previous garment, in the link and the sliders
+    page.keyboard.press("Control+z")
+    _shows(page, shipped, z1)
     page.keyboard.press("Control+Shift+z")
     _shows(page, shipped, z2)
 
     steps = page.locator(".st-key-explore-history_strip .la-hist-step")
-    assert steps.count() == 3
+    assert steps.count() == 4
     steps.nth(0).click()  # the first step's thumbnail
     _shows(page, shipped, z0)
     page.go_back()  # Back: the garment shown before the thumbnail was clicked, exactly
