@@ -147,23 +147,32 @@ def test_hover_shows_the_garments_thumbnail(page, app_server, shipped_package_di
     for x, y, _ in (pts[len(pts) // 3], pts[len(pts) // 3 + 1]):
         page.mouse.move(x - 6, y - 6)
         page.mouse.move(x, y, steps=3)
-        hovered = page.wait_for_function(
-            """() => { const gd = document.querySelector('.js-plotly-plot');
-                const h = gd._hoverdata && gd._hoverdata[0]; return h ? Number(h.customdata) : null; }""",
-            timeout=30_000,
-        ).json_value()
+        # the box shows the garment Plotly says is under the pointer
         page.wait_for_function(
-            f"(i) => {{ const t = document.querySelector({tip!r});"
-            " return t && !t.hidden && t.dataset.ready === '1' && Number(t.dataset.index) === i; }",
-            arg=hovered,
+            f"""() => {{ const t = document.querySelector({tip!r}), gd = document.querySelector('.js-plotly-plot');
+                const h = gd._hoverdata && gd._hoverdata[0];
+                return t && !t.hidden && t.dataset.ready === '1' && h
+                    && Number(h.customdata) === Number(t.dataset.index); }}""",
             timeout=60_000,
         )
-        got = page.locator(f"{tip} canvas").evaluate(
-            "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
-        )
-        pixels = np.array(got, dtype=np.uint8).reshape(28, 28, 4)[..., 0]
-        np.testing.assert_array_equal(pixels, pkg.images([hovered])[0])
-        assert page.locator(f"{tip} .la-hover-label").inner_text().startswith(f"#{hovered} ")
+        # read the box at one moment (a dense map can hand the hover to another point under the
+        # same pixel while it is read: read again until the box is settled)
+        for _ in range(40):
+            got = page.evaluate(
+                f"() => {{ const t = document.querySelector({tip!r}), c = t.querySelector('canvas');"
+                " const h = document.querySelector('.js-plotly-plot')._hoverdata;"
+                " return {index: Number(t.dataset.index), ready: t.dataset.ready === '1',"
+                " hovered: h && h[0] ? Number(h[0].customdata) : null,"
+                " label: t.querySelector('.la-hover-label').textContent,"
+                " px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)}; }"
+            )
+            if got["ready"] and got["index"] == got["hovered"]:
+                break
+            page.wait_for_timeout(250)
+        assert got["ready"] and got["index"] == got["hovered"]
+        pixels = np.array(got["px"], dtype=np.uint8).reshape(28, 28, 4)[..., 0]
+        np.testing.assert_array_equal(pixels, pkg.images([got["index"]])[0])  # that item's own picture
+        assert got["label"].startswith(f"#{got['index']} ")
     page.mouse.move(left + 2, top + 2)
     page.wait_for_function(f"() => document.querySelector({tip!r}).hidden", timeout=10_000)
     _no_exceptions(page)

@@ -33,6 +33,7 @@ COLUMNS = 8
 
 _JS = r"""
 const layers = (window.__laMapLayers = window.__laMapLayers || {}); // key -> layer state
+const ASK_MS = 120; // the pointer rests this long on a garment before its picture is asked for
 
 function tipBox() {
   let tip = document.querySelector("body > .la-hover");
@@ -103,19 +104,30 @@ function attach(layer) {
     const tip = tipBox();
     tip.hidden = false;
     place(tip, ev.event.clientX, ev.event.clientY);
+    // ask for a picture once the pointer rests a moment (not on every point it crosses, nor
+    // just before a click: the request reruns the layer's fragment)
+    clearTimeout(layer.ask);
     if (!draw(layer, index) && layer.asked !== index) {
-      layer.asked = index;
-      layer.setStateValue("want", { index, n: ++layer.n });
+      layer.ask = setTimeout(() => {
+        if (layer.hovered !== index || layer.pressed) return;
+        layer.asked = index;
+        layer.setStateValue("want", { index, n: ++layer.n });
+      }, ASK_MS);
     }
   });
-  gd.on("plotly_unhover", () => { layer.hovered = null; tipBox().hidden = true; });
+  gd.on("plotly_unhover", () => { clearTimeout(layer.ask); layer.hovered = null; tipBox().hidden = true; });
   // a click on the plot area where no garment is: the point, in map coordinates
   // (Plotly covers the window while a button is down, so the release is heard on the window)
   let down = null;
-  gd.addEventListener("mousedown", (ev) => { down = [ev.clientX, ev.clientY]; }, true);
+  gd.addEventListener("mousedown", (ev) => {
+    down = [ev.clientX, ev.clientY];
+    layer.pressed = true;
+    clearTimeout(layer.ask);
+  }, true);
   window.addEventListener("mouseup", (ev) => {
     const start = down;
     down = null;
+    layer.pressed = false;
     if (!layer.click || !start || !gd.isConnected) return;
     if (Math.hypot(ev.clientX - start[0], ev.clientY - start[1]) > 4) return; // a pan, not a click
     if (gd._hoverdata && gd._hoverdata.length) return; // on a garment: Plotly's own selection
