@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.common.loader import package_path
-from ui.common.picker import package_picker
+from ui.common.picker import package_picker, show_notices
 from ui.common.shell import apply_style, mark_shell_ran
 
 # A local SVG (sent inline as a data: URI): a ":material/...:" page icon makes every browser fetch
@@ -25,8 +25,11 @@ pages = [
     st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("pages/model.py", title="Model", icon=":material/monitoring:"),
     st.Page("pages/new_catalogue.py", title="New catalogue", icon=":material/add_photo_alternate:"),
+    st.Page("pages/board.py", title="Board", icon=":material/dashboard:"),
 ]
 mark_shell_ran()
 apply_style()
 package_picker(package_path())
-st.navigation(pages).run()
+page = st.navigation(pages)
+show_notices(page.url_path)  # a link that named an unknown package, ...: said at the top of the page
+page.run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.common import health
 from ui.common.loader import get_package, get_train_images
 from ui.common.shell import require_shell
 from ui.common.upload import upload_garment
@@ -25,6 +26,7 @@ st.caption(
     "garment, ranks the training garments by how likely each one is to have produced this z, and "
     "places it on the map. The link in your address bar always reopens this exact garment."
 )
+health.notice(pkg)  # a weak or collapsed model: say so before the sliders
 images = get_train_images(pkg)
 ex.render_notices()
 ex.render_toolbar(pkg)

@@ -2,7 +2,8 @@
 
 Thin page: the maths is in ``vae_core.latent.interpolation``, the framing in
 ``ui.interpolate.walks``, the widgets in ``ui.interpolate.picker`` and ``ui.interpolate.view``.
-Links like ``?a=12&b=345&frames=10&method=slerp`` open a given walk.
+Links like ``?a=12&b=345&frames=10&method=slerp&midpoint=1&map=tsne`` open a given walk
+(``ui.interpolate.link``); the page's choices survive a trip to another page (``ui.interpolate.session``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import streamlit as st
 
 from ui.common.figures import MAP_NAMES, WALK_NAMES, closeness_chart
 from ui.common.loader import get_package
-from ui.common.picker import keep_package
+from ui.common.scroll import request_scroll, scroller
 from ui.common.shell import require_shell
-from ui.common.text import md, md_code
-from ui.interpolate.picker import apply_requests, garment_picker, set_index, start_run
-from ui.interpolate.state import K_CLOSENESS, K_FRAMES, K_LINK_NOTES, K_LINK_READ, K_MAP_METHOD, K_METHOD, K_MIDPOINT
+from ui.common.text import md
+from ui.interpolate import session
+from ui.interpolate.link import METHOD_CHOICES
+from ui.interpolate.picker import apply_requests, garment_picker, start_run
+from ui.interpolate.state import K_CLOSENESS, K_FRAMES, K_LINK_NOTES, K_MAP_METHOD, K_METHOD, K_MIDPOINT
 from ui.interpolate.view import (
     compute_walks,
     exports,
@@ -26,43 +29,20 @@ from ui.interpolate.view import (
     walk_map,
 )
 from ui.interpolate.walks import OFF_DATA_PERCENTILE
-from vae_core import InputError
-from vae_core.latent.interpolation import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, check_frames, check_index
+from vae_core.latent.interpolation import DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES
 
 require_shell()
 
-METHOD_CHOICES = {"linear": "Linear", "slerp": "Spherical", "both": "Both"}
-
 pkg = get_package()
 start_run()
-for message in apply_requests(pkg):
+session.restore()  # what Streamlit dropped while another page ran
+session.read_link(pkg)  # once per session
+handed = apply_requests(pkg)
+for message in handed:
     st.toast(md(message), icon=":material/swap_horiz:")
-
-# A link's parameters are applied once per session; bad ones get a notice, never a traceback.
-if K_LINK_READ not in st.session_state:
-    st.session_state[K_LINK_READ] = True
-    notes = []
-    params = st.query_params
-    for slot, name in (("A", "a"), ("B", "b")):
-        if name in params:
-            try:
-                set_index(slot, check_index(params[name], len(pkg)))
-            except InputError as exc:
-                notes.append(f"Link parameter {name}={md_code(params[name], 40)} ignored: {md(exc, 200)}")
-    if "frames" in params:
-        try:
-            st.session_state[K_FRAMES] = check_frames(params["frames"])
-        except InputError as exc:
-            notes.append(f"Link parameter frames={md_code(params['frames'], 40)} ignored: {md(exc, 200)}")
-    if "method" in params:
-        if params["method"] in METHOD_CHOICES:
-            st.session_state[K_METHOD] = params["method"]
-        else:
-            notes.append(
-                f"Link parameter method={md_code(params['method'], 40)} ignored: "
-                f"use one of {', '.join(METHOD_CHOICES)}."
-            )
-    st.session_state[K_LINK_NOTES] = notes
+if handed:
+    request_scroll()  # the sending page may have been scrolled far down: land at the top
+scroller("interp")
 
 st.title("Interpolate & combine")
 st.caption(
@@ -70,7 +50,7 @@ st.caption(
     "passes, and move garments along directions such as *T-shirt → Shirt*."
 )
 for note in st.session_state.get(K_LINK_NOTES, []):
-    st.warning(note, icon=":material/link_off:")
+    st.warning(md(note, 400), icon=":material/link_off:")
 
 
 def _first_of(cls: int, fallback: int) -> int:
@@ -108,6 +88,8 @@ with tab_walk:
         required=True,
     )  # fmt: skip
     methods = ["linear", "slerp"] if choice == "both" else [choice or "linear"]
+    session.remember()
+    session.write_link(a, b, n, choice, midpoint, map_method)
 
     views = []
     if a is None or b is None:
@@ -134,7 +116,7 @@ with tab_walk:
         for view in views:
             show_strip(pkg, view)
         st.caption(
-            "Under each frame: its nearest training garment by log q(z|x) (index, class, score). "
+            "Under each frame: its nearest training garment by log q(z|x) (class, then index). "
             "⚠ marks frames whose best score is below 95% of real garments' own codes: there the walk "
             "has left the data."
         )
@@ -150,8 +132,6 @@ with tab_walk:
             ),
             key=K_CLOSENESS,
         )
-        if a.index is not None and b.index is not None:
-            st.query_params.from_dict(keep_package({"a": a.index, "b": b.index, "frames": n, "method": choice}))
     st.subheader("The walk on the latent map" if views else "Latent map")
     walk_map(pkg, views, a, b, map_method)
     if views:
@@ -159,3 +139,4 @@ with tab_walk:
 
 with tab_arith:
     latent_arithmetic(pkg, a, b)
+session.remember()

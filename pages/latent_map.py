@@ -10,12 +10,14 @@ import streamlit as st
 
 from ui.common.figures import MAP_NAMES
 from ui.common.loader import cluster_labels, get_package, get_train_images, package_path, projected_map
+from ui.common.scroll import scroller
 from ui.common.shell import require_shell
 from ui.latent_map import view as mv
 from ui.latent_map.browse import projection
 from vae_core import InputError
 
 require_shell()
+scroller("map")
 
 st.title("Latent map")
 pkg = get_package()
@@ -114,7 +116,8 @@ with right:
     mv.find_controls(pkg)
     items = st.session_state.get(mv.ITEMS)
     if focus is not None and 0 <= focus < len(pkg):
-        mv.detail_panel(pkg, int(focus), has_items=bool(items))
+        with st.container(key="map.detail"):
+            mv.detail_panel(pkg, int(focus), has_items=bool(items))
     elif items:
         mv.items_panel(pkg, items)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common.places import jobs_dir, packages_dir
+from ui.common.places import PACKAGES_ENV_VAR, jobs_dir, packages_dir, shown_folder
 from ui.common.shell import require_shell
 from ui.new_catalogue import view as nc
 from ui.new_catalogue.jobs import current_job
@@ -22,7 +22,8 @@ st.title("New catalogue")
 st.caption(
     "Train the VAE on your own garment photos: put them in one folder per class (or all in one "
     "folder), choose them here, name the catalogue and start. Training runs on the server; the "
-    f"finished package is saved in `{packages.name}/` and listed in the package picker."
+    f"finished package is saved in `{shown_folder(packages)}` (set `{PACKAGES_ENV_VAR}` to choose another "
+    "folder) and listed in the package picker."
 )
 running = nc.render_latest_job(jobs, current_job(jobs))
 if running:

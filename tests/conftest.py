@@ -146,22 +146,27 @@ def _free_port() -> int:
 
 
 def start_streamlit(
-    script: Path, env_extra: dict[str, str] | None = None, timeout: float = 90.0, as_shipped: bool = False
+    script: Path,
+    env_extra: dict[str, str] | None = None,
+    timeout: float = 90.0,
+    as_shipped: bool = False,
+    cwd: Path = ROOT,
+    python: str = sys.executable,
 ):
     """Start ``streamlit run script`` on a free loopback port; return (process, base URL).
 
-    ``as_shipped=True`` leaves the browser settings to the repository's ``.streamlit/config.toml``,
-    as a user's ``streamlit run app.py`` does (usage statistics are not switched off here)."""
+    ``as_shipped=True`` leaves every setting but the port to the ``.streamlit/config.toml`` in
+    ``cwd``, as a user's ``streamlit run app.py`` does (here the file watcher and usage
+    statistics are switched off on the command line too)."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
+        python, "-m", "streamlit", "run", str(script),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     if not as_shipped:
-        cmd += ["--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cmd += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -217,12 +222,51 @@ def browser() -> Iterator[object]:
             b.close()
 
 
+# ------------------------------------------------------------------ screenshots (never in the checkout)
+_SCREENSHOT_FOLDERS: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the screenshots browser tests save to be looked at, under pytest's temporary
+    folder (pytest keeps the last three runs'); its path is printed at the end of the run."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    _SCREENSHOT_FOLDERS.append(folder)
+    return folder
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """When a test that uses ``page`` fails, screenshot the page as it was and name the file in
+    the failure's report (a "screenshot" section)."""
+    outcome = yield
+    report = outcome.get_result()
+    pg = getattr(item, "funcargs", {}).get("page") if report.when == "call" and report.failed else None
+    if pg is None or pg.is_closed():
+        return
+    path = pg.failure_folder / "failure.png"
+    try:
+        pg.screenshot(path=str(path), full_page=True)
+    except Exception as exc:  # a crashed page: say so rather than hide the test's own failure
+        report.sections.append(("screenshot", f"none: {type(exc).__name__}: {exc}"))
+    else:
+        report.sections.append(("screenshot", f"the page when the test failed: {path}"))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 (pytest's TerminalReporter)
+    for folder in _SCREENSHOT_FOLDERS:
+        if any(folder.iterdir()):
+            terminalreporter.write_line(f"screenshots to look at: {folder}")
+
+
 @pytest.fixture()
-def page(browser) -> Iterator[object]:
-    """A fresh 1400x1000 browser page; errors in the page's console are collected on ``page.errors``."""
+def page(browser, tmp_path: Path) -> Iterator[object]:
+    """A fresh 1400x1000 browser page; errors in the page's console are collected on ``page.errors``.
+    If the test fails, a screenshot of the page goes to its ``tmp_path`` (named in the report)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.errors = []
+    pg.failure_folder = tmp_path
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     try:
         yield pg

@@ -1,13 +1,13 @@
 """The Interpolate page in a real headless Chromium against ``streamlit run app.py`` (shipped package).
 
 Builds walks, checks the strips' images really load, plays the walk, uses latent arithmetic and
-"open in Explore", and saves screenshots to ``screenshots/`` (look at them).
+"open in Explore", and saves screenshots to look at (conftest's ``screenshots`` folder, printed at
+the end of the run).
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from conftest import wait_for_app
@@ -15,7 +15,6 @@ from conftest import wait_for_app
 from bench.cdp import drag
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 
 def loaded_images(pg, selector: str) -> int:
@@ -58,16 +57,15 @@ def frame_slider_value(pg) -> float:
     return frame_pad(pg)["values"][0]
 
 
-def test_walk_strip_player_arithmetic_and_explore(app_server, page):
+def test_walk_strip_player_arithmetic_and_explore(app_server, page, screenshots):
     pg = page
-    SHOTS.mkdir(exist_ok=True)
     open_interpolate(pg, app_server)
     no_exceptions(pg)
     # default: 10 frames + the inserted midpoint, each over its nearest training garment
     strip = ".st-key-interp_strip_linear"
     wait_until(pg, lambda: loaded_images(pg, strip) == 22)
     assert pg.locator(strip).get_by_text("★ 5 · t=0.50").count() == 1
-    pg.screenshot(path=str(SHOTS / "interpolate-default.png"), full_page=True)
+    pg.screenshot(path=str(screenshots / "interpolate-default.png"), full_page=True)
 
     # 32 frames (keyboard on the slider: End), both methods side by side
     pg.locator('.st-key-interp-frames input[type="range"]').focus()
@@ -80,7 +78,7 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     no_exceptions(pg)
     pg.set_viewport_size({"width": 1400, "height": 4200})
     pg.wait_for_timeout(1500)
-    pg.screenshot(path=str(SHOTS / "interpolate-32-both.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-32-both.png"))
     pg.set_viewport_size({"width": 1400, "height": 1000})
 
     # the map shows the walk
@@ -137,10 +135,10 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     pg.wait_for_selector("text=result (strength +1.0)", timeout=60_000)
     wait_for_app(pg)
     no_exceptions(pg)
-    pg.screenshot(path=str(SHOTS / "interpolate-arithmetic.png"), full_page=True)
+    pg.screenshot(path=str(screenshots / "interpolate-arithmetic.png"), full_page=True)
     pg.set_viewport_size({"width": 1400, "height": 3000})
     pg.wait_for_timeout(1500)
-    pg.screenshot(path=str(SHOTS / "interpolate-arithmetic-full.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-arithmetic-full.png"))
     pg.set_viewport_size({"width": 1400, "height": 1000})
 
     # open the current frame in Explore
@@ -149,10 +147,10 @@ def test_walk_strip_player_arithmetic_and_explore(app_server, page):
     pg.wait_for_selector("text=Explore the latent space", timeout=60_000)
     wait_for_app(pg)
     no_exceptions(pg)
-    pg.screenshot(path=str(SHOTS / "interpolate-open-in-explore.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-open-in-explore.png"))
 
 
-def test_bad_choices_show_notices_not_tracebacks(app_server, page):
+def test_bad_choices_show_notices_not_tracebacks(app_server, page, screenshots):
     pg = page
     open_interpolate(pg, app_server)
     index_b = pg.locator(".st-key-interp-B-index input")
@@ -164,4 +162,34 @@ def test_bad_choices_show_notices_not_tracebacks(app_server, page):
     pg.wait_for_selector("text=is outside the training data", timeout=60_000)
     wait_for_app(pg)
     no_exceptions(pg)
-    pg.screenshot(path=str(SHOTS / "interpolate-bad-index.png"))
+    pg.screenshot(path=str(screenshots / "interpolate-bad-index.png"))
+
+
+_CANVASES = f"{FRAME_PAD} canvas.la-pad-garment"
+_READ = "cs => cs.map(c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))"
+
+
+def test_frame_slider_drags_after_linear_to_both(app_server, page):
+    """Linear -> Both moves the player down (a second strip appears above it) and Streamlit mounts
+    the pad anew before it unmounts the old one: the drag must still redraw both garments and the
+    readout (it froze at 0.00 while the server's caption moved on)."""
+    pg = page
+    open_interpolate(pg, app_server)
+    pg.locator(".st-key-interp-method button", has_text="Both").click()
+    pg.wait_for_selector(".st-key-interp_strip_slerp img", timeout=180_000)
+    wait_for_app(pg, 180_000)
+    wait_until(pg, lambda: pg.locator(_CANVASES).count() == 2)
+    before = pg.locator(_CANVASES).evaluate_all(_READ)
+    frames0 = frame_pad(pg)["frames"]
+    track = pg.locator(f"{FRAME_PAD} input.la-pad-input")
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    y = box["y"] + box["height"] / 2
+    drag(pg.context.new_cdp_session(pg), (box["x"] + 8, y), (box["x"] + box["width"] * 0.9, y), seconds=0.8)
+    wait_until(pg, lambda: frame_pad(pg)["values"][0] >= 8, 10)
+    after = pg.locator(_CANVASES).evaluate_all(_READ)
+    assert frame_pad(pg)["frames"] - frames0 >= 5, "the garments were not redrawn during the drag"
+    assert all(b != a for b, a in zip(before, after, strict=True)), "a garment stayed on frame 0"
+    readout = pg.locator(f"{FRAME_PAD} .la-pad-value").inner_text()
+    assert readout == f"{frame_pad(pg)['values'][0]:.2f}" and readout != "0.00"
+    no_exceptions(pg)

@@ -2,7 +2,8 @@
 
 A box selection drawn with the mouse must list the garments inside the box (gallery and class
 histogram), and a click on one point must open its detail panel. Timings (first render of the
-60,000-point map, selection round trip) are printed and written to screenshots/map_timings.json.
+60,000-point map, selection round trip) are printed and written to map_timings.json in
+conftest's ``screenshots`` folder (under pytest's temporary folder; its path is printed at the end).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, wait_for_app
+from tests.conftest import wait_for_app
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "screenshots"
 CANVAS = ".js-plotly-plot canvas.gl-canvas-context"
 # Screen position of every point of the map's item traces, computed by plotly's own axes.
 _POINTS_JS = """() => {
@@ -54,9 +55,8 @@ def _open_map(page, url: str) -> float:
     return ms
 
 
-def _record(name: str, values: list[float]) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / "map_timings.json"
+def _record(folder: Path, name: str, values: list[float]) -> None:
+    path = folder / "map_timings.json"
     data = json.loads(path.read_text()) if path.exists() else {}
     data[name] = [round(v) for v in values]
     path.write_text(json.dumps(data, indent=1))
@@ -68,7 +68,7 @@ def _no_exceptions(page) -> None:
     assert not page.errors, page.errors
 
 
-def test_box_selection_lists_the_garments_inside_the_box(page, app_server):
+def test_box_selection_lists_the_garments_inside_the_box(page, app_server, screenshots):
     render_ms = _open_map(page, app_server)
     info = page.evaluate(_POINTS_JS)
     assert len(info["points"]) == 60_000  # every training item is on the map
@@ -102,13 +102,13 @@ def test_box_selection_lists_the_garments_inside_the_box(page, app_server):
     assert len(set(captions) & inside) >= len(captions) - 2
     assert page.locator(".js-plotly-plot").count() == 2  # the map and the class histogram
     _no_exceptions(page)
-    page.screenshot(path=str(SHOTS / "latent_map_selection.png"), full_page=True)
-    _record("first_render_ms", [render_ms])
-    _record("box_selection_drag_start_to_gallery_ms", [select_ms])
-    _record("box_selection_mouse_up_to_gallery_ms", [from_up_ms])
+    page.screenshot(path=str(screenshots / "latent_map_selection.png"), full_page=True)
+    _record(screenshots, "first_render_ms", [render_ms])
+    _record(screenshots, "box_selection_drag_start_to_gallery_ms", [select_ms])
+    _record(screenshots, "box_selection_mouse_up_to_gallery_ms", [from_up_ms])
 
 
-def test_click_on_a_point_opens_its_detail_panel(page, app_server):
+def test_click_on_a_point_opens_its_detail_panel(page, app_server, screenshots):
     _open_map(page, app_server)
     info = page.evaluate(_POINTS_JS)
     left, top, width, height = info["plot"]
@@ -128,4 +128,4 @@ def test_click_on_a_point_opens_its_detail_panel(page, app_server):
     names = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.map(t => t.name)")
     assert f"#{clicked}" not in names and len(names) == 10
     _no_exceptions(page)
-    page.screenshot(path=str(SHOTS / "latent_map_detail.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "latent_map_detail.png"), full_page=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT, served, wait_for_app
+from playwright.sync_api import expect
 
 from bench.cdp import SocketBytes, drag
 from vae_core import ModelPackage
@@ -181,16 +182,16 @@ def test_keyboard_steps_focus_ring_and_aria(page, tiny_pad):
     first.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    assert first.get_attribute("aria-valuetext") == "0.25"
+    expect(first).to_have_attribute("aria-valuetext", "0.25")  # drawn in the next animation frame
     assert first.get_attribute("aria-label").startswith("z")
     d0 = slider_dims(page)[0]
     assert wait_server(page, lambda s: s["z"][d0] == 0.25)["z"][d0] == 0.25
     outline = page.locator(f"{PAD} .la-pad-track").first.evaluate("t => getComputedStyle(t).outlineStyle")
     assert outline == "solid"  # the focus ring of the keyboard-focused slider
     page.keyboard.press("Home")
-    assert first.get_attribute("aria-valuetext") == "-3.00"
+    expect(first).to_have_attribute("aria-valuetext", "-3.00")
     page.keyboard.press("End")
-    assert first.get_attribute("aria-valuetext") == "3.00"
+    expect(first).to_have_attribute("aria-valuetext", "3.00")
     assert page.errors == []
 
 
@@ -233,7 +234,8 @@ def test_filmstrip(page, tiny_pad):
     lit = frames.nth(6).evaluate(_READ_CANVAS)["px"]
     assert max(lit[0::4]) > 0  # the frame is drawn
     page.locator(f"{PAD} .la-pad-film").first.locator("button").nth(6).click()
-    assert page.locator(INPUTS).first.get_attribute("aria-valuetext") == "3.00"
+    # the pad writes the value's text in the next animation frame after the click: wait for it
+    expect(page.locator(INPUTS).first).to_have_attribute("aria-valuetext", "3.00")
     assert page.errors == []
 
 

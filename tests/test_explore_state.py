@@ -171,12 +171,18 @@ def test_range_widens_only_when_needed():
 
 # ------------------------------------------------------------------------------ export
 def test_z_json_carries_the_state_and_how_to_reproduce_it():
-    doc = json.loads(z_json([0.5, -1.0, 0.0], k=5, method="pca", package="pkg", data_fingerprint="abc"))
+    doc = json.loads(
+        z_json([0.5, -1.0, 0.0], k=5, method="pca", package="pkg", data_fingerprint="abc", package_fingerprint="f00")
+    )
     assert doc["z"] == [0.5, -1.0, 0.0]
     assert doc["latent_dim"] == 3
     assert (doc["k"], doc["map"], doc["package"], doc["data_fingerprint"]) == (5, "pca", "pkg", "abc")
-    assert doc["query"] == "?z=0.5,-1,0&k=5&map=pca"
-    assert doc["cli"] == "python -m vae_core decode --z=0.5,-1,0 --out garment.png"
+    assert doc["package_fingerprint"] == "f00"
+    assert doc["query"] == "?package=pkg&z=0.5,-1,0&k=5&map=pca"
+    assert doc["cli"] == "python -m vae_core decode --package pkg --z=0.5,-1,0 --out garment.png"
+    odd = json.loads(z_json([0.0], package="my shop $(id)"))
+    assert odd["cli"].startswith("python -m vae_core decode --package 'my shop $(id)' --z=0")
+    assert odd["query"].startswith("?package=my%20shop%20%24%28id%29&z=0")
 
 
 def test_inactive_means_at_most_the_active_unit_threshold():

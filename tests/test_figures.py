@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ui.common.figures import map_figure, selected_indices
+from ui.common.figures import map_figure, selected_indices, walk_overlay
 
 
 def test_one_trace_per_group_with_indices_as_customdata():
@@ -42,3 +42,17 @@ def test_selected_indices_reads_customdata():
     assert selected_indices(event) == [17, 3]
     assert selected_indices(None) == [] and selected_indices({"selection": {"points": []}}) == []
     assert selected_indices({"selection": None}) == []
+
+
+def test_walk_overlay_leaves_the_ends_to_the_stars_and_labels_them_away_from_the_walk():
+    base = map_figure(np.array([[0.0, 0.0], [10.0, 10.0]]), np.array([0, 0]), ["all"])
+    a, b = np.array([1.0, 5.0]), np.array([9.0, 5.0])
+    walk = np.linspace(a, b, 5)
+    fig = walk_overlay(base, [("linear", walk, None)], [("A #1 Coat", a), ("B #2 Bag", b)])
+    path = [t for t in fig.data if t.name == "walk (Linear)"][0]
+    assert list(path.text) == ["", "1", "2", "3", ""]  # frames 0 and 4 are A and B: their stars say so
+    assert path.customdata is None  # a click on a frame is not a click on a training item
+    ann = {a.text: a for a in fig.layout.annotations}
+    assert set(ann) == {"A #1 Coat", "B #2 Bag"}
+    assert ann["A #1 Coat"].ax < 0 and ann["B #2 Bag"].ax > 0  # A's label left of A, B's right of B
+    assert abs(ann["A #1 Coat"].ay) < 1e-9 and (ann["A #1 Coat"].x, ann["A #1 Coat"].y) == (1.0, 5.0)

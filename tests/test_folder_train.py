@@ -53,7 +53,7 @@ def test_cli_trains_from_images_and_reports_skipped(tmp_path: Path, capsys):
     make_garment_folder(folder, per_class=20, seed=1)
     add_broken_files(folder)
     args = ["train", "--images", str(folder), "--out", str(out), "--epochs", "1", "--widths", "8", "16", "32"]
-    args += ["--hidden", "32", "--device", "cpu", "--threads", "1", "--json"]
+    args += ["--hidden", "32", "--device", "cpu", "--threads", "1", "--json", "--allow-collapsed"]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["images"] == 60 and summary["channels"] == 3 and summary["held_out"] == 6

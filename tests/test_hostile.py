@@ -36,11 +36,12 @@ def resign(root: Path) -> None:
         manifest = json.loads(text)
     except (ValueError, RecursionError):
         manifest = None
+    names = [*ARRAY_FILES, *sorted(f.name for f in root.iterdir() if f.name not in (MANIFEST, CHECKSUMS, *ARRAY_FILES))]
     if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
-        for name in ARRAY_FILES:
+        for name in names:
             manifest["files"][name] = {"sha256": sha256_file(root / name), "bytes": (root / name).stat().st_size}
         (root / MANIFEST).write_text(json.dumps(manifest))
-    sums = "".join(f"{sha256_file(root / n)}  {n}\n" for n in (MANIFEST, *ARRAY_FILES))
+    sums = "".join(f"{sha256_file(root / n)}  {n}\n" for n in (MANIFEST, *names))
     (root / CHECKSUMS).write_text(sums)
 
 
@@ -211,7 +212,7 @@ def test_crafted_package_is_refused_by_load_info_and_rank(crafted, capsys):
     [
         (["train", "--batch-size", "0"], "--batch-size must be a whole number from 1"),
         (["train", "--batch-size", "-1"], "--batch-size must be"),
-        (["train", "--channels", "0", "0"], "--channels must be a whole number from 1"),
+        (["train", "--widths", "0", "0"], "--widths must be a whole number from 1"),
         (["train", "--hidden", "-1"], "--hidden must be"),
         (["train", "--epochs", "-1"], "--epochs must be a whole number from 1"),
         (["train", "--epochs", "0"], "--epochs must be"),
@@ -266,9 +267,7 @@ def test_a_damaged_checkpoint_says_how_to_start_over(tmp_path, small_splits, cap
         "vae_core.model.data.load_split", lambda split, data=None: Split(tr.images[:64], tr.labels[:64])
     )
     (tmp_path / "pkg.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint at all")
-    assert (
-        main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--channels", "4", "8", "--hidden", "16"]) == 2
-    )
+    assert main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--widths", "4", "8", "--hidden", "16"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: The training checkpoint pkg.ckpt is damaged") and err.count("\n") == 1
     assert "--no-resume" in err and "Traceback" not in err
@@ -398,11 +397,13 @@ def test_crafted_package_on_every_page(page, case, tiny_package_copy, data_dir, 
     craft, message = PACKAGES[case]
     craft(tiny_package_copy)
     resign(tiny_package_copy)
+    from ui.common.text import plain
+
     at = _page(page, tiny_package_copy, data_dir, monkeypatch)
-    assert len(at.error) == 1 and at.error[0].value.startswith(
-        "The model package could not be loaded. Model package copy: "
-    )
-    assert message in at.error[0].value and str(tiny_package_copy.parent) not in at.error[0].value
+    assert len(at.error) == 1
+    shown = plain(at.error[0].value)
+    assert shown.startswith("The model package could not be loaded. Model package copy: ")
+    assert message in shown and str(tiny_package_copy.parent) not in shown
 
 
 @pytest.fixture()

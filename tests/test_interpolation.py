@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from vae_core import InputError
 from vae_core.latent.interpolation import (
@@ -23,10 +21,7 @@ from vae_core.latent.interpolation import (
     lerp,
     orthogonal_direction,
     slerp,
-    strip_image,
-    strip_png,
     walk,
-    walk_gif,
     walk_json,
 )
 
@@ -232,29 +227,6 @@ def test_analogy_grid_shape_and_values():
 
 
 # ---------------------------------------------------------------------------------------- export
-def test_strip_image_layout():
-    rows = [np.ones((3, 28, 28)), np.zeros((2, 28, 28))]
-    sheet = strip_image(rows, scale=2, pad=2)
-    assert sheet.shape == (2 * (2 * 28 + 2), 2 * (3 * 28 + 2 * 2))
-    assert sheet[0, 0] == 255 and sheet[2 * 30, 0] == 0  # second row starts dark
-    assert sheet[2 * 30, -1] == 255  # the shorter row is padded with white
-    img = Image.open(io.BytesIO(strip_png(rows, scale=1)))
-    assert img.size == (3 * 28 + 4, 2 * 28 + 2)
-
-
-def test_walk_gif_frames_loop_and_bounce():
-    frames = np.stack([np.full((28, 28), v) for v in (0.0, 0.5, 1.0, 0.25)])
-    gif = Image.open(io.BytesIO(walk_gif(frames, scale=2, bounce=True)))
-    assert gif.size == (56, 56) and gif.n_frames == 4 + 2 and gif.info.get("loop") == 0
-    values = []
-    for i in range(gif.n_frames):
-        gif.seek(i)
-        values.append(int(np.asarray(gif.convert("L"))[0, 0]))
-    assert values == [0, 128, 255, 64, 255, 128]
-    one_way = Image.open(io.BytesIO(walk_gif(frames, bounce=False)))
-    assert one_way.n_frames == 4
-
-
 def test_walk_json_round_trips():
     w = walk([1.0, 0.0], [0.0, 1.0], 3, "slerp")
     doc = json.loads(walk_json([w], {"a": {"index": 7}}))

@@ -176,7 +176,7 @@ def test_an_upload_moves_into_the_job_and_the_command_names_its_paths(places, ti
     command = train_command(Path("{images}"), 64, 3, 12)
     assert command[1:] == [
         "-m", "vae_core", "train", "--images", "{images}", "--out", "{out}", "--image-size", "64",
-        "--epochs", "12", "--progress-jsonl", "{progress}", "--channels", "3",
+        "--epochs", "12", "--progress-jsonl", "{progress}", "--allow-collapsed", "--channels", "3",
     ]  # fmt: skip
     assert "--channels" not in train_command(Path("x"), 32, None, 5)
 

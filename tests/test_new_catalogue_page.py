@@ -180,3 +180,88 @@ def test_a_job_whose_worker_vanished_is_settled_on_the_next_visit(packages: Path
     at = run()
     assert texts(at.error) == ["shop: The training process stopped without finishing; no package was made."]
     assert not (job / "staging").exists() and json.loads((job / "result.json").read_text())["state"] == "failed"
+
+
+# ------------------------------------------------------------------------------ a finished job
+@pytest.fixture()
+def finished(packages: Path, colour_package_dir: Path):
+    """A finished job whose package (a copy of the colour test package, named "shop") is in the
+    packages folder; call it with the verdict the package should carry."""
+    import shutil
+
+    from tests.test_package_health import set_verdict
+
+    def make(verdict: str, name: str = "shop"):
+        target = Path(shutil.copytree(colour_package_dir, packages / name))
+        health = set_verdict(target, verdict)
+        _fake_job(
+            packages / ".jobs", name, state="done", message=f"The package {name!r} is ready.", package=str(target)
+        )
+        return health
+
+    return make
+
+
+def run_in_shell(monkeypatch: pytest.MonkeyPatch, package: Path) -> AppTest:
+    """The page inside ``app.py`` (its link to Explore needs the navigation), the first page
+    served from ``package``."""
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(package))
+    at = AppTest.from_file(str(Path(PAGE).parent.parent / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/new_catalogue.py")
+    return run(at)
+
+
+def test_a_collapsed_package_is_shown_with_its_verdict_and_never_called_ready(
+    finished, colour_package_dir, monkeypatch
+):
+    health = finished("collapsed")
+    at = run_in_shell(monkeypatch, colour_package_dir)
+    shown = texts(at.error) + texts(at.success) + texts(at.warning) + texts(at.markdown) + texts(at.caption)
+    assert not any("ready" in t for t in shown)
+    assert texts(at.error)[0].startswith("The package shop was made, but its model collapsed")
+    assert health.reason in texts(at.markdown) and health.advice in texts(at.markdown)
+    assert any("collapsed: the model learned almost nothing" in t for t in texts(at.markdown))
+    pairs = [i for i in at.image if "(#" in plain(i.proto.imgs[0].caption)]
+    samples = [i for i in at.image if "typicality" in plain(i.proto.imgs[0].caption)]
+    assert len(pairs) == 8 and len(samples) == 6  # held-out images over their reconstructions; prior samples
+    charts = {c.proto.id.rsplit("-new_catalogue.", 1)[-1] for c in at.get("plotly_chart")}
+    assert {"result.health", "kl"} <= charts
+    assert start_button(at).disabled  # the form is back below
+
+
+def test_a_healthy_package_is_ready_and_a_weak_one_says_so(finished, packages, colour_package_dir, monkeypatch):
+    import shutil
+
+    finished("healthy")
+    at = run_in_shell(monkeypatch, colour_package_dir)
+    assert texts(at.success)[0].startswith("The package shop is ready. 300 images")
+    shutil.rmtree(packages)
+    finished("weak", "shop-2")  # another folder: the app caches a package by its path
+    at = run_in_shell(monkeypatch, colour_package_dir)
+    assert texts(at.warning)[0].startswith("The package shop-2 is made, but its model is weak")
+    assert not at.success
+
+
+def test_the_form_is_reset_once_a_watched_job_ends(packages: Path):
+    jobs = packages / ".jobs"
+    at = run()
+    data = zip_bytes(["My Shop/tops/a.png", "My Shop/shoes/c.png"])
+    at.file_uploader(key="new_catalogue.zip").set_value(("My Shop.zip", data, "application/zip"))
+    at.number_input(key="new_catalogue.epochs").set_value(99)
+    at = run(at)
+    assert at.text_input(key="new_catalogue.name").value == "My-Shop"
+    job = _fake_job(jobs, name="My-Shop")
+    fd = os.open(jobs / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the job runs while this session watches
+    try:
+        at = run(at)
+        assert [b.key for b in at.button] == ["new_catalogue.cancel"]
+    finally:
+        os.close(fd)
+    (job / "result.json").write_text(json.dumps({"state": "failed", "message": "Training stopped."}))
+    at = run(at)
+    assert texts(at.error) == ["My-Shop: Training stopped."]
+    assert at.text_input(key="new_catalogue.name").value == ""  # a fresh form
+    assert at.number_input(key="new_catalogue.epochs").value == 30
+    (uploader,) = at.get("file_uploader")
+    assert uploader.key != "new_catalogue.zip" and start_button(at).disabled  # no zip chosen

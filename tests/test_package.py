@@ -9,8 +9,9 @@ import pytest
 
 from vae_core import FORMAT_VERSION, ModelPackage, PackageError, verify
 from vae_core.package.format import ARRAY_FILES, CHECKSUMS, MANIFEST
+from vae_core.package.held_out import ATLAS, INDEX
 
-ALL_FILES = (MANIFEST, CHECKSUMS, *ARRAY_FILES)
+ALL_FILES = (MANIFEST, CHECKSUMS, *ARRAY_FILES, ATLAS, INDEX)
 
 
 def test_round_trip(tiny_package_dir, tmp_path):
@@ -30,7 +31,7 @@ def test_round_trip(tiny_package_dir, tmp_path):
 def test_manifest_contents(tiny_package_dir):
     manifest = verify(tiny_package_dir)
     assert manifest["n_items"] == 600 and len(manifest["data_fingerprint"]) == 64
-    assert set(manifest["files"]) == set(ARRAY_FILES)
+    assert set(manifest["files"]) == {*ARRAY_FILES, ATLAS, INDEX}
     assert {"test_neg_elbo", "knn5_accuracy", "retrieval_top10_same_class_log_q"} <= set(manifest["metrics"])
     assert len(manifest["history"]) == 2 and manifest["history"][-1]["epoch"] == 2
 

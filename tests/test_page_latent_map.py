@@ -125,6 +125,17 @@ def test_find_out_of_range_says_what_is_valid(app, text):
     assert _nothing_selected(app)  # nothing else changed
 
 
+def test_a_find_error_goes_once_another_way_of_choosing_is_used(app, pkg):
+    app.text_input(key="map.find").input("70000").run()
+    assert "There is no item 70000" in plain(app.error[0].value)
+    app.selectbox(key="map.class").set_value("Bag").run()
+    app.button(key="map.show_class").click().run()
+    assert not app.error and app.text_input(key="map.find").value == ""
+    app.text_input(key="map.find").input("70000").run()
+    app.text_input(key="map.find").input("5").run()  # a valid find
+    assert not app.error and any(m.value.startswith("**#5 ·") for m in app.markdown)
+
+
 def test_find_not_a_number(app):
     app.text_input(key="map.find").input("boot").run()
     assert "'boot' is not an item number" in plain(app.error[0].value)

@@ -59,13 +59,30 @@ def test_reconstructions_one_per_class_and_reshuffle(app):
     assert again != first and len(again) == 10
 
 
-def test_reconstructions_without_test_images_say_how_to_get_them(tiny_package_dir, tmp_path, monkeypatch):
+def test_reconstructions_need_no_data_folder(tiny_package_dir, pkg, tmp_path, monkeypatch):
     monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_dir))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(tmp_path / "no-data"))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert not [i.value for i in at.info if i.value.startswith("Test images are unavailable")]
+    recon = [img for img in at.image if "(test #" in img.proto.imgs[0].caption]
+    assert len(recon) == 10  # from the package's own held-out images
+    rows = {int(plain(img.proto.imgs[0].caption).split("#")[1].rstrip(")")) for img in recon}
+    assert rows <= set(pkg.held_out.rows.tolist())
+
+
+def test_an_older_package_without_data_says_how_to_get_both(tiny_package_copy, tmp_path, monkeypatch):
+    from tests.test_package_health import _strip_health
+
+    _strip_health(tiny_package_copy)
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(tiny_package_copy))
     monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(tmp_path / "no-data"))
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception
     notice = [i.value for i in at.info if i.value.startswith("Test images are unavailable")]
     assert notice and "LATENT_ATELIER_DATA_DIR" in notice[0]
+    assert any("health not measured" in e.value for e in at.markdown)
+    assert any(c.value == "python -m vae_core upgrade --package copy --data DIR" for c in at.code)
 
 
 def test_kl_bars_match_the_package(app, pkg):
@@ -88,13 +105,13 @@ def test_traversal_grid_default_and_controls(app, pkg):
     assert spec["layout"]["xaxis"]["ticktext"] == [f"{v:+.3g}" for v in np.linspace(-3, 3, 9)]
     rows = spec["layout"]["yaxis"]["ticktext"]
     order = np.argsort(-pkg.kl_per_dim, kind="stable")
-    assert rows == [f"z{d} · {pkg.kl_per_dim[d]:.2f} nats" for d in order]  # most used first
+    assert rows == [f"z{d + 1} · {pkg.kl_per_dim[d]:.2f} nats" for d in order]  # most used first; named as on Explore
     app.slider(key="model.trav_a").set_value(2.0).run()
     app.slider(key="model.trav_steps").set_value(5).run()
     app.toggle(key="model.trav_sort").set_value(False).run()
     spec = _traversal(app)
     assert spec["layout"]["xaxis"]["ticktext"] == ["-2", "-1", "+0", "+1", "+2"]
-    assert [r.split(" ·")[0] for r in spec["layout"]["yaxis"]["ticktext"]] == [f"z{d}" for d in range(10)]
+    assert [r.split(" ·")[0] for r in spec["layout"]["yaxis"]["ticktext"]] == [f"z{d + 1}" for d in range(10)]
     assert app.radio(key="model.trav_base").options == ["0 (the prior's centre)"]  # no Explore z yet
 
 
@@ -212,3 +229,40 @@ def test_long_history_curves_zoom_past_the_first_epoch_and_show_dashes():
     assert {t.line.dash for t in fig.data if t.name == "test"} == {"dash"}
     short = curves_figure(history[:3])
     assert short.layout.yaxis.range is None and {t.mode for t in short.data} == {"lines+markers"}
+
+
+def test_the_verdict_is_shown_with_its_reason_and_error_bar(app, pkg):
+    h = pkg.health
+    assert any("collapsed: the model learned almost nothing" in e.value for e in app.markdown)
+    assert plain(h.reason) in [plain(e.value) for e in app.markdown]
+    assert plain(h.advice) in [plain(e.value) for e in app.markdown]
+    bar = _charts(app)["health"]["data"][0]
+    np.testing.assert_allclose(_array(bar["x"]), [h.figures.mean_image_error, h.figures.recon_error])
+    assert any(f"Measured on {h.figures.held_out} images the model never trained on" in c.value for c in app.caption)
+
+
+def test_an_image_package_is_described_as_its_own_without_a_data_folder(colour_package_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENT_ATELIER_PACKAGE", str(colour_package_dir))
+    monkeypatch.setenv("LATENT_ATELIER_DATA_DIR", str(tmp_path / "no-data"))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception and not at.error
+    caption = plain(at.caption[0].value)
+    assert "trained on 270 of your own colour images in 3 classes at 32 px (30 more held out" in caption
+    assert "Fashion-MNIST" not in caption and "Package: **my-garments**" in caption
+    help_text = {m.label: m.help for m in at.metric}["Reconstruction"]
+    assert "discretised logistic (8-bit) negative log-likelihood" in help_text and "Bernoulli" not in help_text
+    pairs = [img for img in at.image if "(#" in plain(img.proto.imgs[0].caption)]
+    assert len(pairs) == 10  # one per class (3), topped up with other held-out images
+    assert any(c.value.startswith("Top: images the model never trained on") for c in at.caption)
+    commands = [c.value for c in at.code]
+    assert "python -m vae_core eval --package my-garments --json" in commands
+    assert not any(str(colour_package_dir.parent) in c for c in commands)  # no server path
+
+
+def test_the_eval_command_quotes_a_name_for_the_shell(pkg):
+    import dataclasses
+
+    from ui.model.view import eval_command
+
+    odd = dataclasses.replace(pkg, path=Path("/srv/x/$(id) shop"))
+    assert eval_command(odd) == "python -m vae_core eval --package '$(id) shop' --json"

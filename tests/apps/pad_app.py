@@ -13,6 +13,7 @@ import os
 import numpy as np
 import streamlit as st
 
+from ui.common.dims import dim_name
 from ui.common.pad.component import PadSlider, latent_pad, set_pad, take_report
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
 from ui.explore.state import SLIDER_RANGES, range_for, slider_specs
@@ -36,7 +37,7 @@ ss.setdefault("z", tuple([0.0] * pkg.latent_dim))
 ss.setdefault("range", 3.0)
 ss.setdefault("reports", 0)
 specs = slider_specs(pkg.kl_per_dim)
-sliders = [PadSlider(name=f"z{s.dim + 1}", label=s.label, help=s.help, dim=s.dim, active=s.active) for s in specs]
+sliders = [PadSlider(name=dim_name(s.dim), label=s.label, help=s.help, dim=s.dim, active=s.active) for s in specs]
 
 
 def on_set() -> None:

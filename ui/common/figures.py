@@ -3,10 +3,11 @@
 The latent map: every page draws it through :func:`map_figure`: one ``Scattergl`` trace per
 class (or cluster), so the legend doubles as a class filter, with each point's training index in
 ``customdata``; optional overlays mark the top-k neighbours, "you are here" and a walk
-(:func:`walk_overlay`). The charts: training curves, per-dimension KL, the traversal grid and
-retrieval quality (Model page), the class histogram and a garment's posterior (Latent map), and
-the walk's closeness to real garments (Interpolate). No streamlit here: pages pass the figures
-to ``st.plotly_chart`` and hand selection events back to :func:`selected_indices`.
+(:func:`walk_overlay`). The charts: training curves, per-dimension KL, the traversal grid,
+retrieval quality and the health verdict's error bar (Model page), the class histogram and a
+garment's posterior (Latent map), and the walk's closeness to real garments (Interpolate). No
+streamlit here: pages pass the figures to ``st.plotly_chart`` and hand selection events back to
+:func:`selected_indices`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.common.dims import dim_names
 from ui.common.text import plotly_label
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.metrics import ACTIVE_KL, active_dims
 from vae_core.latent.traversal import CURVES, training_curves
+from vae_core.package.health import COLLAPSED_ERROR_RATIO, WEAK_ERROR_RATIO
 
 # Ten well-separated colours (Plotly's "D3" qualitative palette), one per class.
 PALETTE = (
@@ -221,7 +224,7 @@ def kl_figure(kl_per_dim: np.ndarray, threshold: float = ACTIVE_KL) -> go.Figure
     active = active_dims(kl, threshold)
     fig = go.Figure(
         go.Bar(
-            x=[f"z{d}" for d in range(len(kl))],
+            x=dim_names(len(kl)),
             y=kl,
             marker_color=[TRAIN_COLOR if a else "#bbb" for a in active],
             text=[f"{v:.2f}" for v in kl],
@@ -328,7 +331,7 @@ def histogram_figure(counts: np.ndarray, class_names: tuple[str, ...]) -> go.Fig
 
 def posterior_figure(mu: np.ndarray, sigma: np.ndarray) -> go.Figure:
     """Per-dimension posterior mean with ±1 sigma error bars, over the prior's ±1 band."""
-    dims = [f"z{d}" for d in range(len(mu))]
+    dims = dim_names(len(mu))
     fig = go.Figure(
         go.Bar(
             x=dims,
@@ -394,6 +397,22 @@ def closeness_chart(
     return fig
 
 
+def _label_offsets(ends: np.ndarray, span: np.ndarray, reach: float = 64.0) -> np.ndarray:
+    """(k, 2) pixel offsets (Plotly's ax, ay) that put each end's label away from the other ends
+    (so A's label sits on the far side of A from B, off the walk between them); straight up for
+    a single end or coinciding ends."""
+    out = np.tile([0.0, -reach], (len(ends), 1))
+    if len(ends) < 2:
+        return out
+    centre = ends.mean(axis=0)
+    for i, p in enumerate(ends):
+        d = (p - centre) / np.maximum(span, 1e-9)  # in map spans, so x and y weigh alike
+        norm = float(np.hypot(*d))
+        if norm > 1e-9:
+            out[i] = [reach * d[0] / norm, -reach * d[1] / norm]  # (pixel y grows downwards)
+    return out
+
+
 def walk_overlay(
     base: go.Figure,
     paths: Sequence[tuple[str, np.ndarray, int | None]],
@@ -402,43 +421,64 @@ def walk_overlay(
     """A copy of a map with walks drawn over it (the catalogue faded) and their ends as stars.
 
     ``paths`` holds, per walk, its method, the (M, 2) frame positions and the index of the
-    inserted midpoint (marked ★) or None; ``ends`` the labels and (2,) positions of A and B.
+    inserted midpoint (marked ★) or None; ``ends`` the labels and (2,) positions of A and B. The
+    walks' first and last frames are A and B themselves: the stars mark them and carry no number,
+    and the labels of A and B sit in boxes pointing at their stars from the side away from the
+    walk, so no frame number or line crosses them.
     """
     fig = go.Figure(base)  # a copy: a cached base stays untouched
     if paths:
         fig.update_traces(marker_opacity=0.25, selector={"type": "scattergl"})
     for method, xy, mid in paths:
         colour = PATH_COLOURS[method]
+        last = len(xy) - 1
         fig.add_trace(
             go.Scatter(
                 x=xy[:, 0],
                 y=xy[:, 1],
                 mode="lines+markers+text",
                 name=f"walk ({WALK_NAMES[method]})",
-                text=[("★" if i == mid else str(i)) for i in range(len(xy))],
+                text=[("" if i in (0, last) else "★" if i == mid else str(i)) for i in range(len(xy))],
                 textposition="top center",
+                textfont={"size": 11, "color": colour},
                 line={"color": colour, "width": 3},
                 marker={"size": 9, "color": colour, "line": {"width": 1, "color": "#fff"}},
-                hovertemplate="frame %{text}<extra></extra>",
+                hovertemplate="frame %{pointNumber}<extra></extra>",  # (no customdata: not a training item)
             )
         )
     if ends:
         xy = np.stack([np.asarray(pos, dtype=np.float64).reshape(2) for _, pos in ends])
+        labels = [plotly_label(label) for label, _ in ends]
         fig.add_trace(
             go.Scatter(
                 x=xy[:, 0],
                 y=xy[:, 1],
-                mode="markers+text",
+                mode="markers",
                 name="A and B",
-                text=[plotly_label(label) for label, _ in ends],
-                textposition="bottom center",
-                textfont={"size": 13, "color": "#111"},
+                text=labels,
                 marker={**HERE_MARKER, "size": 20},
                 hovertemplate="%{text}<extra></extra>",
             )
         )
+        span = _data_span(base)
+        for (x, y), (ax, ay), label in zip(xy, _label_offsets(xy, span), labels, strict=True):
+            fig.add_annotation(
+                x=x, y=y, ax=ax, ay=ay, text=label, showarrow=True, arrowhead=0, arrowwidth=1.5,
+                arrowcolor="#111", standoff=11, font={"size": 13, "color": "#111"},
+                bgcolor="rgba(255,255,255,0.9)", bordercolor="#111", borderwidth=1, borderpad=3,
+            )  # fmt: skip
     fig.update_layout(height=520)
     return fig
+
+
+def _data_span(fig: go.Figure) -> np.ndarray:
+    """(2,) the x and y extent of a figure's scatter points (1 where it has none)."""
+    xs = [np.asarray(t.x, dtype=np.float64) for t in fig.data if getattr(t, "x", None) is not None]
+    ys = [np.asarray(t.y, dtype=np.float64) for t in fig.data if getattr(t, "y", None) is not None]
+    if not xs or not ys:
+        return np.ones(2)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    return np.array([np.ptp(x) if x.size else 1.0, np.ptp(y) if y.size else 1.0])
 
 
 # ------------------------------------------------------------------ New catalogue page
@@ -478,5 +518,43 @@ def training_progress_figure(
         xaxis={"title": "epoch", "range": [0, max(epochs, 1)], "gridcolor": "#eee"},
         yaxis={"title": "nats per image", "gridcolor": "#eee"},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    return fig
+
+
+def health_figure(recon_error: float, mean_image_error: float) -> go.Figure:
+    """Two bars over the verdict's zones (healthy up to half the mean image's error, weak up to 0.9
+    of it, collapsed beyond): the held-out reconstruction error, and the error of one average
+    picture for every image, which a model that learned nothing matches."""
+    m = max(float(mean_image_error), 1e-9)
+    top = max(float(recon_error), m) * 1.15
+    zones = [
+        (0.0, WEAK_ERROR_RATIO * m, "#e3f4e3", "healthy"),
+        (WEAK_ERROR_RATIO * m, COLLAPSED_ERROR_RATIO * m, "#fdf0d9", "weak"),
+        (COLLAPSED_ERROR_RATIO * m, top, "#fbe0e0", "collapsed"),
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=[m, recon_error],
+            y=["one average picture", "its redraws"],
+            orientation="h",
+            marker_color=["#aaa", "#333"],
+            width=0.55,
+            text=[f"{m:.1f}", f"{recon_error:.1f}"],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: off by %{x:.1f} on average (0-255)<extra></extra>",
+        )
+    )
+    for lo, hi, colour, name in zones:
+        fig.add_vrect(x0=lo, x1=hi, fillcolor=colour, line_width=0, layer="below")
+        fig.add_annotation(x=(lo + hi) / 2, y=1.0, yref="paper", text=name, showarrow=False, yanchor="bottom")
+    fig.update_layout(
+        height=170,
+        margin={"l": 10, "r": 10, "t": 25, "b": 10},
+        plot_bgcolor="white",
+        xaxis={"range": [0, top], "title": None, "showgrid": False},
+        yaxis={"showgrid": False},
+        showlegend=False,
     )
     return fig

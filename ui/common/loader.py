@@ -1,4 +1,5 @@
-"""The one place that caches: the model package, the training images, and the base map figures.
+"""The one place that caches: the model package, the training images, the base map figures and
+the board database's connection pool.
 
 Cached objects are shared by every session of the server process and are never mutated.
 """
@@ -15,31 +16,59 @@ import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from store import Store, database_url, open_store
 from ui.common.figures import map_figure
 from ui.common.minimap import Raster, map_raster
 from ui.common.pad.decoder_spec import DecoderSpec, Unsupported, decoder_spec
+from ui.common.text import md
 from vae_core import DEFAULT_PACKAGE, LatentAtelierError, ModelPackage, load_split
 from vae_core.latent.guides import TrackIndex
 from vae_core.model.data import ENV_VAR as DATA_ENV_VAR
 from vae_core.model.data import Split
+from vae_core.package.identity import PackageIdentity, identity_of
 
 PACKAGE_ENV_VAR = "LATENT_ATELIER_PACKAGE"
 THREADS_ENV_VAR = "LATENT_ATELIER_TORCH_THREADS"
 WARM_BYTES = 512 * 2**20  # catalogues up to this size are decoded whole at load (Fashion-MNIST: 47 MB)
+PACKAGES_KEPT = 8  # packages (and their per-package caches) kept loaded, least recently used dropped
 
 
-def package_path() -> str:
-    """The package folder: the one ``?package=NAME`` picks (``ui.common.picker``), else
-    ``$LATENT_ATELIER_PACKAGE``, else the shipped default."""
+class PackageKey(str):
+    """The served package's folder, as the ``str`` every cached function below takes, carrying
+    the package's :class:`~vae_core.package.identity.PackageIdentity` as it is on disk now.
+
+    The caches hash a key by path *and* content (``_BY_IDENTITY``), so a package folder replaced
+    on disk (retrained, rebuilt, a catalogue added) is loaded anew instead of being served from
+    the cache while the picker describes the new one; pages pass ``package_path()`` along as
+    before."""
+
+    identity: PackageIdentity
+
+    def __new__(cls, path: str, identity: PackageIdentity) -> PackageKey:
+        key = super().__new__(cls, path)
+        key.identity = identity
+        return key
+
+
+_BY_IDENTITY = {PackageKey: lambda key: (str(key), key.identity.content)}
+
+
+def package_path() -> PackageKey:
+    """The package folder: the one the session chose (``?package=NAME`` or the picker; see
+    ``ui.common.picker``), else ``$LATENT_ATELIER_PACKAGE``, else the shipped default."""
     from .picker import chosen_package
 
     chosen = chosen_package()
-    if chosen is not None:
-        return str(chosen.path)
-    return os.environ.get(PACKAGE_ENV_VAR) or str(DEFAULT_PACKAGE)
+    path = str(chosen.path) if chosen is not None else os.environ.get(PACKAGE_ENV_VAR) or str(DEFAULT_PACKAGE)
+    return PackageKey(path, identity_of(path))
 
 
-@st.cache_resource(show_spinner="Loading the model package...")
+def package_identity() -> PackageIdentity:
+    """The identity of the package this run serves (what hand-offs carry and check)."""
+    return package_path().identity
+
+
+@st.cache_resource(show_spinner="Loading the model package...", max_entries=PACKAGES_KEPT, hash_funcs=_BY_IDENTITY)
 def _load_package(path: str) -> ModelPackage:
     # The app's model calls are tiny (one z, or a few dozen); one torch thread per call keeps
     # concurrent sessions from oversubscribing the cores (0.9 vs 0.7 ms per decode when idle,
@@ -59,7 +88,7 @@ def _load_package(path: str) -> ModelPackage:
     return pkg
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=PACKAGES_KEPT, hash_funcs=_BY_IDENTITY)
 def track_index(path: str) -> TrackIndex:
     """The package's catalogue laid out for the slider guides (``vae_core.latent.guides``)."""
     return TrackIndex(_load_package(path).index.rows_)
@@ -85,12 +114,18 @@ def freeze_startup_objects() -> None:
     atexit.register(gc.unfreeze)
 
 
+def package_at(path: str) -> ModelPackage:
+    """The package at ``path`` (shared and cached like the current one; raises PackageError):
+    for a page that shows garments of several packages, such as a board."""
+    return _load_package(path)
+
+
 def get_package() -> ModelPackage:
     """The shared model package; on failure, show the reason and stop the page."""
     try:
         return _load_package(package_path())
     except LatentAtelierError as exc:
-        st.error(f"The model package could not be loaded. {exc}")
+        st.error(f"The model package could not be loaded. {md(exc, 1000)}", icon=":material/error:")
         st.stop()
         raise  # unreachable: st.stop() raises
 
@@ -132,7 +167,7 @@ def get_train_images(pkg: ModelPackage, notify: bool = True) -> np.ndarray | Non
     return images
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=PACKAGES_KEPT, hash_funcs=_BY_IDENTITY)
 def _decoded_means(path: str) -> np.ndarray:
     pkg = _load_package(path)
     return (pkg.decode(pkg.mu) * 255.0 + 0.5).astype(np.uint8)
@@ -147,7 +182,7 @@ def item_images(pkg: ModelPackage, indices: np.ndarray | list[int], notify: bool
     return _decoded_means(package_path())[idx]
 
 
-@st.cache_resource(show_spinner="Drawing the latent map...")
+@st.cache_resource(show_spinner="Drawing the latent map...", hash_funcs=_BY_IDENTITY)
 def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 0) -> go.Figure:
     """The map of every training item (no overlays), built once per package/projection/colouring.
 
@@ -165,7 +200,7 @@ def base_map(path: str, method: str, color_by: str = "class", n_clusters: int = 
 
 
 # ---------------------------------------------------------------- Latent map and Model pages
-@st.cache_resource(show_spinner="Clustering the latent means...")
+@st.cache_resource(show_spinner="Clustering the latent means...", hash_funcs=_BY_IDENTITY)
 def cluster_labels(path: str, k: int) -> np.ndarray:
     """(N,) k-means cluster (0..k-1, largest first) of every training item's mean; seed 0."""
     from vae_core.latent.clusters import kmeans_labels
@@ -175,7 +210,7 @@ def cluster_labels(path: str, k: int) -> np.ndarray:
     return labels
 
 
-@st.cache_resource(show_spinner="Drawing the latent map...")
+@st.cache_resource(show_spinner="Drawing the latent map...", hash_funcs=_BY_IDENTITY)
 def projected_map(
     path: str, method: str, components: tuple[int, int] = (0, 1), color_by: str = "class", n_clusters: int = 0
 ) -> go.Figure:
@@ -227,7 +262,7 @@ def get_test_split(pkg: ModelPackage | None = None):
     return _test_split(os.environ.get(DATA_ENV_VAR) or None)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, hash_funcs=_BY_IDENTITY)
 def decoder_for_browser(path: str) -> DecoderSpec | Unsupported:
     """The package's decoder as a layer list with float16 weights, for the latent pad (or why the
     browser cannot run it)."""
@@ -235,9 +270,20 @@ def decoder_for_browser(path: str) -> DecoderSpec | Unsupported:
     return decoder_spec(model.decoder, sigmoid=model.output_sigmoid)  # else the browser clips to [0, 1]
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, hash_funcs=_BY_IDENTITY)
 def minimap_raster(path: str, method: str, size: int) -> Raster:
     """The Explore page's mini-map background (about 20 ms to build), shared by every session;
     ``ui/explore/live_map.py`` draws "you are here" over it in the browser."""
     pkg = _load_package(path)
     return map_raster(pkg.map_xy(method), pkg.labels, size=size)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return open_store(url)  # a failure (unreachable, newer schema) is raised, not cached
+
+
+def get_store() -> Store:
+    """The board database of ``$LATENT_ATELIER_DATABASE_URL`` (default: a SQLite file in the app's
+    data folder), migrated at its first use in the process; raises ``store.StoreError``."""
+    return _store(database_url())

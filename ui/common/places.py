@@ -13,15 +13,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from vae_core.errors import display_path
 from vae_core.package.registry import PACKAGES_ENV_VAR, packages_dir
 
 IMAGE_ROOT_ENV_VAR = "LATENT_ATELIER_IMAGE_ROOT"
-__all__ = ["IMAGE_ROOT_ENV_VAR", "PACKAGES_ENV_VAR", "image_root", "jobs_dir", "packages_dir"]
+__all__ = ["IMAGE_ROOT_ENV_VAR", "PACKAGES_ENV_VAR", "image_root", "jobs_dir", "packages_dir", "shown_folder"]
 
 
 def jobs_dir() -> Path:
     """Where training jobs keep their files: ``<packages folder>/.jobs``."""
     return packages_dir() / ".jobs"
+
+
+def shown_folder(path: Path) -> str:
+    """``path`` as a page may show it: ``~/...`` inside the home folder, else as
+    :func:`~vae_core.errors.display_path` shows paths (relative inside the working folder, else
+    only the last component), so a page never reveals the server's folders above ``~``."""
+    home, full = Path.home(), Path(path).expanduser().absolute()
+    if full == home or home in full.parents:
+        return "~/" + full.relative_to(home).as_posix() if full != home else "~"
+    return display_path(full)
 
 
 def image_root() -> Path | None:

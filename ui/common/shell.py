@@ -36,8 +36,12 @@ def require_shell() -> None:
 
 
 # Garments are small PNGs scaled up by the browser: keep their pixels sharp instead of blurred.
+# Less room above the title (Streamlit leaves 6rem under its 3.75rem header) and a smaller title,
+# so that at 1366 x 768 Explore's sliders, garment and mini-map fit above the fold.
 _STYLE = """<style>
 [data-testid="stImage"] img[src^="data:image/png"] { image-rendering: pixelated; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.25rem; padding-top: 0.5rem; padding-bottom: 0.5rem; }
 </style>"""
 
 

@@ -7,6 +7,7 @@ page costs what it did before the upload (the file's bytes are not read again).
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from ui.common.text import md
@@ -51,3 +52,10 @@ def upload_garment(
     if problem is not None:
         st.error(f"{md(file.name)}: {md(problem, limit=400)}", icon=":material/broken_image:")
     return prepared
+
+
+def picture(image: np.ndarray) -> np.ndarray:
+    """A prepared upload (``PreparedImage.image``) as a picture to show: (S, S) grey stays,
+    (3, S, S) colour becomes (S, S, 3)."""
+    arr = np.asarray(image)
+    return arr.transpose(1, 2, 0) if arr.ndim == 3 and arr.shape[0] == 3 else arr

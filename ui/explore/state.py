@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
 
 import numpy as np
 
+from ui.common.dims import dim_name
 from ui.common.figures import MAP_NAMES
 from vae_core.latent.metrics import ACTIVE_KL
 
@@ -49,6 +52,8 @@ K_FULL_RUN = "explore._full_run"
 K_UPLOAD = "explore.upload"
 K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
+K_ORIGIN = "explore._origin"  # where the garment was loaded from (ui/board/lineage.py)
+K_EDITS = "explore._edits"  # its released slider changes since
 
 
 # ---------------------------------------------------------------------------------- sliders
@@ -70,7 +75,7 @@ class SliderSpec:
 
 def slider_key(dim: int) -> str:
     """Widget key of the slider of 0-based dimension ``dim``."""
-    return f"explore.z{dim + 1}"
+    return f"explore.{dim_name(dim)}"
 
 
 def slider_specs(kl_per_dim: Sequence[float] | np.ndarray) -> list[SliderSpec]:
@@ -87,15 +92,15 @@ def slider_specs(kl_per_dim: Sequence[float] | np.ndarray) -> list[SliderSpec]:
     for rank, i in enumerate(order, start=1):
         active = bool(kl[i] > ACTIVE_KL)
         if active:
-            label = f"z{i + 1} · {kl[i]:.2f} nats"
+            label = f"{dim_name(i)} · {kl[i]:.2f} nats"
             help_ = (
-                f"Latent dimension {i + 1}: on average it carries {kl[i]:.2f} nats of information "
+                f"Latent dimension {dim_name(i)}: on average it carries {kl[i]:.2f} nats of information "
                 f"about a garment (rank {rank} of {len(kl)}). Higher = the slider changes more."
             )
         else:
-            label = f"z{i + 1} · inactive"
+            label = f"{dim_name(i)} · inactive"
             help_ = (
-                f"Latent dimension {i + 1} carries {kl[i]:.3f} nats (at most {ACTIVE_KL}): the model "
+                f"Latent dimension {dim_name(i)} carries {kl[i]:.3f} nats (at most {ACTIVE_KL}): the model "
                 "ignores it, so moving it barely changes the garment."
             )
         specs.append(SliderSpec(dim=i, label=label, help=help_, kl=float(kl[i]), active=active))
@@ -259,10 +264,14 @@ def z_json(
     method: str = DEFAULT_METHOD,
     package: str = "",
     data_fingerprint: str = "",
+    package_fingerprint: str = "",
 ) -> str:
-    """The current garment as a JSON document: z plus what is needed to reproduce the view."""
+    """The current garment as a JSON document: z plus what is needed to reproduce the view:
+    the package's name and content fingerprint (sha256 of its checksums file), the link and the
+    command line (both naming the package)."""
     values = [float(v) for v in np.asarray(z, dtype=np.float64).reshape(-1)]
-    query = to_query(ExploreState(tuple(values), k, method))
+    query = {**({"package": package} if package else {}), **to_query(ExploreState(tuple(values), k, method))}
+    option = f" --package {shlex.quote(package)}" if package else ""
     doc = {
         "format": "latent-atelier-z",
         "latent_dim": len(values),
@@ -270,8 +279,9 @@ def z_json(
         "k": int(k),
         "map": method,
         "package": package,
+        "package_fingerprint": package_fingerprint,
         "data_fingerprint": data_fingerprint,
-        "query": "?" + "&".join(f"{a}={b}" for a, b in query.items()),
-        "cli": f"python -m vae_core decode --z={format_z(values)} --out garment.png",
+        "query": "?" + urlencode(query, safe=",-.", quote_via=quote),
+        "cli": f"python -m vae_core decode{option} --z={format_z(values)} --out garment.png",
     }
     return json.dumps(doc, indent=1) + "\n"

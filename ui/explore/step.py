@@ -86,8 +86,18 @@ def typicality_text(percentile: float, best_log_q: float, best_index: int | None
 
 
 def encode_garment(pkg: ModelPackage, image: np.ndarray) -> tuple[tuple[float, ...], np.ndarray, bool]:
-    """Encode one (28, 28) [0, 1] image: its mean code (rounded, clipped to +-Z_LIMIT), the
-    reconstruction (28, 28) decoded from that code, and whether the code had to be clipped."""
-    mu, _ = pkg.encode(np.asarray(image, dtype=np.float32))
+    """Encode one prepared upload (``vae_core.upload.PreparedImage.image``: (S, S) grey or
+    (3, S, S) colour, [0, 1]): its mean code (rounded, clipped to +-Z_LIMIT), the reconstruction
+    decoded from that code ((S, S) or (S, S, 3)), and whether the code had to be clipped."""
+    mu, _ = pkg.encode(np.asarray(image, dtype=np.float32)[None])  # one image: a batch of one
     z, clipped = round_z(mu[0])
     return z, pkg.decode(np.asarray(z)), clipped
+
+
+def upload_hint(pkg: ModelPackage) -> str:
+    """What the model knows, for the line under an upload's reconstruction."""
+    s = pkg.image_size
+    if pkg.data_source.get("kind") == "image-folder":
+        kind = "colour" if pkg.channels == 3 else "grey"
+        return f"the {s} x {s} {kind} images of its catalogue: garments framed like them work best"
+    return f"{s} x {s} Fashion-MNIST garments, centred on black"

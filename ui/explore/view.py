@@ -29,6 +29,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.board import lineage
+from ui.board.save import save_popover
+from ui.common.dims import dim_name
 from ui.common.figures import MAP_NAMES, map_figure, selected_indices
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import (
@@ -41,8 +44,10 @@ from ui.common.loader import (
 )
 from ui.common.pad.component import PadReport, PadSlider, latent_pad, set_pad, take_report
 from ui.common.picker import keep_package
+from ui.common.scroll import request_scroll, scroller
 from ui.common.state import take_explore_request
-from ui.common.text import md
+from ui.common.text import md, plain
+from ui.common.upload import picture
 from ui.explore.live_map import live_map
 from ui.explore.state import (
     DEFAULT_RANGE,
@@ -75,9 +80,8 @@ from ui.explore.state import (
     to_query,
     z_json,
 )
-from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text
+from ui.explore.step import StepResult, encode_garment, explore_step, typicality_text, upload_hint
 from vae_core import InputError, ModelPackage
-from vae_core.errors import display_path
 from vae_core.images import png_bytes, upscale
 from vae_core.latent.guides import likelihood_tracks, track_percentiles, track_positions
 from vae_core.latent.metrics import ACTIVE_KL
@@ -87,6 +91,7 @@ GARMENT_SCALE = 12  # 28 px -> 336 px, pixel-exact
 MINIMAP_SIZE = 300
 K_PAD = "explore.pad"  # the latent pad's widget key
 K_GUIDES = "explore._guides"  # (z, range, tracks in slider order) of the guides shown
+PAD_SELECTOR = ".st-key-explore-pad"  # (the garment is in the pad's shadow root, at its top)
 
 
 # ------------------------------------------------------------------------------ state
@@ -132,6 +137,7 @@ def init_state(pkg: ModelPackage) -> None:
             K_ITEM: 0,
         }
         ss[K_SOURCE] = ("the shared link" if "z" in params else "the centre of the space (z = 0)", state.z)
+        lineage.start(ss, lineage.origin("link" if "z" in params else "zero", state.z))
         if state.notices:
             ss[K_NOTICES] = [
                 "**This link was malformed, so the nearest valid garment is shown.**\n"
@@ -145,13 +151,14 @@ def init_state(pkg: ModelPackage) -> None:
 def pad_sliders(pkg: ModelPackage) -> list[PadSlider]:
     """The pad's sliders: one per latent dimension, most informative first."""
     return [
-        PadSlider(name=f"z{s.dim + 1}", label=s.label, help=s.help, dim=s.dim, active=s.active)
+        PadSlider(name=dim_name(s.dim), label=s.label, help=s.help, dim=s.dim, active=s.active)
         for s in slider_specs(pkg.kl_per_dim)
     ]
 
 
-def load_z(z: np.ndarray | tuple[float, ...], source: str) -> None:
-    """Put z into the pad (widening its range if needed); the browser shows it on the next draw."""
+def load_z(z: np.ndarray | tuple[float, ...], source: str, origin: dict | None = None) -> None:
+    """Put z into the pad (widening its range if needed); the browser shows it on the next draw.
+    ``origin`` is the garment's lineage record (``ui.board.lineage``; default: "sent", ``source``)."""
     ss = st.session_state
     zz, clipped = round_z(z)
     if clipped:
@@ -161,18 +168,29 @@ def load_z(z: np.ndarray | tuple[float, ...], source: str) -> None:
     ss[K_RANGE] = a
     _saved()[K_RANGE] = a
     ss[K_SOURCE] = (source, zz)
+    lineage.start(ss, {**(origin or lineage.origin("sent", zz, plain(source))), "z": list(zz)})
     set_pad(K_PAD)  # the pad's next draw moves its sliders to explore.z
 
 
-def request_load(z: np.ndarray | tuple[float, ...], source: str) -> None:
+def request_load(z: np.ndarray | tuple[float, ...], source: str, origin: dict | None = None) -> None:
     """Load z on a fresh full run (from code that runs after the sliders are drawn)."""
-    st.session_state[K_PENDING] = (tuple(float(v) for v in z), source)
+    st.session_state[K_PENDING] = (tuple(float(v) for v in z), source, origin)
     st.rerun(scope="app")
 
 
 def item_source(pkg: ModelPackage, index: int) -> str:
     """Where a garment came from, as Markdown (sources are shown in captions and notices)."""
     return f"item #{index} ({md(pkg.class_names[int(pkg.labels[index])])})"
+
+
+def item_origin(pkg: ModelPackage, index: int) -> dict:
+    """The lineage record of catalogue item ``index``'s posterior mean."""
+    return lineage.item_origin(index, pkg.class_names[int(pkg.labels[index])], pkg.mu[index])
+
+
+def load_item(pkg: ModelPackage, index: int) -> None:
+    """Load catalogue item ``index``'s posterior mean."""
+    load_z(pkg.mu[index], item_source(pkg, index), item_origin(pkg, index))
 
 
 def apply_requests(pkg: ModelPackage) -> None:
@@ -186,12 +204,16 @@ def apply_requests(pkg: ModelPackage) -> None:
         else:
             if garment.index is not None:
                 source = item_source(pkg, garment.index)
+                origin = garment.origin or {**item_origin(pkg, garment.index), "z": list(z)}
             else:
                 source = md(garment.label) if garment.label else "another page"
-            load_z(z, source)
+                origin = garment.origin
+            load_z(z, source, origin)
+            request_scroll()  # the sender may have been scrolled far down: land at the top
     pending = st.session_state.pop(K_PENDING, None)
     if pending is not None:
         load_z(*pending)
+    scroller("explore")
 
 
 def current_z() -> np.ndarray:
@@ -200,18 +222,19 @@ def current_z() -> np.ndarray:
 
 # ------------------------------------------------------------------------------ callbacks
 def on_reset() -> None:
-    load_z(np.zeros(len(st.session_state[K_Z])), "the centre of the space (z = 0)")
+    z = np.zeros(len(st.session_state[K_Z]))
+    load_z(z, "the centre of the space (z = 0)", lineage.origin("zero", z))
 
 
 def on_sample() -> None:
     z = np.random.default_rng().standard_normal(len(st.session_state[K_Z]))
-    load_z(z, "a random draw from the prior N(0, I)")
+    load_z(z, "a random draw from the prior N(0, I)", lineage.origin("prior", z))
 
 
 def on_start_item(pkg: ModelPackage) -> None:
     index = int(st.session_state[K_ITEM])
     _remember(K_ITEM)
-    load_z(pkg.mu[index], item_source(pkg, index))
+    load_item(pkg, index)
 
 
 def apply_report(report: PadReport) -> None:
@@ -221,6 +244,8 @@ def apply_report(report: PadReport) -> None:
     clamped = a < float(ss[K_RANGE]) and np.any(np.abs(np.asarray(ss[K_Z])) > a + 1e-9)
     ss[K_Z] = round_z(np.clip(report.z, -a, a))[0]
     ss[K_RANGE] = _saved()[K_RANGE] = a
+    if report.final:
+        lineage.record_edit(ss, ss[K_Z])
     if clamped:  # the notices are drawn above the fragment: a full run shows this one
         _notify(f"Values beyond {format_range(a)} were clamped to the new slider range.")
         st.rerun(scope="app")
@@ -229,7 +254,8 @@ def apply_report(report: PadReport) -> None:
 def on_map_select(pkg: ModelPackage) -> None:
     indices = selected_indices(st.session_state.get(K_MAP))
     if indices:
-        load_z(pkg.mu[indices[0]], item_source(pkg, indices[0]))
+        load_item(pkg, indices[0])
+        request_scroll(PAD_SELECTOR)  # the map is below the fold: show the garment
 
 
 def on_dismiss() -> None:
@@ -276,6 +302,8 @@ def render_toolbar(pkg: ModelPackage) -> None:
             args=(pkg,),
             help="Load this training item's posterior mean into the sliders.",
         )
+        st.space("medium")
+        save_popover(pkg)
 
 
 def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
@@ -293,13 +321,15 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
     identity = (file.file_id, ss.get(f"{K_UPLOAD}.invert"))
     if identity != ss.get(K_UPLOAD_ID):
         z, recon, _ = encode_garment(pkg, prepared.image)
-        load_z(z, f"your upload {md(file.name)}")
+        origin = lineage.origin("upload", z, f"the upload {file.name}", file=file.name)
+        load_z(z, f"your upload {md(file.name)}", origin)
         ss[K_UPLOAD_ID] = identity
         ss[K_UPLOAD_SHOW] = (prepared.image, recon, file.name, prepared.inverted)
     shown = ss.get(K_UPLOAD_SHOW)
     if shown is None:
         return
     image, recon, name, inverted = shown
+    image = picture(image)  # as the model sees it: (S, S) grey or (S, S, 3) colour
     c1, c2, c3 = st.columns([1, 1, 3])
     c1.image(upscale(image, 6), caption="your garment, as the model sees it", output_format="PNG")
     c2.image(upscale(recon, 6), caption="the model's reconstruction", output_format="PNG")
@@ -307,7 +337,17 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
         f"**{md(name)}** is now in the sliders: its code is the encoder's mean, so moving a slider "
         f"edits your garment.{' (Inverted: light background detected.)' if inverted else ''}"
     )
-    c3.caption("Blurry or generic? The model knows 28 x 28 Fashion-MNIST garments, centred on black.")
+    c3.caption(f"Blurry or generic? The model knows {upload_hint(pkg)}.")
+
+
+def package_identity(pkg: ModelPackage) -> dict[str, str]:
+    """The z JSON's record of the package a z belongs to: its name (never a server path), its
+    content fingerprint and its data fingerprint."""
+    return {
+        "package": pkg.path.name if pkg.path is not None else "",
+        "package_fingerprint": pkg.content_fingerprint,
+        "data_fingerprint": pkg.data_fingerprint,
+    }
 
 
 def thumbnails(pkg: ModelPackage, images: np.ndarray | None, indices: np.ndarray) -> np.ndarray:
@@ -359,6 +399,7 @@ def _render_pad(pkg: ModelPackage, report: PadReport | None, step: StepResult) -
         guides=_guides(pkg, report),
         guides_range=float(ss[K_RANGE]),
         server_image=step.garment if not hasattr(decoder, "hash") else None,
+        stage=True,
     )
     st.caption(
         "Sliders are ordered by how much each dimension matters: its average KL in nats "
@@ -398,11 +439,12 @@ def _render_garment(pkg: ModelPackage, step: StepResult, k: int, method: str) ->
             on_click="ignore",
             key="explore.png",
         )
+        # the package's identity is read now: the callable runs later, on the click, outside this
+        # script run, where the link's ?package= cannot be read (it named the shipped package)
+        identity = package_identity(pkg)
         st.download_button(
             "z JSON",
-            lambda: z_json(
-                step.z, k=k, method=method, package=display_path(package_path()), data_fingerprint=pkg.data_fingerprint
-            ),
+            lambda: z_json(step.z, k=k, method=method, **identity),
             file_name="latent-atelier-z.json",
             mime="application/json",
             icon=":material/download:",
@@ -501,16 +543,16 @@ def explore_fragment(pkg: ModelPackage, images: np.ndarray | None) -> None:
     if full_run:
         ss[K_MAP_STATE] = (z, k, method)
     step = explore_step(pkg, np.asarray(z), k, method, euclidean=bool(ss[K_EUCLID]))
-    with right:
-        _render_garment(pkg, step, k, method)
+    with right:  # the mini-map first: at 1366 x 768 it then fits above the fold beside the sliders
         _render_minimap(pkg, step, k, method)
+        _render_garment(pkg, step, k, method)
     _render_neighbour_controls(pkg, images is not None)
     with st.container(key="explore.neighbours"):
         clicked = _render_neighbours(pkg, images, step)
     with left:  # last: the neighbours are on their way while the guides are computed
         _render_pad(pkg, report, step)
     if clicked is not None:
-        request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)))
+        request_load(pkg.mu[int(clicked)], item_source(pkg, int(clicked)), item_origin(pkg, int(clicked)))
 
 
 def render_map(pkg: ModelPackage) -> None:

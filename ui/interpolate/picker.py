@@ -16,7 +16,8 @@ from ui.common.figures import selected_indices
 from ui.common.loader import item_images
 from ui.common.state import Garment, take_ab_request
 from ui.common.text import md
-from ui.common.upload import upload_garment
+from ui.common.upload import picture, upload_garment
+from ui.interpolate.link import round_code
 from ui.interpolate.state import K_IMAGES_NOTICE_SHOWN, K_MAP, K_MAP_TARGET, K_RNG, slot_key
 from vae_core import InputError, ModelPackage
 from vae_core.images import upscale
@@ -26,7 +27,7 @@ SOURCES = {
     "index": "Training index",
     "random": "Random of class",
     "upload": "Upload",
-    "sent": "Sent from another page",
+    "sent": "Code (sent or linked)",
 }
 
 
@@ -140,16 +141,34 @@ def _pick_random(pkg: ModelPackage, slot: str, default_index: int) -> Choice | N
 
 
 def _pick_upload(pkg: ModelPackage, slot: str) -> Choice | None:
+    """The uploaded garment; its code is rounded to three decimals, as a link carries it. The
+    upload is kept (``interp.<slot>.kept``) when the user comes back from another page with the
+    uploader empty, until another file replaces it or the user removes the file."""
+    ss = st.session_state
     label = f"Upload a garment as {slot} (PNG or JPEG)"
-    prepared = upload_garment(slot_key(slot, "upload"), label=label, size=pkg.image_size, channels=pkg.channels)
+    key = slot_key(slot, "upload")
+    prepared = upload_garment(key, label=label, size=pkg.image_size, channels=pkg.channels)
+    has_file = ss.get(f"{key}.file") is not None
+    if not has_file and ss.get(slot_key(slot, "upload_live")):  # the user removed the file
+        ss.pop(slot_key(slot, "kept"), None)
+    ss[slot_key(slot, "upload_live")] = has_file
     if prepared is None:
-        st.info(f"Upload a picture to use it as {slot}.", icon=":material/upload:")
-        return None
-    memo = st.session_state.get(slot_key(slot, "upload_z"))
+        kept = None if has_file else ss.get(slot_key(slot, "kept"))
+        if kept is None or kept[1] is not pkg:
+            if not has_file:
+                st.info(f"Upload a picture to use it as {slot}.", icon=":material/upload:")
+            return None
+        st.caption("Your upload, kept from before you left the page; upload another file to replace it.")
+        return kept[0]
+    memo = ss.get(slot_key(slot, "upload_z"))
     if memo is None or memo[0] is not prepared or memo[1] is not pkg:  # encode each upload once
-        memo = (prepared, pkg, np.asarray(pkg.encode(prepared.image)[0][0], np.float64))
-        st.session_state[slot_key(slot, "upload_z")] = memo
-    return Choice(memo[2], None, "your upload", prepared.image, None)
+        code = pkg.encode(prepared.image[None])[0][0]  # a batch of one
+        memo = (prepared, pkg, np.asarray(round_code(code), np.float64))
+        ss[slot_key(slot, "upload_z")] = memo
+    choice = Choice(memo[2], None, "your upload", picture(prepared.image), None)
+    ss[slot_key(slot, "kept")] = (choice, pkg)
+    st.caption("A link cannot carry your picture: it carries its code (three decimals), decoded.")
+    return choice
 
 
 def _pick_sent(pkg: ModelPackage, sent: Garment) -> Choice | None:
@@ -159,6 +178,7 @@ def _pick_sent(pkg: ModelPackage, sent: Garment) -> Choice | None:
         st.error(f"The garment sent from another page does not fit this model: {md(exc, 300)}")
         return None
     label = f"#{sent.index} (sent)" if sent.index is not None else sent.label or "sent from another page"
+    z = np.asarray(round_code(z), np.float64)  # as a link carries it
     return Choice(z, None, label, pkg.decode(z), None)
 
 
@@ -177,6 +197,8 @@ def garment_picker(pkg: ModelPackage, slot: str, default_index: int, title: str)
         key=slot_key(slot, "source"),
         label_visibility="collapsed",
     )
+    if source != "upload":
+        st.session_state[slot_key(slot, "upload_live")] = False
     if source == "index":
         choice = _pick_index(pkg, slot, default_index)
     elif source == "random":
@@ -192,9 +214,10 @@ def garment_picker(pkg: ModelPackage, slot: str, default_index: int, title: str)
 
 def _show(pkg: ModelPackage, choice: Choice) -> None:
     """The garment as given and as the model decodes its code, side by side."""
-    c1, c2, c3 = st.columns([1, 1, 2])
-    c1.image(upscale(choice.picture, 3), caption="given", width="stretch")
-    c2.image(upscale(pkg.decode(choice.z), 3), caption="decoded", width="stretch")
+    with st.container(horizontal=True, gap="small"):  # (columns would stack full-width on a phone)
+        st.image(upscale(choice.picture, 3), caption="given", width=96)
+        st.image(upscale(pkg.decode(choice.z), 3), caption="decoded", width=96)
+        c3 = st.container(width="stretch")
     c3.markdown(md(choice.label))
     if choice.label_id is None:
         best = pkg.rank(choice.z, 1)

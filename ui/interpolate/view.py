@@ -14,7 +14,7 @@ from ui.common.figures import MAP_NAMES, WALK_NAMES, walk_overlay
 from ui.common.loader import base_map, decoder_for_browser, package_path
 from ui.common.pad.component import PadSlider, affine_map, latent_pad, paths_map, set_pad, take_report
 from ui.common.state import open_in_explore
-from ui.common.text import md
+from ui.common.text import md, shorten
 from ui.interpolate.picker import (
     Choice,
     garment_picker,
@@ -26,11 +26,19 @@ from ui.interpolate.state import (
     K_CLS_FROM,
     K_CLS_TO,
     K_DIR_KIND,
-    K_DL_GIF,
+    K_DL_FILM,
     K_DL_GRID,
     K_DL_JSON,
     K_DL_PNG,
     K_DL_RESULT,
+    K_FILM,
+    K_FILM_FMT,
+    K_FILM_LABELS,
+    K_FILM_MAKE,
+    K_FILM_METHOD,
+    K_FILM_PINGPONG,
+    K_FILM_SECONDS,
+    K_FILM_SIZE,
     K_FPS,
     K_FRAME,
     K_GRID_CLS,
@@ -42,11 +50,19 @@ from ui.interpolate.state import (
     K_MAP_TARGET,
     K_PLAY,
     K_PLAY_POS,
+    K_RESULT_EXPLORE,
     K_RNG,
     K_STRENGTH,
     K_WALK_MEMO,
 )
-from ui.interpolate.walks import FramedWalk, frame_caption, frame_walk, nearest_caption, player_caption
+from ui.interpolate.walks import (
+    OFF_DATA_PERCENTILE,
+    FramedWalk,
+    frame_caption,
+    frame_walk,
+    nearest_caption,
+    player_caption,
+)
 from vae_core import InputError, ModelPackage
 from vae_core.errors import display_path
 from vae_core.images import png_bytes, upscale
@@ -56,13 +72,12 @@ from vae_core.latent.interpolation import (
     analogy_grid,
     arithmetic,
     class_centroids,
-    strip_png,
     walk,
-    walk_gif,
     walk_json,
 )
+from vae_core.media import MIME, SIZES, FilmLabels, gif_bytes, labelled_sheet, png, video_bytes, walk_film
 
-PER_ROW = 11
+CELL = 72  # px: one frame of a strip (eleven fit a row at 1366 px; four on a phone)
 
 
 # --------------------------------------------------------------------------------------- the walk
@@ -89,21 +104,19 @@ def compute_walks(
 
 
 def show_strip(pkg: ModelPackage, view: FramedWalk) -> None:
-    """The decoded frames in rows of :data:`PER_ROW`, each over its nearest training garment."""
+    """The decoded frames, each over its nearest training garment: one cell per frame, in a row
+    that wraps (eleven to a row on a laptop, four on a phone)."""
     m = len(view.walk)
     thumbs = thumbnails(pkg, view.nearest)
-    per_row = min(PER_ROW, m)
     with st.container(border=True, key=f"interp_strip_{view.walk.method}"):
         st.markdown(
             f"**{WALK_NAMES[view.walk.method]}**: {m} frames from A to B, each over its nearest training garment"
         )
-        for start in range(0, m, per_row):
-            frames = range(start, min(m, start + per_row))
-            # frames and their nearest garments in separate rows, so a long caption never shifts a row
-            for col, i in zip(st.columns(per_row, gap="small"), frames, strict=False):
-                col.image(upscale(view.images[i], 4), caption=frame_caption(view, i), width="stretch")
-            for col, i in zip(st.columns(per_row, gap="small"), frames, strict=False):
-                col.image(upscale(thumbs[i], 2), caption=nearest_caption(pkg, view, i), width=56)
+        with st.container(horizontal=True, gap="small", key=f"interp_cells_{view.walk.method}"):
+            for i in range(m):
+                with st.container(width=CELL, gap=None):
+                    st.image(upscale(view.images[i], 4), caption=frame_caption(view, i), width=CELL)
+                    st.image(upscale(thumbs[i], 2), caption=nearest_caption(pkg, view, i), width=CELL - 16)
 
 
 def walk_map(pkg: ModelPackage, views: list[FramedWalk], a: Choice | None, b: Choice | None, map_method: str) -> None:
@@ -133,19 +146,29 @@ K_FRAME_PAD = "interp.frame_pad"
 
 
 def _toggle_play() -> None:
-    """Autoplay runs on its own counter; starting copies the slider into it, stopping copies it back."""
+    """Server autoplay runs on its own counter; starting copies the slider into it, stopping copies it back."""
     if st.session_state.get(K_PLAY):
         st.session_state[K_PLAY_POS] = st.session_state.get(K_FRAME, 0)
     else:
         st.session_state[K_FRAME] = st.session_state.get(K_PLAY_POS, 0)
-        set_pad(K_FRAME_PAD, [float(st.session_state[K_FRAME])])
+
+
+def _frame_labels(pkg: ModelPackage, view: FramedWalk) -> list[str]:
+    """Each frame's nearest training garment as plain text, for the player's live captions."""
+    return [
+        f"nearest #{int(view.nearest[i])} {shorten(pkg.class_names[int(view.nearest_label[i])], 40)}"
+        + (" ⚠" if view.typicality[i] < OFF_DATA_PERCENTILE else "")
+        for i in range(len(view.walk))
+    ]
 
 
 def _frame_pad(pkg: ModelPackage, views: list[FramedWalk], decoder) -> int:
-    """The frame slider as a latent pad: while it is dragged the browser decodes every walk at
-    the slider's position (between two frames, the straight line between their codes), and on
-    release it comes to rest on the nearest frame; its reports rerun the player's fragment, so the
-    nearest garments follow. Returns the frame to show."""
+    """The player: the walks' garments large, decoded in the browser, over the frame slider and a
+    bar to play the walk (every animation frame drawn, at a chosen speed, looping or ping-pong)
+    or show it full screen. Between two frames the browser draws the straight line between their
+    codes; on release (or when play stops) it comes to rest on the nearest frame and reports it,
+    which reruns the player's fragment, so the nearest garments below follow. Returns the frame
+    to show."""
     ss = st.session_state
     m = len(views[0].walk)
     report = take_report(K_FRAME_PAD)
@@ -168,29 +191,62 @@ def _frame_pad(pkg: ModelPackage, views: list[FramedWalk], decoder) -> int:
         latent_dim=pkg.latent_dim,
         mapping=paths_map(*(v.walk.z for v in views)),
         film=False,
-        garment_labels=[WALK_NAMES[v.walk.method] for v in views] if len(views) > 1 else None,
+        garment_labels=[WALK_NAMES[v.walk.method] for v in views],
         snap=True,
+        player=True,
+        frame_labels=[_frame_labels(pkg, v) for v in views],
+        frame_t=views[0].walk.t,
     )
     return frame
 
 
-def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
-    """A frame slider and autoplay showing the current frame large (a fragment: only it reruns).
+def _frame_details(pkg: ModelPackage, v: FramedWalk, i: int) -> None:
+    """Under the player: frame i of one walk, its nearest training garment and "Open in Explore"."""
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.image(upscale(thumbnails(pkg, [int(v.nearest[i])])[0], 3), width=64)
+        with st.container(gap=None):
+            st.caption(f"**{WALK_NAMES[v.walk.method]}, frame {frame_caption(v, i)}**. {player_caption(pkg, v, i)}")
+    if st.button(
+        "Open in Explore",
+        key=f"interp.explore.{v.walk.method}",
+        icon=":material/tune:",
+        help="Load this frame's z into the Explore page's sliders.",
+    ):
+        _open_in_explore(v.walk.z[i], f"{v.walk.method} walk, frame {i} (t = {v.walk.t[i]:.2f})")
 
-    While playing, the fragment reruns every 1/fps seconds, advances its own counter (looping) and
-    shows a progress bar in place of the slider; stopping leaves the slider on the frame shown.
-    """
+
+def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
+    """The walk's player (a fragment: only it reruns). Where the browser runs the decoder it is
+    a latent pad that plays the walk itself (:func:`_frame_pad`); otherwise a slider and a server
+    autoplay that steps through the frames at a few frames per second."""
     m = len(views[0].walk)
     for key in (K_FRAME, K_PLAY_POS):
         if st.session_state.get(key, 0) > m - 1:
             st.session_state[key] = m - 1
+    decoder = decoder_for_browser(package_path())
+    if hasattr(decoder, "hash"):  # the browser runs this decoder
+
+        @st.fragment
+        def _live() -> None:
+            i = _frame_pad(pkg, views, decoder)
+            for col, v in zip(st.columns(len(views)), views, strict=True):
+                with col:
+                    _frame_details(pkg, v, i)
+
+        _live()
+    else:
+        _server_player(pkg, views)
+
+
+def _server_player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
+    """A frame slider and a server autoplay (the fragment reruns every 1/fps seconds, advances its
+    own counter, looping, and shows a progress bar in place of the slider)."""
+    m = len(views[0].walk)
     st.session_state.setdefault(K_FPS, 4)
     c1, c2, _ = st.columns([2, 3, 3], vertical_alignment="bottom")
     playing = c1.toggle("Autoplay", key=K_PLAY, on_change=_toggle_play, help="Step through the walk, looping.")
     c2.select_slider("Speed", options=[1, 2, 4, 8, 12], key=K_FPS, format_func=lambda f: f"{f} frames/s")
     interval = 1.0 / float(st.session_state[K_FPS]) if playing else None
-    decoder = decoder_for_browser(package_path())
-    live = hasattr(decoder, "hash")  # the browser runs this decoder: the frame slider is a pad
 
     @st.fragment(run_every=interval)
     def _frame() -> None:
@@ -198,71 +254,153 @@ def player(pkg: ModelPackage, views: list[FramedWalk]) -> None:
             i = (st.session_state.get(K_PLAY_POS, -1) + 1) % m
             st.session_state[K_PLAY_POS] = i
             st.progress(i / (m - 1), text=f"Playing: frame {i} of {m - 1}")
-        elif live:
-            i = _frame_pad(pkg, views, decoder)
         else:
             i = st.slider("Frame", 0, m - 1, key=K_FRAME)
         size = 252 if len(views) == 1 else 196
-        for col, v in zip(st.columns(len(views)) if len(views) > 1 else [st.container()], views, strict=True):
-            with col, st.container(horizontal=True, gap="medium"):
-                caption = f"{WALK_NAMES[v.walk.method]}, frame {frame_caption(v, i)}"
-                if playing or not live:  # (otherwise the pad above draws the garment)
-                    with st.container(width=size + 8):
-                        st.image(upscale(v.images[i], 9), caption=caption, width=size)
-                with st.container(width=170 if playing or not live else 340):
-                    if live and not playing:
-                        st.caption(caption)
-                    st.caption("Nearest training garment")
-                    st.image(upscale(thumbnails(pkg, [int(v.nearest[i])])[0], 4), width=84)
-                    st.caption(player_caption(pkg, v, i))
-                    if st.button(
-                        "Open in Explore",
-                        key=f"interp.explore.{v.walk.method}",
-                        icon=":material/tune:",
-                        help="Load this frame's z into the Explore page's sliders.",
-                    ):
-                        _open_in_explore(v.walk.z[i], f"{v.walk.method} walk, frame {i} (t = {v.walk.t[i]:.2f})")
+        for col, v in zip(st.columns(len(views)), views, strict=True):
+            with col:
+                st.image(
+                    upscale(v.images[i], 9),
+                    caption=f"{WALK_NAMES[v.walk.method]}, frame {frame_caption(v, i)}",
+                    width=size,
+                )
+                _frame_details(pkg, v, i)
 
     _frame()
 
 
+FILM_FORMATS = {"gif": "GIF", "mp4": "MP4 video", "webm": "WebM video"}
+FILM_FPS = {"gif": 15, "mp4": 30, "webm": 30}  # GIFs are heavy: half the frames
+FILM_LABELS = {"ends": "A and B", "t": "t", "nearest": "Nearest garment"}
+
+
+def _stem(a: Choice, b: Choice) -> str:
+    return "walk-" + "-".join((f"{c.index}" if c.index is not None else "custom") for c in (a, b))
+
+
+def strip_sheet(pkg: ModelPackage, views: list[FramedWalk], a: Choice, b: Choice) -> bytes:
+    """The strips as one labelled PNG: a row per walk, t over each frame, its nearest training
+    garment under it, the walk's ends in the title."""
+    t = views[0].walk.t
+    return png(
+        labelled_sheet(
+            [v.images for v in views],
+            row_labels=[WALK_NAMES[v.walk.method] for v in views],
+            col_labels=[("★ " if i == views[0].walk.mid else "") + f"t={t[i]:.2f}" for i in range(len(t))],
+            cell_labels=[
+                [f"#{int(v.nearest[i])} {pkg.class_names[int(v.nearest_label[i])]}" for i in range(len(t))]
+                for v in views
+            ],
+            title=f"From A {a.label} to B {b.label}",
+            scale=3,
+        )
+    )
+
+
 def exports(views: list[FramedWalk], a: Choice, b: Choice, pkg: ModelPackage) -> None:
-    """Download the strip (PNG), the walk (animated GIF) and the frames' z (JSON)."""
-    stem = "walk-" + "-".join((f"{c.index}" if c.index is not None else "custom") for c in (a, b))
+    """Download the strip (labelled PNG) and the frames' z (JSON), and make a film of the walk."""
+    stem = _stem(a, b)
     meta = {
         "a": {"label": a.label, "index": a.index, "z": [float(x) for x in a.z]},
         "b": {"label": b.label, "index": b.index, "z": [float(x) for x in b.z]},
         "latent_dim": pkg.latent_dim,
         "package": display_path(pkg.path) if pkg.path else None,
     }
+    with st.container(horizontal=True):
+        st.download_button(
+            "Strip (labelled PNG)",
+            lambda: strip_sheet(pkg, views, a, b),  # made on click
+            file_name=f"{stem}.png",
+            mime="image/png",
+            icon=":material/image:",
+            on_click="ignore",
+            key=K_DL_PNG,
+        )
+        st.download_button(
+            "Frames' z (JSON)",
+            walk_json([v.walk for v in views], meta),
+            file_name=f"{stem}.json",
+            mime="application/json",
+            icon=":material/data_object:",
+            on_click="ignore",
+            key=K_DL_JSON,
+        )
+    with st.expander("Film of the walk (GIF or video, 512 or 1024 px)", icon=":material/movie:"):
+        film_maker(pkg, a, b, [v.walk.method for v in views])
+
+
+def film_maker(pkg: ModelPackage, a: Choice, b: Choice, methods: list[str]) -> None:
+    """Choose a film's format, size, path, length and labels; make it with a progress bar; offer
+    it for download and show it. The last film is kept until a setting changes."""
+    ss = st.session_state
+    ss.setdefault(K_FILM_FMT, "mp4")
+    ss.setdefault(K_FILM_SIZE, 512)
+    if ss.get(K_FILM_METHOD) not in ("linear", "slerp"):
+        ss[K_FILM_METHOD] = methods[-1]
+    ss.setdefault(K_FILM_SECONDS, 3)
+    ss.setdefault(K_FILM_LABELS, list(FILM_LABELS))
+    ss.setdefault(K_FILM_PINGPONG, True)
     c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "Strip (PNG)",
-        strip_png([v.images for v in views], scale=3),
-        file_name=f"{stem}.png",
-        mime="image/png",
-        icon=":material/image:",
-        on_click="ignore",
-        key=K_DL_PNG,
+    fmt = c1.segmented_control(
+        "Format", list(FILM_FORMATS), format_func=FILM_FORMATS.get, key=K_FILM_FMT, required=True
     )
-    c2.download_button(
-        f"Walk (animated GIF, {WALK_NAMES[views[0].walk.method].lower()})",
-        walk_gif(views[0].images),
-        file_name=f"{stem}-{views[0].walk.method}.gif",
-        mime="image/gif",
-        icon=":material/animated_images:",
-        on_click="ignore",
-        key=K_DL_GIF,
+    size = c2.segmented_control("Size (px)", list(SIZES), key=K_FILM_SIZE, required=True)
+    method = c3.segmented_control(
+        "Path", ["linear", "slerp"], format_func={"linear": "Linear", "slerp": "Spherical"}.get, key=K_FILM_METHOD,
+        required=True,
+    )  # fmt: skip
+    c4, c5, c6 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    seconds = c4.slider("Seconds from A to B", 1, 8, key=K_FILM_SECONDS)
+    shown = c5.pills(
+        "Labels", list(FILM_LABELS), format_func=FILM_LABELS.get, selection_mode="multi", key=K_FILM_LABELS
     )
-    c3.download_button(
-        "Frames' z (JSON)",
-        walk_json([v.walk for v in views], meta),
-        file_name=f"{stem}.json",
-        mime="application/json",
-        icon=":material/data_object:",
+    pingpong = c6.toggle("There and back", key=K_FILM_PINGPONG, help="A → B → A, so the loop has no jump.")
+    labels = FilmLabels(ends="ends" in shown, t="t" in shown, nearest="nearest" in shown) if shown else None
+    settings = (package_path(), a.z.tobytes(), b.z.tobytes(), fmt, size, method, seconds, tuple(shown), pingpong)
+    if st.button("Make the film", key=K_FILM_MAKE, icon=":material/movie:", type="primary"):
+        ss[K_FILM] = None
+        bar = st.progress(0.0, text="Drawing the frames…")
+        stages = {"decode": (0.0, 0.05, "Decoding"), "render": (0.05, 0.5, "Drawing"), "encode": (0.5, 1.0, "Encoding")}
+
+        def progress(stage: str, done: int, total: int, info: dict[str, float]) -> None:
+            lo, hi, verb = stages[stage]
+            bar.progress(lo + (hi - lo) * done / max(total, 1), text=f"{verb} frame {done} of {total}…")
+
+        fps = FILM_FPS[fmt]
+        try:
+            frames, fps = walk_film(
+                pkg, a.z, b.z, method=method, size=int(size), seconds=float(seconds), fps=fps, pingpong=pingpong,
+                labels=labels, names=(f"A {a.label}", f"B {b.label}"), progress=progress,
+            )  # fmt: skip
+            data = gif_bytes(frames, fps, progress) if fmt == "gif" else video_bytes(frames, fps, fmt, progress)
+        except InputError as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.empty()
+        name = f"{_stem(a, b)}-{method}-{size}px.{fmt}"
+        ss[K_FILM] = (settings, data, name, MIME[fmt], len(frames), fps)
+    film = ss.get(K_FILM)
+    if not film or film[0] != settings:
+        st.caption(
+            f"{seconds} s from A to B{' and back' if pingpong else ''} at {FILM_FPS[fmt]} frames per second, each "
+            "decoded once and enlarged with Lanczos (a smooth filter), so 28 px garments stay round at 1024 px."
+        )
+        return
+    _, data, name, mime, n_frames, fps = film
+    st.download_button(
+        f"Download {name} ({len(data) / 2**20:.1f} MiB, {n_frames} frames)",
+        data,
+        file_name=name,
+        mime=mime,
+        icon=":material/download:",
         on_click="ignore",
-        key=K_DL_JSON,
+        key=K_DL_FILM,
     )
+    if mime == "image/gif":
+        st.image(data, width=min(int(film[0][4]), 512), caption=name)
+    else:
+        st.video(data, format=mime, loop=True, autoplay=True, muted=True, width=min(int(film[0][4]), 512))
 
 
 # ---------------------------------------------------------------------------------- arithmetic
@@ -321,28 +459,35 @@ def _item_direction(pkg: ModelPackage, b: Choice | None) -> Direction | None:
 
 def _show_result(pkg: ModelPackage, a: Choice, d: Direction, s: float, result: np.ndarray) -> None:
     """A, the two ends, the result, its nearest training garments and its download."""
-    cols = st.columns(4)
-    cols[0].image(upscale(pkg.decode(a.z), 6), caption=f"A {md(a.label)}", width=168)
-    cols[1].image(upscale(d.src_image, 6), caption=f"from: {md(d.src_label)}", width=168)
-    cols[2].image(upscale(d.dst_image, 6), caption=f"to: {md(d.dst_label)}", width=168)
     shown = f"{s:+.1f}" if s == round(s, 1) else f"{s:+.2f}"
-    cols[3].image(upscale(pkg.decode(result), 6), caption=f"result (strength {shown})", width=168)
+    with st.container(horizontal=True, gap="medium"):  # wraps on a narrow screen
+        st.image(upscale(pkg.decode(a.z), 6), caption=f"A {md(a.label)}", width=168)
+        st.image(upscale(d.src_image, 6), caption=f"from: {md(d.src_label)}", width=168)
+        st.image(upscale(d.dst_image, 6), caption=f"to: {md(d.dst_label)}", width=168)
+        st.image(upscale(pkg.decode(result), 6), caption=f"result (strength {shown})", width=168)
     ranking = pkg.rank(result, 6)
     st.markdown("Nearest training garments of the result (by log q(z|x))")
     thumbs = thumbnails(pkg, ranking.indices)
-    rows = zip(st.columns(6), ranking.indices, ranking.labels, ranking.scores, thumbs, strict=False)
-    for col, idx, lab, sc, img in rows:
-        col.image(
-            upscale(img, 3), caption=f"#{int(idx)} {md(pkg.class_names[int(lab)])} · log q {float(sc):.1f}", width=84
+    with st.container(horizontal=True, gap="small"):
+        for idx, lab, sc, img in zip(ranking.indices, ranking.labels, ranking.scores, thumbs, strict=True):
+            caption = f"#{int(idx)} {md(pkg.class_names[int(lab)])} · log q {float(sc):.1f}"
+            st.image(upscale(img, 3), caption=caption, width=84)
+    with st.container(horizontal=True):
+        st.download_button(
+            "Result (PNG)",
+            png_bytes(pkg.decode(result), scale=8),
+            file_name="arithmetic-result.png",
+            mime="image/png",
+            on_click="ignore",
+            key=K_DL_RESULT,
         )
-    st.download_button(
-        "Result (PNG)",
-        png_bytes(pkg.decode(result), scale=8),
-        file_name="arithmetic-result.png",
-        mime="image/png",
-        on_click="ignore",
-        key=K_DL_RESULT,
-    )
+        if st.button(
+            "Open in Explore",
+            key=K_RESULT_EXPLORE,
+            icon=":material/tune:",
+            help="Load the result's z into the Explore page's sliders, to edit it further.",
+        ):
+            _open_in_explore(result, f"A + {shown} × ({d.dst_label} − {d.src_label})")
 
 
 K_STRENGTH_PAD = "interp.strength_pad"
@@ -411,10 +556,10 @@ def latent_arithmetic(pkg: ModelPackage, a: Choice | None, b: Choice | None) -> 
         st.error(str(exc))
         return
     _show_result(pkg, a, direction, s, result)
-    analogy(pkg, a, direction.dst - direction.src)
+    analogy(pkg, a, direction.dst - direction.src, f"{direction.src_label} to {direction.dst_label}")
 
 
-def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray) -> None:
+def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray, label: str) -> None:
     """Rows of items, columns of strengths: the same direction applied to several garments."""
     st.markdown("**Analogy grid**: the same direction applied to several garments")
     names = pkg.class_names
@@ -443,20 +588,19 @@ def analogy(pkg: ModelPackage, a: Choice, direction: np.ndarray) -> None:
     decoded = pkg.decode(codes.reshape(-1, codes.shape[-1]).astype(np.float32)).reshape(
         len(row_z), len(strengths), *pkg.image_shape
     )
-    header = st.columns([2] + [1] * n_cols)
-    header[0].caption("garment \\ strength")
-    for col, s in zip(header[1:], strengths, strict=True):
-        col.markdown(f"**{s:+.1f}**")
-    for r, name in enumerate(row_names):
-        cols = st.columns([2] + [1] * n_cols, vertical_alignment="center")
-        cols[0].caption(md(name))
-        for j in range(n_cols):
-            cols[j + 1].image(upscale(decoded[r, j], 3), width="stretch")
+    sheet = labelled_sheet(
+        list(decoded),
+        row_labels=[shorten(name, 28) for name in row_names],
+        col_labels=[f"{s:+.1f}" for s in strengths],
+        title=f"A + strength × direction, the same direction for every row ({shorten(label, 60)})",
+        scale=3,
+    )
+    st.image(sheet, width="stretch", caption="Rows: garments; columns: strength (0 is the garment itself).")
     if len(members) < n_rows - 1:
         st.caption(f"Only {len(members)} other items of class {md(names[cls])} are available.")
     st.download_button(
-        "Analogy grid (PNG)",
-        strip_png(list(decoded), scale=3),
+        "Analogy grid (labelled PNG)",
+        png(sheet),
         file_name="analogy-grid.png",
         mime="image/png",
         on_click="ignore",

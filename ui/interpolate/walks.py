@@ -91,12 +91,11 @@ def frame_caption(view: FramedWalk, i: int) -> str:
 
 
 def nearest_caption(pkg: ModelPackage, view: FramedWalk, i: int) -> str:
-    """``#index class · log q`` of a frame's nearest training garment; ⚠ marks a frame off the data."""
+    """A frame's nearest training garment in two short lines: its class over ``#index``, ⚠ after
+    the index when the frame is off the data (a strip column is about ten characters wide at
+    1400 px; :func:`player_caption` gives the long form, with the score)."""
     off = " ⚠" if view.typicality[i] < OFF_DATA_PERCENTILE else ""
-    return (
-        f"#{int(view.nearest[i])} {md(pkg.class_names[int(view.nearest_label[i])])} · "
-        f"{float(view.nearest_score[i]):.1f}{off}"
-    )
+    return f"{md(pkg.class_names[int(view.nearest_label[i])])}  \n#{int(view.nearest[i])}{off}"
 
 
 def player_caption(pkg: ModelPackage, view: FramedWalk, i: int) -> str:

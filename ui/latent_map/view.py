@@ -15,6 +15,7 @@ from ui.common import state as state
 from ui.common.figures import histogram_figure, posterior_figure
 from ui.common.gallery import Tile, gallery
 from ui.common.loader import get_package, get_train_images, item_images
+from ui.common.scroll import request_scroll
 from ui.common.text import md
 from ui.latent_map.browse import (
     AREA,
@@ -36,6 +37,7 @@ FIND, FIND_ERROR, CLASS = "map.find", "map.find_error", "map.class"
 # points costs more than a second, for a point the user is already looking at).
 MARK = "map.mark_focus"
 PER_PAGE, COLUMNS = 30, 6
+DETAIL_SELECTOR = ".st-key-map-detail"
 
 
 # ------------------------------------------------------------------ callbacks (run before a rerun)
@@ -43,9 +45,12 @@ def on_map_select() -> None:
     """A click focuses one garment; a box, lasso or shift-click selection lists the garments."""
     pkg = get_package()
     sel = interpret_selection(st.session_state.get(CHART), len(pkg))
+    if sel.kind in (POINT, AREA):
+        _forget_find()
     if sel.kind == POINT:
         st.session_state[FOCUS] = sel.indices[0]
         st.session_state[MARK] = False  # plotly already highlights the clicked point
+        request_scroll(DETAIL_SELECTOR, "nearest")  # (below the map on a narrow screen)
     elif sel.kind == AREA:
         n = len(sel)
         title = f"{n:,} garment{'s' if n != 1 else ''} selected on the map"
@@ -65,12 +70,20 @@ def on_find_index() -> None:
         st.session_state[FOCUS] = parse_index(text, len(pkg))
         st.session_state[MARK] = True
     except InputError as exc:
-        st.session_state[FIND_ERROR] = str(exc)
+        st.session_state[FIND_ERROR] = (text, str(exc))
+
+
+def _forget_find() -> None:
+    """Another way of choosing was used: the find box's error (and the text it was about) go."""
+    if st.session_state.get(FIND_ERROR):
+        st.session_state[FIND_ERROR] = None
+        st.session_state[FIND] = ""
 
 
 def on_show_class() -> None:
     """List every training garment of the class chosen in the class box."""
     pkg = get_package()
+    _forget_find()
     cid = pkg.class_names.index(st.session_state[CLASS])
     members = class_members(pkg.labels, cid)
     st.session_state[ITEMS] = {
@@ -82,11 +95,13 @@ def on_show_class() -> None:
 
 
 def _focus(index: int | None) -> None:
+    _forget_find()
     st.session_state[FOCUS] = index
 
 
 def _inspect(key: str) -> None:
     if st.session_state.get(key) is not None:
+        _forget_find()
         st.session_state[FOCUS] = int(st.session_state[key])
         st.session_state[MARK] = True
         st.session_state[key] = None
@@ -97,6 +112,7 @@ def _turn_page(delta: int) -> None:
 
 
 def _clear_items() -> None:
+    _forget_find()
     st.session_state[ITEMS] = None
     st.session_state[FOCUS] = None
 
@@ -114,8 +130,10 @@ def find_controls(pkg: ModelPackage) -> None:
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     c1.selectbox("Or list a whole class", pkg.class_names, key=CLASS)
     c2.button("Show class", key="map.show_class", on_click=on_show_class, width="stretch")
-    if st.session_state.get(FIND_ERROR):
-        st.error(md(st.session_state[FIND_ERROR], limit=300), icon=":material/search_off:")
+    error = st.session_state.get(FIND_ERROR)
+    # shown while the box holds the text it is about (the box comes back empty after a page switch)
+    if error and st.session_state.get(FIND) == error[0]:
+        st.error(md(error[1], limit=300), icon=":material/search_off:")
 
 
 def items_panel(pkg: ModelPackage, items: dict) -> None:

@@ -131,6 +131,7 @@ def train_command(images: Path, image_size: int, channels: int | None, epochs: i
     command = [sys.executable, "-m", "vae_core", "train", "--images", str(images), "--out", "{out}"]
     command += ["--image-size", str(image_size)] + (["--epochs", str(epochs)] if epochs else [])
     command += ["--progress-jsonl", "{progress}"]
+    command += ["--allow-collapsed"]  # the page shows the verdict with the package, collapsed or not
     return command + (["--channels", str(channels)] if channels else [])
 
 

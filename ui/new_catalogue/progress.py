@@ -4,7 +4,7 @@
 ``{"t": unix seconds, "stage": ..., "done": ..., "total": ..., "info": {...}}``. ``batch`` events
 (``done`` = step within the epoch, ``info.loss``) and ``epoch`` events (``done`` = epochs finished,
 ``info`` = that epoch's metrics) come from training; other stages (``scan``, ``decode`` before it,
-``encode``, ``metrics``, ``pca``, ``tsne``, ``typicality`` after it) are shown by name.
+``encode``, ``metrics``, ``pca``, ``tsne``, ``typicality``, ``health`` after it) are shown by name.
 
 The estimate: training progress ``f`` = (epochs finished + step / steps per epoch) / epochs; its
 rate is measured from the first training event, so the time spent reading the images does not
@@ -21,7 +21,7 @@ from typing import Any
 
 MIN_PROGRESS = 0.02  # share of training seen before a time-left estimate is given
 TRAINING_STAGES = ("batch", "epoch")
-BUILD_STAGES = ("encode", "metrics", "pca", "tsne", "typicality")
+BUILD_STAGES = ("encode", "metrics", "pca", "tsne", "typicality", "health")
 STAGE_LABELS = {
     "scan": "Finding the images",
     "decode": "Reading the images",
@@ -32,6 +32,7 @@ STAGE_LABELS = {
     "pca": "Building the package: the PCA map",
     "tsne": "Building the package: the t-SNE map",
     "typicality": "Building the package: typicality",
+    "health": "Building the package: checking what the model learned",
     "verify": "Checking the package",
 }
 

@@ -1,12 +1,14 @@
-"""The "New catalogue" page's panels: the latest job (live progress, cancel, or its result), the
-choice of images (a zip upload or a folder inside the image root), the settings and the start.
+"""The "New catalogue" page's panels: the latest job (live progress, cancel, or its result: the
+package's health verdict with held-out images beside their reconstructions, prior samples and
+which sliders do something), the choice of images (a zip upload or a folder inside the image
+root), the settings and the start. The form starts empty again once a job this session watched
+has ended.
 
 Logic lives in the plain modules beside this one; here widgets are read and results drawn.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import time
@@ -15,10 +17,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.common.figures import training_progress_figure
+from ui.common import health
+from ui.common.figures import kl_figure, training_progress_figure
+from ui.common.loader import package_at
 from ui.common.places import image_root
 from ui.common.text import md
-from vae_core import InputError, LatentAtelierError
+from ui.model import view as model_view
+from vae_core import InputError, LatentAtelierError, ModelPackage
+from vae_core.package.health import COLLAPSED, WEAK
 
 from .folders import resolve_in_root, scan_folder, subfolders, suggest_name, validate_name
 from .jobs import CANCELLED, DONE, RUNNING, Job, JobSpec, JobStatus, cancel_job, job_status, start_job, train_command
@@ -33,6 +39,9 @@ DEFAULT_EPOCHS, MAX_EPOCHS = 0, 300  # 0: the trainer's recipe (vae_core.model.r
 REFRESH_SECONDS = 2.0
 LIMITS = ZipLimits()
 MSG = 400  # characters of a message shown (messages quote names at most 80 characters long)
+WATCHED = f"{K}watched"  # the id of the job this session saw running
+FORM_KEYS = ("name", "name_for", "size", "channels", "epochs", "source", "folder")
+GENERATION = f"{K}form"  # bumped to give the zip uploader a new key (the only way to empty it)
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,28 @@ def render_latest_job(jobs: Path, job: Job | None) -> bool:
         st.warning(f"The last training job's files could not be read ({md(exc, MSG)}).")
         return False
     if status.state == RUNNING:
+        st.session_state[WATCHED] = job.id
         _running_panel(jobs, job)
         return True
+    if st.session_state.get(WATCHED) == job.id:  # it ended while this session watched: the form is stale
+        reset_form()
     _result_panel(status)
     return False
+
+
+def reset_form() -> None:
+    """Empty the form (call before its widgets are drawn): a new name, the default settings and no
+    zip, so the next catalogue does not start from the last one's choices."""
+    ss = st.session_state
+    for name in FORM_KEYS:
+        ss.pop(f"{K}{name}", None)
+    ss[GENERATION] = ss.get(GENERATION, 0) + 1
+    ss.pop(WATCHED, None)
+
+
+def _zip_key() -> str:
+    generation = st.session_state.get(GENERATION, 0)
+    return f"{K}zip" if generation == 0 else f"{K}zip.{generation}"
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -95,14 +122,7 @@ def _running_panel(jobs: Path, job: Job) -> None:
 def _result_panel(status: JobStatus) -> None:
     spec = status.spec
     if status.state == DONE:
-        summary = _package_summary(Path(spec.target))
-        st.success(f"{md(status.message, MSG)} {summary}", icon=":material/check_circle:")
-        st.page_link(
-            "pages/explore.py",
-            label=f"Explore {md(spec.name)}",
-            icon=":material/tune:",
-            query_params={"package": spec.name},
-        )
+        _finished_panel(spec)
     elif status.state == CANCELLED:
         st.info(f"{md(spec.name)}: {md(status.message, MSG)}", icon=":material/cancel:")
     else:
@@ -112,15 +132,49 @@ def _result_panel(status: JobStatus) -> None:
             st.code(status.log_tail, language=None)
 
 
-def _package_summary(target: Path) -> str:
-    """One sentence from a finished package's manifest (already verified by the worker)."""
+def _finished_panel(spec: JobSpec) -> None:
+    """A finished job's package: the verdict first (never "ready" for a collapsed model), then
+    what it learned: held-out images beside their reconstructions, prior samples, which sliders
+    do something."""
     try:
-        manifest = json.loads((target / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return ""
-    m = manifest.get("metrics", {})
-    elbo = f", held-out -ELBO {m['test_neg_elbo']:.1f} nats" if isinstance(m.get("test_neg_elbo"), float) else ""
-    return f"{manifest.get('n_items', 0):,} images{elbo}; choose it in the package picker."
+        pkg = package_at(spec.target)
+    except LatentAtelierError as exc:
+        st.warning(f"{md(spec.name)}: the package was made but cannot be shown now ({md(exc, MSG)}).")
+        return
+    name, verdict = md(spec.name), health.verdict_of(pkg.health)
+    facts = _package_summary(pkg)
+    if verdict == COLLAPSED:
+        st.error(
+            f"The package {name} was made, but its model collapsed: it learned almost nothing about your images. "
+            "It is kept so you can see below what went wrong and what to try.",
+            icon=":material/error:",
+        )
+    elif verdict == WEAK:
+        st.warning(
+            f"The package {name} is made, but its model is weak: see below what it learned and what to try. {facts}",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(f"The package {name} is ready. {facts}", icon=":material/check_circle:")
+    st.page_link(
+        "pages/explore.py", label=f"Explore {name}", icon=":material/tune:", query_params={"package": spec.name}
+    )
+    st.subheader("What the model learned")
+    health.verdict_panel(pkg, f"{K}result")
+    model_view.recon_panel(pkg, n=8, seed_key=f"{K}recon_seed")
+    model_view.samples_panel(pkg, n=6, key=f"{K}result")
+    st.plotly_chart(kl_figure(pkg.kl_per_dim), key=f"{K}kl", config={"displayModeBar": False})
+    st.caption(
+        "Which sliders do something: the average KL of each latent dimension over the training images. "
+        "Grey bars are dimensions the model ignores; moving their sliders changes nothing."
+    )
+
+
+def _package_summary(pkg: ModelPackage) -> str:
+    """One sentence about a finished package."""
+    elbo = pkg.metrics.get("test_neg_elbo")
+    held = f", held-out -ELBO {elbo:.1f} nats" if isinstance(elbo, float) else ""
+    return f"{len(pkg):,} images{held}; choose it in the package picker."
 
 
 # ------------------------------------------------------------------ the form
@@ -141,7 +195,7 @@ def choose_source(packages: Path) -> Source | None:
     file = st.file_uploader(
         "A .zip of images: one folder per class, or the images directly",
         type=["zip"],
-        key=f"{K}zip",
+        key=_zip_key(),
         max_upload_size=LIMITS.max_upload // MiB,
         help=f"PNG, JPEG, WebP, BMP or GIF; at most {LIMITS.max_images:,} images and "
         f"{LIMITS.max_total // MiB:,} MiB unpacked. Other files are skipped.",

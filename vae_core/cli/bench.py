@@ -15,6 +15,9 @@
 Timings are medians (and 90th percentiles) of repeated runs; a fast path and its baseline are
 interleaved query by query so machine noise hits both alike. ``--smoke`` runs each benchmark
 once on tiny sizes (what the test suite checks). The browser figures live in ``bench/``.
+
+numpy and the library are imported inside the functions that use them, so registering the
+command's options (``python -m vae_core --help``) loads neither.
 """
 
 from __future__ import annotations
@@ -32,11 +35,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..latent.likelihood import LOG_SQRT_2PI, LikelihoodIndex
+if TYPE_CHECKING:
+    import numpy as np
 
 FIGURES = ("ranking", "ranking-1m", "decode", "build")
 SMOKE_SIZES = {"items": 3000, "items_1m": 20000, "repeats": 3, "decode": 3, "bandwidth_mb": 16}
@@ -45,6 +47,8 @@ SMOKE_SIZES = {"items": 3000, "items_1m": 20000, "repeats": 3, "decode": 3, "ban
 # ---------------------------------------------------------------------------- timing helpers
 def summarize(seconds: Sequence[float]) -> dict[str, float]:
     """Median, 90th percentile and minimum (milliseconds) and the count of a list of timings."""
+    import numpy as np
+
     arr = np.asarray(seconds, dtype=np.float64) * 1e3
     return {
         "median_ms": float(np.median(arr)),
@@ -71,6 +75,7 @@ def repeat(fn: Callable[[], Any], n: int, warmup: int = 1) -> dict[str, float]:
 # ---------------------------------------------------------------------------- the machine
 def machine_info() -> dict[str, Any]:
     """CPU, cores, memory, caches, load and library versions: the context of every figure."""
+    import numpy as np
     import torch
 
     info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version()}
@@ -106,6 +111,8 @@ def read_bandwidth(nbytes: int = 2 << 30, repeats: int = 5) -> dict[str, float]:
 
     ``nbytes`` should be much larger than the last-level cache so the array streams from DRAM.
     """
+    import numpy as np
+
     arr = np.ones(max(nbytes // 8, 1024), dtype=np.float64)
     halves = np.array_split(arr, 2)
     out: dict[str, float] = {"array_mb": arr.nbytes / 1e6}
@@ -123,6 +130,10 @@ def baseline_rank(z: np.ndarray, mu: np.ndarray, logvar: np.ndarray, k: int) -> 
 
     Ties (equal scores) go to the lower index, as in :func:`vae_core.likelihood.top_k`.
     """
+    import numpy as np
+
+    from ..latent.likelihood import LOG_SQRT_2PI
+
     sigma = np.exp(0.5 * logvar)
     scores = np.sum(-0.5 * ((z - mu) / sigma) ** 2 - np.log(sigma) - LOG_SQRT_2PI, axis=1)
     return np.argsort(-scores, kind="stable")[:k]
@@ -130,6 +141,8 @@ def baseline_rank(z: np.ndarray, mu: np.ndarray, logvar: np.ndarray, k: int) -> 
 
 def synthetic_posteriors(n: int, mu: np.ndarray, logvar: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` synthetic (mu, logvar) rows: real rows resampled with Gaussian jitter (0.1)."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(mu), n)
     jitter = 0.1 * rng.standard_normal((2, n, mu.shape[1]))
@@ -150,6 +163,10 @@ def bench_ranking(
     implementations must return the same top-k indices; an ``AssertionError`` says which
     query differed. With ``floor_gbps`` the result holds the bandwidth floor of reading the rows.
     """
+    import numpy as np
+
+    from ..latent.likelihood import LikelihoodIndex
+
     n, d = mu.shape
     t, index = time_call(lambda: LikelihoodIndex(mu, logvar, np.zeros(n, np.uint8)))
     mu64, logvar64 = mu.astype(np.float64), logvar.astype(np.float64)
@@ -197,6 +214,8 @@ def bench_ranking(
 # ---------------------------------------------------------------------------- decode
 def bench_decode(pkg: Any, repeats: int = 1000, batch: int = 32, seed: int = 0) -> dict[str, Any]:
     """Median and p90 of ``pkg.decode`` for one z and for a batch of ``batch`` z."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     d = pkg.latent_dim
     zs = rng.standard_normal((repeats, d))
@@ -229,6 +248,8 @@ def sklearn_tsne_seconds(
     ``timeout`` seconds is killed and the result says so (``finished``: False): the time is then
     a lower bound.
     """
+    import numpy as np
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.npy"
         np.save(path, np.asarray(x, dtype=np.float64))
@@ -362,6 +383,7 @@ class _Decoder:
         self.model, self.latent_dim = model.eval(), model.config.latent_dim
 
     def decode(self, z: np.ndarray) -> np.ndarray:
+        import numpy as np
         import torch
 
         with torch.no_grad():
@@ -371,6 +393,8 @@ class _Decoder:
 
 def _sources(package: str | os.PathLike[str] | None, seed: int) -> tuple[Any, Any, np.ndarray, np.ndarray]:
     """(package or None, model, mu, logvar) of a package, or of a random-weight VAE."""
+    import numpy as np
+
     if package is not None:
         from ..package.format import ModelPackage
 
@@ -390,6 +414,8 @@ def _sources(package: str | os.PathLike[str] | None, seed: int) -> tuple[Any, An
 
 def _splits(data_dir: str | None, smoke: bool, seed: int) -> tuple[Any, Any]:
     """The train and test splits, or (smoke) 200 + 50 random images."""
+    import numpy as np
+
     from ..model.data import Split, load_split
 
     if not smoke:
@@ -446,22 +472,21 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def add_bench_parser(sub: Any) -> None:
-    """Register ``bench`` on the CLI's subparsers (called from :mod:`vae_core.cli`)."""
-    from ..package import DEFAULT_PACKAGE
-
-    b = sub.add_parser("bench", help="measure speed against the obvious alternatives (see BENCHMARKS.md)")
-    b.add_argument("--package", default=str(DEFAULT_PACKAGE), help="model package folder")
-    b.add_argument("--data", default=None, help="Fashion-MNIST folder (default: $LATENT_ATELIER_DATA_DIR)")
-    b.add_argument("--only", default=",".join(FIGURES), help=f"comma-separated subset of {','.join(FIGURES)}")
+def add_bench_arguments(b: argparse.ArgumentParser, default_package: str, package_help: str) -> None:
+    """The ``bench`` command's options (the command itself is declared in :mod:`vae_core.cli.main`)."""
+    b.add_argument("--package", default=default_package, metavar="DIR", help=package_help)
+    b.add_argument(
+        "--data", default=None, metavar="DIR", help="Fashion-MNIST folder (default: $LATENT_ATELIER_DATA_DIR)"
+    )
+    b.add_argument("--only", default=",".join(FIGURES), help="comma-separated subset of the figures")
     b.add_argument("--smoke", action="store_true", help="each benchmark once, tiny sizes, no package")
     b.add_argument("--repeats", type=int, default=100, help="queries for the 60,000-item ranking")
     b.add_argument("--repeats-1m", type=int, default=20, help="queries for the 1,000,000-item ranking")
-    b.add_argument("--decode-repeats", type=int, default=1000)
-    b.add_argument("--bandwidth-mb", type=int, default=2048, help="array size for the bandwidth probe")
-    b.add_argument("--sklearn-timeout", type=float, default=1500.0, help="seconds before sklearn is killed")
-    b.add_argument("--sklearn-items", type=int, default=None, help="run sklearn on the first N means only")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--decode-repeats", type=int, default=1000, help="decodes timed (one z, then a batch of 32)")
+    b.add_argument("--bandwidth-mb", type=int, default=2048, help="array size for the bandwidth probe (MB)")
+    b.add_argument("--sklearn-timeout", type=float, default=1500.0, help="seconds before scikit-learn is killed")
+    b.add_argument("--sklearn-items", type=int, default=None, help="run scikit-learn on the first N means only")
+    b.add_argument("--seed", type=int, default=0, help="seeds the queries and the build")
     b.add_argument("--out", default=None, help="write the JSON results to this file")
     b.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     b.set_defaults(func=cmd_bench)

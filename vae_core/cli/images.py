@@ -12,25 +12,33 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, check_bounds
+from ..errors import InputError, display_path
+from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, ModelConfig, check_bounds
 from ..model.recipe import AUGMENT_BELOW, RECIPE_STEPS
 
 SKIPPED_SHOWN = 20  # skipped files listed in the summary (all are in the manifest)
 
 
 def add_image_arguments(t: argparse.ArgumentParser) -> None:
-    """The ``train`` options for image folders (``--channels`` is shared with the conv widths'
-    two-number legacy form and parsed in :func:`image_channels`)."""
-    t.add_argument("--images", default=None, help="folder of images: DIR/CLASS/IMAGE or DIR/IMAGE")
-    t.add_argument("--image-size", type=int, default=32, help="model image side: 28, 32, 64 or 128 (default 32)")
-    t.add_argument("--fit", choices=("pad", "crop"), default="pad", help="fit any aspect to a square (default pad)")
+    """The ``train`` options for image folders (``--channels`` is declared with the others in
+    :mod:`.main` and checked in :func:`image_channels`)."""
+    t.add_argument("--images", default=None, metavar="DIR", help="folder of images: DIR/CLASS/IMAGE or DIR/IMAGE")
+    t.add_argument("--image-size", type=int, default=32, help="with --images: model image side, 28, 32, 64 or 128")
+    t.add_argument("--fit", choices=("pad", "crop"), default="pad", help="with --images: fit any aspect to a square")
     t.add_argument(
         "--background", default="white", help="colour transparency is composited onto (white, black, #rrggbb)"
     )
-    t.add_argument("--val-fraction", type=float, default=0.1, help="held-out share for test metrics (default 0.1)")
+    t.add_argument("--val-fraction", type=float, default=0.1, help="with --images: held-out share for test metrics")
     t.add_argument("--device", default="auto", help="auto (GPU if present), cpu or cuda")
-    t.add_argument("--widths", type=int, nargs="+", default=None, help="conv widths, one per stride-2 block")
+    t.add_argument(
+        "--widths",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="W",
+        help="conv widths, one per stride-2 block (default: Fashion-MNIST "
+        f"{' '.join(map(str, ModelConfig().channels))}; with --images, chosen from the image size)",
+    )
     t.add_argument(
         "--steps",
         type=int,
@@ -69,12 +77,9 @@ IMAGE_OPTIONS = {
 
 def image_channels(args: argparse.Namespace) -> int | None:
     """``--channels`` for image folders: 1 or 3 (None: colour if any image is)."""
-    ch = args.channels
-    if ch is None:
-        return None
-    if len(ch) != 1 or ch[0] not in (1, 3):
-        raise InputError(f"--channels must be 1 or 3 with --images; got {' '.join(map(str, ch))}.")
-    return ch[0]
+    if args.channels not in (None, 1, 3):
+        raise InputError(f"--channels must be 1 or 3 with --images; got {args.channels}.")
+    return args.channels
 
 
 def train_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -128,6 +133,7 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
         "test_neg_elbo": m["test_neg_elbo"],
         "test_bits_per_dim": m["test_bits_per_dim"],
         "knn5_accuracy": m["knn5_accuracy"],
+        "health": pkg.health.to_dict() if pkg.health is not None else None,
         "train_seconds": res.train_seconds,
         "build_seconds": res.build_seconds,
     }
@@ -205,13 +211,21 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     cat = manifest["catalogue"]
     size = sum(manifest["files"][s["file"]]["bytes"] for s in cat["shards"])
     n, shards = cat["count"], len(cat["shards"])
-    print(f"added {n} catalogue images to {args.package} ({shards} atlases, {size / 2**20:.1f} MiB)")
+    if getattr(args, "json", False):
+        print(json.dumps({"package": display_path(args.package), "images": n, "atlases": shards, "bytes": size}))
+    else:
+        print(f"added {n} catalogue images to {display_path(args.package)} ({shards} atlases, {size / 2**20:.1f} MiB)")
     return 0
 
 
-def add_catalogue_parser(sub: argparse._SubParsersAction, default_package: str) -> None:
-    c = sub.add_parser("catalogue", help="add the catalogue's images to an existing package (no retraining)")
-    c.add_argument("--package", default=default_package, help=f"model package folder (default: {default_package})")
-    c.add_argument("--data", default=None, help="folder of Fashion-MNIST IDX files (for a Fashion-MNIST package)")
-    c.add_argument("--images", default=None, help="the image folder the package was trained on")
+def add_catalogue_arguments(
+    c: argparse.ArgumentParser, default_package: str, package_help: str, json_help: str
+) -> None:
+    """The ``catalogue`` command's options (the command itself is declared in :mod:`.main`)."""
+    c.add_argument("--package", default=default_package, metavar="DIR", help=package_help)
+    c.add_argument(
+        "--data", default=None, metavar="DIR", help="folder of Fashion-MNIST IDX files (for a Fashion-MNIST package)"
+    )
+    c.add_argument("--images", default=None, metavar="DIR", help="the image folder the package was trained on")
+    c.add_argument("--json", action="store_true", help=json_help)
     c.set_defaults(func=cmd_catalogue)

@@ -1,7 +1,11 @@
-"""The command line: ``python -m vae_core {train,build,rank,decode,info,eval,bench} ...``.
+"""The command line: ``python -m vae_core {train,catalogue,build,upgrade,rank,decode,info,eval,bench} ...``.
 
 Every command prints one clear line (``error: ...``) and exits with status 2 on bad input, a
-missing package or missing data; ``--json`` makes output machine-readable.
+missing package or missing data; every command takes ``--json`` for machine-readable output.
+``train`` ends with the package's health verdict and exits with status 3 when the model collapsed
+(the package is still written, to be inspected) unless ``--allow-collapsed`` is given.
+``--package`` takes a folder or the name of a package the app lists. Parsing imports neither torch
+nor numpy (each command imports what it needs), so ``--help`` and argument errors answer at once.
 """
 
 from __future__ import annotations
@@ -12,18 +16,22 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, LatentAtelierError, PackageError, display_path
 from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, ModelConfig, TrainConfig, check_bounds
 from ..package import DEFAULT_PACKAGE
-from .bench import add_bench_parser
+from .bench import add_bench_arguments
+from .images import add_catalogue_arguments, add_image_arguments
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def parse_z(text: str, dim: int | None = None) -> np.ndarray:
     """Parse ``"z1,...,zd"`` into a float64 vector; :class:`InputError` on anything else."""
+    import numpy as np
+
     parts = [p.strip() for p in text.replace(";", ",").split(",")]
     if not text.strip() or any(p == "" for p in parts):
         raise InputError(f"--z must be comma-separated numbers, got {text!r}.")
@@ -83,6 +91,8 @@ def _with_jsonl(
     the app follows a training run in another process). Each line is flushed as it is written."""
     if not path:
         return progress
+    import numpy as np
+
     out = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open for the whole run)
 
     def report(stage: str, done: int, total: int, info: dict[str, float]) -> None:
@@ -95,16 +105,60 @@ def _with_jsonl(
     return report
 
 
+COLLAPSED_STATUS = 3  # train: the package was written but its model learned almost nothing
+
+
+def _package_dir(text: str) -> Path:
+    """``--package``: a folder, or the name of a package the app lists (the shipped one, or one in
+    the packages folder), so commands the pages show need no server path."""
+    path = Path(text)
+    if text and not path.exists() and path.name == text and text not in (".", ".."):
+        from ..package.registry import list_packages
+
+        found = next((p.path for p in list_packages() if p.name == text), None)
+        if found is not None:
+            return found
+    return path
+
+
 def _load_package(path: str) -> Any:
     from ..package.format import ModelPackage
 
-    return ModelPackage.load(path)
+    return ModelPackage.load(_package_dir(path))
+
+
+def _health_lines(health: Any) -> list[str]:
+    """How ``info``, ``train`` and ``upgrade`` print a package's verdict (None: not measured)."""
+    if health is None:
+        return ["health: not measured (a package built before health checks; `python -m vae_core upgrade` adds it)"]
+    f = health.figures
+    lines = [
+        f"health: {health.verdict.upper()}: {health.reason}",
+        f"  held-out error {f.recon_error:.1f} against {f.mean_image_error:.1f} for the mean image (0-255), "
+        f"{f.active_dims} of {f.latent_dim} dimensions active, KL {f.kl_total:.1f} nats, {f.held_out} held-out images",
+    ]
+    return lines + ([f"  {health.advice}"] if health.advice else [])
+
+
+def _finish_training(out: Path, health: Any, args: argparse.Namespace, quiet: bool = False) -> int:
+    """Print the verdict (``quiet``: a JSON summary holds it) and choose the exit status."""
+    if not quiet:
+        print("\n".join(_health_lines(health)))
+    if health is None or health.verdict != "collapsed" or args.allow_collapsed:
+        return 0
+    print(
+        f"error: the model collapsed (it learned almost nothing about the images); the package at "
+        f"{display_path(out)} is kept so you can look at it (`python -m vae_core info`, or the app's Model page). "
+        "Run with --allow-collapsed to accept a collapsed model (exit status 0).",
+        file=sys.stderr,
+    )
+    return COLLAPSED_STATUS
 
 
 # train's options and the config fields they set (the bounds live with the configs)
 _TRAIN_OPTIONS = {
     "latent_dim": "--latent-dim",
-    "channels": "--channels",
+    "channels": "--widths",  # ModelConfig.channels: the conv widths
     "hidden": "--hidden",
     "epochs": "--epochs",
     "batch_size": "--batch-size",
@@ -132,14 +186,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..package.lock import FolderLock, sweep
 
     if args.images:
+        from ..package.format import verify
+        from ..package.health import Health
         from .images import cmd_train_images
 
         _check_out_folder(Path(args.out))
-        return cmd_train_images(args, _with_jsonl(_progress_bar(), args.progress_jsonl))
+        code = cmd_train_images(args, _with_jsonl(_progress_bar(), args.progress_jsonl))
+        if code != 0:
+            return code
+        manifest = verify(args.out)
+        return _finish_training(Path(args.out), Health.from_dict(manifest["health"]), args, quiet=args.json)
     out = Path(args.out)
-    widths = args.widths or (args.channels if args.channels and len(args.channels) == 2 else None)
-    if args.channels and len(args.channels) != 2 or widths and len(widths) != 2:
-        raise InputError("--channels 1|3 needs --images; Fashion-MNIST takes two conv widths (--widths A B).")
+    if args.channels not in (None, 1):
+        raise InputError(f"--channels {args.channels} needs --images: Fashion-MNIST images are grey (1 channel).")
+    widths = args.widths
+    if widths and len(widths) != 2:
+        raise InputError("Fashion-MNIST takes two conv widths (--widths A B).")
     values = {
         "latent_dim": args.latent_dim,
         "channels": list(widths or ModelConfig().channels),
@@ -208,7 +270,7 @@ def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: 
         f"wrote {display_path(out)}: test -ELBO {m['test_neg_elbo']:.2f} nats/image, 5-NN accuracy "
         f"{m['knn5_accuracy']:.4f}, training {result.seconds:.0f} s, build {time.perf_counter() - t:.0f} s"
     )
-    return 0
+    return _finish_training(out, pkg.health, args)
 
 
 def _read_weights(root: Path) -> tuple[Any, dict[str, Any]]:
@@ -253,10 +315,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         if args.typicality_only:
             pkg = recalibrate_typicality(ModelPackage.load(root), load_split("test", args.data))
             pkg.save(root)
-            print(
-                f"recalibrated the typicality reference of {display_path(root)} "
-                f"from {len(pkg.typicality_ref)} test garments"
-            )
+            if args.json:
+                print(json.dumps({"package": display_path(root), "typicality_reference": len(pkg.typicality_ref)}))
+            else:
+                print(
+                    f"recalibrated the typicality reference of {display_path(root)} "
+                    f"from {len(pkg.typicality_ref)} test garments"
+                )
             return 0
         model, manifest = _read_weights(root)
         train_split, test_split = load_split("train", args.data), load_split("test", args.data)
@@ -270,11 +335,16 @@ def cmd_build(args: argparse.Namespace) -> int:
             train_seconds=(manifest.get("metrics") or {}).get("train_seconds"),
         )
         pkg.save(root)
-    print(f"rebuilt {display_path(root)} in {pkg.metrics['build_seconds']:.0f} s")
+    if args.json:
+        print(json.dumps({"package": display_path(root), "metrics": pkg.metrics}, allow_nan=False))
+    else:
+        print(f"rebuilt {display_path(root)} in {pkg.metrics['build_seconds']:.0f} s")
     return 0
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
+    import numpy as np
+
     pkg = _load_package(args.package)
     z = parse_z(args.z, pkg.latent_dim)
     if args.k < 1:
@@ -317,42 +387,99 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from ..package.format import read_checked
+    from ..package.health import Health
 
-    manifest = read_checked(args.package)[0]  # every file, array and weight checked, as at load
+    root = _package_dir(args.package)
+    manifest = read_checked(root)[0]  # every file, array and weight checked, as at load
     if args.json:
         print(json.dumps(manifest, allow_nan=False))
         return 0
     m = manifest.get("metrics", {})
-    print(f"package {display_path(args.package)}: format {manifest['format_version']}, {manifest['n_items']} items")
+    print(f"package {display_path(root)}: format {manifest['format_version']}, {manifest['n_items']} items")
     print(f"model: {manifest['model_config']}")
     for key, value in m.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
+    print("\n".join(_health_lines(Health.from_dict(manifest["health"]) if manifest.get("health") else None)))
+    held = manifest.get("held_out")
+    print(f"held-out images: {held['count']} ({held['source']})" if held else "held-out images: none stored")
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from ..latent.metrics import knn_accuracy, retrieval_agreement
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Add the health verdict and held-out images to a package built without them (no retraining;
+    weights, latents, maps and catalogue stay byte for byte)."""
     from ..model.data import load_split
+    from ..package.build import upgrade_package
+
+    root = _package_dir(args.package)
+    pkg = upgrade_package(root, load_split("test", args.data) if args.data else None)
+    if args.json:
+        out = {"package": display_path(root), "held_out_images": len(pkg.held_out), "health": pkg.health.to_dict()}
+        print(json.dumps(out, allow_nan=False))
+        return 0
+    print(f"added the health verdict and {len(pkg.held_out)} held-out images to {display_path(root)}")
+    print("\n".join(_health_lines(pkg.health)))
+    return 0
+
+
+def _eval_images(pkg: Any, data: str | None) -> tuple[Any, np.ndarray, str]:
+    """What ``eval`` measures on: (held-out split, catalogue rows searched, where it came from).
+
+    ``--data`` reads the Fashion-MNIST test split (for packages trained on it); without it, the
+    package's stored held-out images, else the Fashion-MNIST test split as before."""
+    import numpy as np
+
+    from ..model.data import Split, load_split
+
+    every = np.arange(len(pkg))
+    if data is None and pkg.held_out is not None:
+        held = pkg.held_out
+        test = Split(held.images(), held.labels, tuple(pkg.class_names))
+        rows = np.asarray(pkg.data_source.get("held_out_rows") or [], dtype=np.int64)
+        return test, np.setdiff1d(every, rows), f"{len(held)} held-out images stored in the package"
+    rows = np.asarray(pkg.data_source.get("held_out_rows") or [], dtype=np.int64)
+    if data is None and pkg.catalogue is not None and len(rows):  # an image package built before held_out
+        test = Split(pkg.images(rows), pkg.labels[rows], tuple(pkg.class_names))
+        return test, np.setdiff1d(every, rows), f"{len(rows)} held-out catalogue images"
+    if pkg.image_shape != (28, 28):
+        raise InputError(
+            "--data reads Fashion-MNIST test files, which do not fit this package's "
+            f"{pkg.image_size} px {'colour' if pkg.channels == 3 else 'grey'} images; leave out --data to measure "
+            "on the held-out images stored in the package (`python -m vae_core upgrade` adds them to an older one)."
+        )
+    test = load_split("test", data)
+    return test, every, f"the Fashion-MNIST test split ({len(test):,} images)"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ..latent.likelihood import LikelihoodIndex
+    from ..latent.metrics import knn_accuracy, retrieval_agreement
     from ..model.train import evaluate
+    from ..package.format import model_input
 
     if args.queries < 1:
         raise InputError("--queries must be at least 1.")
     if args.k < 1:
         raise InputError("--k must be at least 1.")
     pkg = _load_package(args.package)
-    if args.k > len(pkg):
-        raise InputError(f"--k must be at most the catalogue's size, {len(pkg):,}.")
-    test = load_split("test", args.data)
+    test, ref, source = _eval_images(pkg, args.data)
+    if args.k > len(ref):
+        raise InputError(f"--k must be at most the catalogue's size, {len(ref):,}.")
+    index = pkg.index if len(ref) == len(pkg) else LikelihoodIndex(pkg.mu[ref], pkg.logvar[ref], pkg.labels[ref])
     test_mu, _ = pkg.encode(test.images)
     n = min(args.queries, len(test))
     pick = np.random.default_rng(args.seed).choice(len(test), n, replace=False)
-    retrieval = retrieval_agreement(pkg.index, test_mu[pick], test.labels[pick], k=args.k)
+    retrieval = retrieval_agreement(index, test_mu[pick], test.labels[pick], k=args.k)
+    x = model_input(test.images, pkg.image_size, pkg.channels).astype(np.float32) / 255.0
     out = {
-        **{f"test_{k}": v for k, v in evaluate(pkg.model, test.as_float(), seed=args.seed).items()},
-        "knn5_accuracy": knn_accuracy(test_mu, test.labels, pkg.mu, pkg.labels, k=5),
+        **{f"test_{k}": v for k, v in evaluate(pkg.model, x, seed=args.seed).items()},
+        "knn5_accuracy": knn_accuracy(test_mu, test.labels, pkg.mu[ref], pkg.labels[ref], k=min(5, len(ref))),
         f"retrieval_top{args.k}_same_class_log_q": retrieval["log_q"],
         f"retrieval_top{args.k}_same_class_euclidean": retrieval["euclidean"],
         "retrieval_queries": n,
+        "images": source,
     }
     if args.json:
         print(json.dumps(out, allow_nan=False))
@@ -362,87 +489,208 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m vae_core", description="Latent Atelier's VAE tools.")
-    sub = p.add_subparsers(dest="command", required=True)
-    pkg_help = f"model package folder (default: {display_path(DEFAULT_PACKAGE)})"
-    data_help = "folder of Fashion-MNIST IDX files (default: $LATENT_ATELIER_DATA_DIR, else download)"
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default after its help, unless the help already says it or there is
+    none to show (a switch, an option that is off unless given)."""
 
-    t = sub.add_parser("train", help="train a VAE and build its model package")
-    t.add_argument("--data", default=None, help=data_help)
-    t.add_argument("--out", required=True, help="package folder to write")
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "(default" in text or action.nargs == 0 or action.default in (None, argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _command(sub: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand: ``summary`` in ``python -m vae_core --help``, ``description`` atop its own."""
+    return sub.add_parser(name, help=summary, description=description, formatter_class=_HelpFormatter)
+
+
+_SHIPPED = DEFAULT_PACKAGE.relative_to(DEFAULT_PACKAGE.parents[1]).as_posix()  # assets/fashion-mnist-vae
+PACKAGE_HELP = f"model package folder (default: the shipped package, {_SHIPPED})"
+DATA_HELP = "folder of the Fashion-MNIST IDX files (default: $LATENT_ATELIER_DATA_DIR, else a one-time download)"
+JSON_HELP = "print the result as one JSON object instead of text"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m vae_core",
+        description="Latent Atelier's VAE tools: train a model package, inspect it, query it, measure it.",
+        epilog="Each command has its own --help. Bad input exits with status 2 and one line: error: ...",
+        formatter_class=_HelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = _command(
+        sub,
+        "train",
+        "train a VAE and build its model package",
+        "Train a VAE on Fashion-MNIST (--data) or on a folder of images (--images) and write a verified "
+        "model package to --out. Writes a checkpoint after every epoch: running the same command again "
+        "resumes an interrupted run.",
+    )
+    t.add_argument("--data", default=None, metavar="DIR", help=DATA_HELP)
+    t.add_argument(
+        "--out", required=True, metavar="DIR", help="package folder to write (new, empty, or a package to replace)"
+    )
     d, tc = ModelConfig(), TrainConfig()
-    t.add_argument("--epochs", type=_Given, default=tc.epochs, help=f"default {tc.epochs} (--images: see --steps)")
-    t.add_argument("--batch-size", type=_Given, default=tc.batch_size, help=f"default {tc.batch_size} (--images: 32)")
-    t.add_argument("--lr", type=_GivenFloat, default=tc.lr)
+    t.add_argument(
+        "--epochs",
+        type=_Given,
+        default=tc.epochs,
+        help=f"passes over the training images (default: {tc.epochs}; with --images: see --steps)",
+    )
+    t.add_argument(
+        "--batch-size", type=_Given, default=tc.batch_size, help="images per optimiser step (128; --images: 32)"
+    )
+    t.add_argument("--lr", type=_GivenFloat, default=tc.lr, help="peak Adam learning rate, decaying to 0 on a cosine")
     t.add_argument(
         "--kl-warmup",
         type=_GivenFloat,
         default=tc.kl_warmup_epochs,
-        help="epochs over which the KL weight rises from 0 to 1 (with --images: the first 30%% of the steps)",
+        help=f"epochs over which the KL weight rises from 0 to 1 (default: {tc.kl_warmup_epochs:g}; with --images: "
+        "the first 30%% of the steps)",
     )
-    t.add_argument("--seed", type=int, default=tc.seed)
-    t.add_argument("--threads", type=int, default=tc.threads, help="torch threads (0: default)")
-    t.add_argument("--limit", type=int, default=0, help="train on the first N images only")
-    t.add_argument("--latent-dim", type=int, default=d.latent_dim)
-    t.add_argument("--channels", type=int, nargs="+", default=None, help="with --images: 1 (grey) or 3 (colour)")
-    from .images import add_catalogue_parser, add_image_arguments
-
+    t.add_argument("--seed", type=int, default=tc.seed, help="seeds weights, shuffling and sampling")
+    t.add_argument("--threads", type=int, default=tc.threads, help="torch CPU threads, 0 for torch's own choice")
+    t.add_argument("--limit", type=int, default=0, help="train on the first N images only, 0 for all")
+    t.add_argument("--latent-dim", type=int, default=d.latent_dim, help="latent dimensions (one Explore slider each)")
+    t.add_argument(
+        "--channels",
+        type=int,
+        default=None,
+        metavar="{1,3}",
+        help="image channels with --images: 1 (grey) or 3 (colour) (default: colour if any image is)",
+    )
     add_image_arguments(t)
-    t.add_argument("--json", action="store_true")
-    t.add_argument("--hidden", type=int, default=d.hidden)
+    t.add_argument("--json", action="store_true", help="print a JSON summary when done")
+    t.add_argument("--hidden", type=int, default=d.hidden, help="units of the dense layer between convolutions and z")
     t.add_argument(
         "--no-batch-norm", dest="batch_norm", action="store_false", help="no batch normalisation in the encoder"
     )
     t.add_argument(
         "--no-resume", dest="resume", action="store_false", help="ignore a checkpoint left by an interrupted run"
     )
-    t.add_argument("--progress-jsonl", default=None, help="also append every progress event to this file as JSON")
+    t.add_argument(
+        "--progress-jsonl", default=None, metavar="FILE", help="also append every progress event to this file as JSON"
+    )
+    t.add_argument(
+        "--allow-collapsed",
+        action="store_true",
+        help=f"exit with status 0 even when the model collapsed (else {COLLAPSED_STATUS}; the package is written)",
+    )
     t.set_defaults(func=cmd_train)
 
-    add_catalogue_parser(sub, str(DEFAULT_PACKAGE))
+    g = _command(
+        sub,
+        "catalogue",
+        "add the catalogue's images to an existing package (no retraining)",
+        "Store the images a package was trained on inside it (PNG atlases), so the app shows real "
+        "thumbnails without the data folder. Checked against the package's data fingerprint first.",
+    )
+    add_catalogue_arguments(g, str(DEFAULT_PACKAGE), PACKAGE_HELP, JSON_HELP)
 
-    b = sub.add_parser("build", help="rebuild a package's derived arrays from its weights")
-    b.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
-    b.add_argument("--data", default=None, help=data_help)
+    b = _command(
+        sub,
+        "build",
+        "rebuild a package's derived arrays from its weights",
+        "Recompute everything in a package except its weights (latents, maps, metrics, typicality "
+        "reference) from the weights and the data, without retraining.",
+    )
+    b.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    b.add_argument("--data", default=None, metavar="DIR", help=DATA_HELP)
     b.add_argument(
         "--typicality-only",
         action="store_true",
         help="only recompute the typicality reference, from the test split (no retraining, no t-SNE)",
     )
+    b.add_argument("--json", action="store_true", help=JSON_HELP)
     b.set_defaults(func=cmd_build)
 
-    r = sub.add_parser("rank", help="top-k training items for a latent vector")
-    r.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
-    r.add_argument("--z", required=True, help='latent vector, e.g. "0,0,0,0,0,0,0,0,0,0"')
-    r.add_argument("--k", type=int, default=10)
+    u = _command(
+        sub,
+        "upgrade",
+        "add the health verdict and held-out images to an older package",
+        "Measure an older package's health (active sliders, reconstruction error against the mean image) "
+        "and store it with a few hundred held-out images, in place and without retraining: weights, "
+        "latents, maps and catalogue stay byte for byte.",
+    )
+    u.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    u.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="folder of Fashion-MNIST IDX files (its test split); image packages need none",
+    )
+    u.add_argument("--json", action="store_true", help=JSON_HELP)
+    u.set_defaults(func=cmd_upgrade)
+
+    r = _command(
+        sub,
+        "rank",
+        "top-k training items for a latent vector",
+        "Rank the package's catalogue for a latent vector z by the exact log q(z|x) (or by Euclidean "
+        "distance to each item's mean) and print the top k.",
+    )
+    r.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    r.add_argument("--z", required=True, help='latent vector, comma-separated, e.g. "0,0,0,0,0,0,0,0,0,0"')
+    r.add_argument("--k", type=int, default=10, help="how many items to list")
     r.add_argument("--euclidean", action="store_true", help="rank by distance to mu instead")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help=JSON_HELP)
     r.set_defaults(func=cmd_rank)
 
-    c = sub.add_parser("decode", help="decode a latent vector to a PNG")
-    c.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
-    c.add_argument("--z", required=True)
-    c.add_argument("--out", required=True, help="PNG file to write")
-    c.add_argument("--scale", type=int, default=8, help="upscaling factor (nearest neighbour)")
-    c.add_argument("--json", action="store_true")
+    c = _command(
+        sub,
+        "decode",
+        "decode a latent vector to a PNG",
+        "Decode a latent vector z with the package's decoder and save the garment as a PNG file.",
+    )
+    c.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    c.add_argument("--z", required=True, help='latent vector, one value per dimension, e.g. "0,1,0,0,0,0,0,0,0,-1"')
+    c.add_argument("--out", required=True, metavar="FILE", help="PNG file to write")
+    c.add_argument("--scale", type=int, default=8, help="upscaling factor, 1 to 64 (nearest neighbour)")
+    c.add_argument("--json", action="store_true", help=JSON_HELP)
     c.set_defaults(func=cmd_decode)
 
-    i = sub.add_parser("info", help="print a package's manifest and metrics (verifies it)")
-    i.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
-    i.add_argument("--json", action="store_true")
+    i = _command(
+        sub,
+        "info",
+        "print a package's manifest and metrics (verifies it)",
+        "Verify a package (format, checksums, schema) and print its manifest: configs and test metrics.",
+    )
+    i.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    i.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
     i.set_defaults(func=cmd_info)
 
-    e = sub.add_parser("eval", help="measure a package on the test split")
-    e.add_argument("--package", default=str(DEFAULT_PACKAGE), help=pkg_help)
-    e.add_argument("--data", default=None, help=data_help)
+    e = _command(
+        sub,
+        "eval",
+        "measure a package on its held-out images (or the Fashion-MNIST test split)",
+        "Measure a package on the held-out images stored in it (or, with --data, on the Fashion-MNIST "
+        "test split): negative ELBO, 5-NN class accuracy and how often the top k by log q and by "
+        "Euclidean distance share the query's class. The package's manifest (and the Model page) holds "
+        "the retrieval figures of 2,000 queries (--queries 2000).",
+    )
+    e.add_argument("--package", default=str(DEFAULT_PACKAGE), metavar="DIR", help=PACKAGE_HELP)
+    e.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="folder of Fashion-MNIST IDX files: measure on its whole test split instead",
+    )
     e.add_argument("--k", type=int, default=10, help="retrieval depth")
-    e.add_argument("--queries", type=int, default=10_000, help="test items used as queries")
-    e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--queries", type=int, default=10_000, help="test items used as retrieval queries")
+    e.add_argument("--seed", type=int, default=0, help="seeds the choice of queries and the ELBO's sampling")
+    e.add_argument("--json", action="store_true", help=JSON_HELP)
     e.set_defaults(func=cmd_eval)
 
-    add_bench_parser(sub)
+    m = _command(
+        sub,
+        "bench",
+        "measure speed against the obvious alternatives (see docs/benchmarks.md)",
+        "Time exact ranking, decoding and the package build, each against its baseline measured in "
+        "the same run; prints a Markdown table (or JSON).",
+    )
+    add_bench_arguments(m, str(DEFAULT_PACKAGE), PACKAGE_HELP)
     return p
 
 
@@ -467,9 +715,33 @@ def _interrupted(args: argparse.Namespace) -> str:
     )
 
 
+def _old_spellings(argv: list[str]) -> list[str]:
+    """``argv`` with superseded spellings replaced, each with a note on stderr.
+
+    ``train --channels A B ...`` (two or more numbers) once set the conv widths; that is
+    ``--widths A B ...`` now, and ``--channels`` is the image's channel count, 1 or 3.
+    """
+    if argv[:1] != ["train"] or "--channels" not in argv:
+        return argv
+    at = argv.index("--channels")
+    numbers = 0
+    for token in argv[at + 1 :]:
+        if not token.lstrip("-").isdigit():
+            break
+        numbers += 1
+    if numbers < 2:
+        return argv
+    widths = " ".join(argv[at + 1 : at + 1 + numbers])
+    print(
+        f"note: conv widths are now given as --widths {widths} (--channels is 1 or 3); using them as widths.",
+        file=sys.stderr,
+    )
+    return [*argv[:at], "--widths", *argv[at + 1 :]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_old_spellings(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "train":
         typed = ("epochs", "batch_size", "lr", "kl_warmup")  # options typed on the command line
         args.given = {k for k in typed if isinstance(getattr(args, k), (_Given, _GivenFloat))}

@@ -44,17 +44,14 @@ the mean mu of each class).
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from ..errors import InputError
-from ..images import grid_rows, to_uint8
 
 MIN_FRAMES = 2
 MAX_FRAMES = 32
@@ -289,54 +286,6 @@ def analogy_grid(rows: Any, direction: Any, strengths: Sequence[float]) -> np.nd
 
 
 # ----------------------------------------------------------------------------------------- export
-def strip_image(rows: Sequence[np.ndarray], scale: int = 3, pad: int = 2, fill: int = 255) -> np.ndarray:
-    """One uint8 sheet of image rows: ``rows[r]`` is (M_r, H, W[, 3]); rows are padded to equal width.
-
-    Each image is upscaled ``scale`` times by pixel repetition and separated by ``pad`` pixels
-    (times ``scale``) of ``fill``.
-    """
-    if not rows:
-        raise InputError("Nothing to draw: the strip has no rows.")
-    imgs = [to_uint8(np.asarray(r)) for r in rows]
-    if any(r.ndim not in (3, 4) or r.shape[0] == 0 for r in imgs):
-        raise InputError("Each strip row must be a non-empty (M, H, W) or (M, H, W, 3) stack of images.")
-    sheet = grid_rows(imgs, pad, fill)
-    if scale > 1:
-        sheet = np.repeat(np.repeat(sheet, scale, axis=0), scale, axis=1)
-    return sheet
-
-
-def strip_png(rows: Sequence[np.ndarray], scale: int = 3, pad: int = 2) -> bytes:
-    """PNG bytes of :func:`strip_image`."""
-    buf = io.BytesIO()
-    sheet = strip_image(rows, scale, pad)
-    Image.fromarray(sheet, mode="L" if sheet.ndim == 2 else "RGB").save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def walk_gif(frames: np.ndarray, scale: int = 6, duration_ms: int = 120, bounce: bool = True) -> bytes:
-    """An animated, endlessly looping GIF of (M, H, W) grey or (M, H, W, 3) colour frames.
-
-    ``bounce`` plays the walk forwards then backwards (A -> B -> A) so the loop has no jump; the
-    end frames are held three times as long.
-    """
-    imgs = to_uint8(np.asarray(frames))
-    if imgs.ndim not in (3, 4) or imgs.shape[0] == 0 or (imgs.ndim == 4 and imgs.shape[3] != 3):
-        raise InputError(f"A GIF needs a (M, H, W) or (M, H, W, 3) stack of frames; got shape {imgs.shape}.")
-    order = list(range(len(imgs)))
-    if bounce and len(imgs) > 2:
-        order += list(range(len(imgs) - 2, 0, -1))
-    big = [np.repeat(np.repeat(imgs[i], scale, axis=0), scale, axis=1) for i in order]
-    pil = [Image.fromarray(b, mode="L" if b.ndim == 2 else "RGB") for b in big]
-    if imgs.ndim == 4:  # one shared palette, so colours do not flicker between frames
-        palette = pil[0].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-        pil = [p.quantize(palette=palette, dither=Image.Dither.NONE) for p in pil]
-    durations = [duration_ms * (3 if i in (0, len(imgs) - 1) else 1) for i in order]
-    buf = io.BytesIO()
-    pil[0].save(buf, format="GIF", save_all=True, append_images=pil[1:], duration=durations, loop=0, disposal=1)
-    return buf.getvalue()
-
-
 def walk_json(walks: Sequence[Walk], meta: dict[str, Any] | None = None) -> str:
     """The frames' t and z of each walk as pretty JSON (``meta`` is copied to the top level)."""
     doc: dict[str, Any] = {"format": "latent-atelier-walk", "version": 1, **(meta or {})}

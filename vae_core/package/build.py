@@ -5,20 +5,28 @@ Stages (each reported through ``progress(stage, done, total, info)``):
 1. ``encode``: every training item's posterior (mu, logvar);
 2. ``metrics``: test negative ELBO, 5-NN class accuracy of test means, retrieval agreement;
 3. ``pca`` and ``tsne``: 2-D maps of the means;
-4. ``typicality``: the reference distribution of best-match log q scores, from held-out garments.
+4. ``typicality``: the reference distribution of best-match log q scores, from held-out garments;
+5. ``health``: the verdict on what the model learned (``vae_core.package.health``), measured on the
+   held-out images, and a seeded sample of a few hundred of them to store in the package.
 
-:func:`recalibrate_typicality` recomputes only the typicality reference of an existing package.
+:func:`recalibrate_typicality` recomputes only the typicality reference of an existing package;
+:func:`upgrade_package` adds the health verdict and held-out images to a package built without them.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
+from ..errors import InputError
 from ..latent.likelihood import LikelihoodIndex
 from ..latent.metrics import active_dims, kl_per_dimension, knn_accuracy, retrieval_agreement
 from ..latent.projection import PCA, tsne
@@ -28,7 +36,10 @@ from ..model.network import VAE
 from ..model.pixel_likelihood import bits_per_dim
 from ..model.train import evaluate
 from .catalogue import Catalogue
-from .format import ModelPackage, encode_images
+from .format import ModelPackage, amend, encode_images, model_input
+from .health import Health, HealthFigures, error_from_mean, judge, latent_usage, reconstruction_error
+from .held_out import HeldOut
+from .held_out import pick as pick_held_out
 
 BuildProgress = Callable[[str, int, int, dict[str, float]], None]
 TYPICALITY_SAMPLES = 2000
@@ -73,6 +84,80 @@ def recalibrate_typicality(pkg: ModelPackage, test_split: Split) -> ModelPackage
     return replace(
         pkg, typicality_ref=ref, typicality_info=typicality_info(len(pick), pkg.train_config.seed), metrics=metrics
     )
+
+
+def training_mean(images: np.ndarray, rows: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """The per-pixel mean (0-255 scale, float64) of ``images[rows]``, summed a chunk at a time
+    (no copy of the whole training set)."""
+    total = np.zeros(np.shape(images)[1:], dtype=np.float64)
+    for start in range(0, len(rows), chunk):
+        total += np.asarray(images[rows[start : start + chunk]]).sum(axis=0, dtype=np.float64)
+    return total / max(len(rows), 1)
+
+
+@torch.no_grad()
+def held_out_error(model: VAE, images: np.ndarray, mu: np.ndarray, batch_size: int = 500) -> float:
+    """Mean absolute error (0-255 scale) of ``decode(mu)`` against ``images`` (any layout
+    ``model_input`` takes, uint8), a batch at a time."""
+    cfg = model.config
+    model.eval()
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        x = model_input(images[start : start + batch_size], cfg.image_size, cfg.image_channels)
+        recon = model.decode(torch.from_numpy(np.ascontiguousarray(mu[start : start + batch_size], np.float32)))
+        total += reconstruction_error(x, recon.numpy()) * len(x)
+    return total / len(images)
+
+
+def optimiser_steps(train_config: TrainConfig, n_train: int, epochs_run: int = 0) -> int:
+    """Optimiser steps a run took: epochs (those run, else those asked for) x batches per epoch,
+    at most ``train_config.steps`` when the run was given a number of steps."""
+    n = min(n_train, train_config.limit) if train_config.limit else n_train
+    steps = int((epochs_run or train_config.epochs) * math.ceil(n / train_config.batch_size))
+    return min(steps, train_config.steps) if train_config.steps else steps
+
+
+def measure_health(
+    model: VAE,
+    train_images: np.ndarray,
+    train_rows: np.ndarray,
+    test_images: np.ndarray,
+    test_mu: np.ndarray,
+    test_logvar: np.ndarray,
+    knn: float | None,
+    n_classes: int,
+    steps: int = 0,
+) -> Health:
+    """The verdict on ``model`` from its held-out images (uint8, with their posterior parameters)
+    against the mean of the training images ``train_images[train_rows]``; ``knn`` is the held-out
+    5-NN class accuracy (ignored with fewer than two classes)."""
+    usage = latent_usage(test_mu, test_logvar)
+    figures = HealthFigures(
+        recon_error=held_out_error(model, test_images, test_mu),
+        mean_image_error=error_from_mean(training_mean(train_images, train_rows), test_images),
+        active_dims=int(usage["active_dims"]),
+        latent_dim=model.config.latent_dim,
+        kl_total=usage["kl_total"],
+        held_out=len(test_images),
+        knn5_accuracy=float(knn) if knn is not None and n_classes >= 2 else None,
+        chance=1.0 / n_classes if n_classes >= 2 else None,
+        train_images=int(len(train_rows)),
+        steps=int(steps),
+        image_size=model.config.image_size,
+    )
+    return judge(figures)
+
+
+def held_out_sample(
+    images: np.ndarray, labels: np.ndarray, seed: int, rows: np.ndarray | None = None, source: str = "test split"
+) -> HeldOut:
+    """A seeded sample of held-out ``images`` (with ``labels``) to store in the package; ``rows``
+    maps the images to the rows of ``source`` that the manifest records (default: their order)."""
+    arr = np.asarray(images)
+    channels = 1 if arr.ndim == 3 else 3
+    chosen = pick_held_out(len(arr), seed, arr.shape[1], channels)
+    where = np.arange(len(arr)) if rows is None else np.asarray(rows, dtype=np.int64)
+    return HeldOut.from_images(arr[chosen], np.asarray(labels)[chosen], where[chosen], source, seed)
 
 
 def build_package(
@@ -123,7 +208,7 @@ def build_package(
     t = time.perf_counter()
     progress("encode", 0, 2, {})
     mu, logvar = encode_images(model, train_split.images)
-    test_mu, _ = encode_images(model, test_split.images)
+    test_mu, test_logvar = encode_images(model, test_split.images)
     progress("encode", 2, 2, {})
     stage("encode", t)
 
@@ -163,6 +248,18 @@ def build_package(
     progress("typicality", 1, 1, {})
     stage("typicality", t)
 
+    t = time.perf_counter()
+    n_classes = len(train_split.class_names)
+    steps = optimiser_steps(train_config, len(ref), len(history or []))
+    health = measure_health(
+        model, train_split.images, ref, test_split.images, test_mu, test_logvar, knn, n_classes, steps
+    )
+    held_rows = (data_source or {}).get("held_out_rows") or None
+    source = "catalogue rows" if held_rows else "test split"
+    held = held_out_sample(test_split.images, test_split.labels, seed, held_rows, source)
+    progress("health", 1, 1, {"recon_error": health.figures.recon_error})
+    stage("health", t)
+
     dims = model.config.image_channels * model.config.image_size**2
     metrics = {
         "test_neg_elbo": test["neg_elbo"],
@@ -198,4 +295,61 @@ def build_package(
         catalogue=catalogue,
         data_source=dict(data_source or {}),
         typicality_info=typicality_info(len(pick), seed),
+        health=health,
+        held_out=held,
     )
+
+
+def upgrade_package(
+    path: str | os.PathLike[str], test_split: Split | None = None, train_split: Split | None = None
+) -> ModelPackage:
+    """Add the health verdict and held-out images to an existing package, in place, without
+    retraining or rewriting any other file (``vae_core.package.format.amend``); returns it loaded.
+
+    The held-out images are ``test_split`` (the Fashion-MNIST test split, for a package trained on
+    it) or, without one, the catalogue rows the package's build held out (a package trained on an
+    image folder). The training mean comes from the package's catalogue, or from ``train_split``
+    for a package without one (it must be the data the package was built from).
+    """
+    pkg = ModelPackage.load(path)
+    shown = Path(path).name
+    if pkg.catalogue is not None:
+        images: Any = pkg.catalogue
+    elif train_split is not None and train_split.fingerprint() == pkg.data_fingerprint:
+        images = train_split.images
+    else:
+        raise InputError(
+            f"{shown} carries no catalogue images, which the health check compares against; add them first "
+            "with `python -m vae_core catalogue`."
+        )
+    held_rows = np.asarray(pkg.data_source.get("held_out_rows") or [], dtype=np.int64)
+    if test_split is None:
+        if not len(held_rows):
+            raise InputError(
+                f"{shown} has no held-out catalogue rows; give the Fashion-MNIST test split with --data DIR."
+            )
+        test = Split(pkg.images(held_rows), pkg.labels[held_rows], tuple(pkg.class_names))
+        train_rows, rows, source = np.setdiff1d(np.arange(len(pkg)), held_rows), held_rows, "catalogue rows"
+    else:
+        if np.shape(test_split.images)[1:] != pkg.image_shape:
+            raise InputError(
+                f"The test images are {np.shape(test_split.images)[1:]}; {shown} takes {pkg.image_shape}. "
+                "--data reads Fashion-MNIST, for packages trained on it."
+            )
+        test, train_rows, rows, source = test_split, np.arange(len(pkg)), None, "test split"
+    test_mu, test_logvar = pkg.encode(test.images)
+    k = min(5, max(1, len(train_rows) - 1))
+    knn = knn_accuracy(test_mu, test.labels, pkg.mu[train_rows], pkg.labels[train_rows], k=k)
+    steps = optimiser_steps(pkg.train_config, len(train_rows), len(pkg.history))
+    health = measure_health(
+        pkg.model, images, train_rows, test.images, test_mu, test_logvar, knn, len(pkg.class_names), steps
+    )
+    held = held_out_sample(test.images, test.labels, pkg.train_config.seed, rows, source)
+
+    def change(tmp: Path, manifest: dict[str, Any]) -> list[str]:
+        manifest["health"] = health.to_dict()
+        manifest["held_out"] = held.manifest_entry()
+        return held.write(tmp)
+
+    amend(path, change)
+    return ModelPackage.load(path)

@@ -21,14 +21,16 @@ import os
 import re
 import shutil
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from PIL import Image
 
-from ..errors import PackageError
+from ..errors import PackageError, display_path
+from ..files import UnsafeFile, open_regular, read_bytes, read_json
 from ..model.image_folder import EXTENSIONS
 
 INDEX_FILE = "catalogue.json"
@@ -36,13 +38,18 @@ SHARD_NAME = "catalogue-{:03d}.png"
 FILE_PATTERN = re.compile(r"^catalogue(-\d{3}\.png|\.json)$")
 MAX_PER_SHARD = 2048  # images per atlas: a thumbnail decodes at most this many (about 50 ms)
 MAX_SHARD_PIXEL_BYTES = 12 * 2**20  # so a compressed atlas stays far below 16 MiB
+MAX_COLS = 64  # tiles per atlas row
+# What a reader accepts: an atlas's pixels (its last row padded) and file, and the index's size.
+MAX_ATLAS_PIXEL_BYTES = 2 * MAX_SHARD_PIXEL_BYTES
+MAX_ATLAS_FILE_BYTES = MAX_ATLAS_PIXEL_BYTES + 2**20
+MAX_INDEX_BYTES = 512 * 2**20  # paths of 10 million images
 
 
 def layout(count: int, image_size: int, channels: int) -> tuple[int, int]:
     """(images per shard, tiles per atlas row) for ``count`` images of this shape."""
     per_image = image_size * image_size * channels
     per_shard = max(1, min(MAX_PER_SHARD, MAX_SHARD_PIXEL_BYTES // per_image, max(count, 1)))
-    cols = int(min(64, per_shard))
+    cols = int(min(MAX_COLS, per_shard))
     return per_shard, cols
 
 
@@ -109,28 +116,101 @@ class Catalogue:
 
     # ---------------------------------------------------------------- reading
     @classmethod
-    def open(cls, folder: str | os.PathLike[str], entry: dict[str, Any]) -> Catalogue:
-        """The catalogue of a (verified) package folder, from its manifest ``entry``; nothing is
-        decoded until :meth:`images` needs it."""
+    def open(
+        cls,
+        folder: str | os.PathLike[str],
+        entry: dict[str, Any],
+        shape: tuple[int, int, int] | None = None,
+    ) -> Catalogue:
+        """The catalogue of a (verified) package folder, from its manifest ``entry``.
+
+        ``shape`` is the package's own (count, image size, channels); the entry must agree with
+        it. Every atlas's PNG header is checked against the size its shard must have (and
+        :data:`MAX_ATLAS_PIXEL_BYTES`) here, before anything is decoded, so a decompression bomb
+        with correct checksums is refused at load; pixels decode only when :meth:`images` needs
+        them. :class:`PackageError` names the first problem.
+        """
         folder = Path(folder)
+        shown = display_path(folder)
         try:
-            index = json.loads((folder / entry.get("index", INDEX_FILE)).read_text())
+            index = read_json(folder / INDEX_FILE, MAX_INDEX_BYTES)
+            if not isinstance(index, dict):
+                raise ValueError(f"{INDEX_FILE} is not a JSON object")
+            count = int(entry["count"])
+            paths = index.get("paths")
+            paths = [None] * count if paths is None else paths
+            root = index.get("root")
+            if not isinstance(paths, list) or not all(p is None or isinstance(p, str) for p in paths):
+                raise ValueError(f"{INDEX_FILE}'s paths must be a list of texts")
+            if root is not None and not isinstance(root, str):
+                raise ValueError(f"{INDEX_FILE}'s root must be a text")
             cat = cls(
                 image_size=int(entry["image_size"]),
                 channels=int(entry["channels"]),
-                count=int(entry["count"]),
-                shards=[dict(s) for s in entry["shards"]],
-                paths=list(index["paths"]) if index.get("paths") is not None else [None] * int(entry["count"]),
-                root=index.get("root"),
+                count=count,
+                shards=[
+                    {"file": str(s["file"]), "count": int(s["count"]), "cols": int(s["cols"])} for s in entry["shards"]
+                ],
+                paths=paths,
+                root=root,
                 folder=folder,
             )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise PackageError(f"The catalogue of {folder} is unreadable ({exc}).") from None
+        except (OSError, UnsafeFile, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PackageError(f"The catalogue of {shown} is unreadable ({str(exc)[:200]}).") from None
+        if shape is not None and (cat.count, cat.image_size, cat.channels) != tuple(shape):
+            raise PackageError(
+                f"The catalogue of {shown} holds {cat.count} images of {cat.image_size} px with {cat.channels} "
+                f"channels; the package has {shape[0]} of {shape[1]} px with {shape[2]}."
+            )
         if cat.channels not in (1, 3) or sum(int(s["count"]) for s in cat.shards) != cat.count:
-            raise PackageError(f"The catalogue of {folder} lists {cat.count} images but its shards disagree.")
+            raise PackageError(f"The catalogue of {shown} lists {cat.count} images but its shards disagree.")
         if len(cat.paths) != cat.count:
-            raise PackageError(f"{INDEX_FILE} of {folder} lists {len(cat.paths)} paths for {cat.count} images.")
+            raise PackageError(f"{INDEX_FILE} of {shown} lists {len(cat.paths)} paths for {cat.count} images.")
+        for i, shard in enumerate(cat.shards):
+            try:
+                with open_regular(folder / shard["file"], MAX_ATLAS_FILE_BYTES) as fh:
+                    cat._check_header(i, fh)  # reads the PNG header only
+            except (OSError, UnsafeFile) as exc:
+                raise PackageError(f"Catalogue atlas {shard['file']} cannot be read ({str(exc)[:120]}).") from None
         return cat
+
+    def _atlas_shape(self, i: int) -> tuple[int, int]:
+        """(width, height) in pixels the atlas of shard ``i`` must have."""
+        shard = self.shards[i]
+        count, cols, s = int(shard["count"]), int(shard["cols"]), self.image_size
+        if not (1 <= count <= MAX_PER_SHARD and 1 <= cols <= MAX_COLS and s >= 1):
+            raise PackageError(f"Catalogue atlas {shard['file']} lists {count} images in rows of {cols}.")
+        return cols * s, -(-count // cols) * s
+
+    def _atlas_bytes(self, i: int) -> bytes:
+        path = (self.folder or Path(".")) / self.shards[i]["file"]
+        try:
+            return read_bytes(path, MAX_ATLAS_FILE_BYTES)
+        except (OSError, UnsafeFile) as exc:
+            raise PackageError(f"Catalogue atlas {path.name} cannot be read ({str(exc)[:120]}).") from None
+
+    def _check_header(self, i: int, source: IO[bytes]) -> Image.Image:
+        """The atlas of shard ``i`` opened (header read, nothing decoded) once its size, mode and
+        pixel count are what the shard needs; :class:`PackageError` otherwise."""
+        name = self.shards[i]["file"]
+        want = self._atlas_shape(i)
+        if want[0] * want[1] * self.channels > MAX_ATLAS_PIXEL_BYTES:
+            raise PackageError(f"Catalogue atlas {name} would be {want[0]} x {want[1]} pixels, over the atlas limit.")
+        mode = "L" if self.channels == 1 else "RGB"
+        needs = f"the package needs {want[0]} x {want[1]} {mode}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked just below
+                img = Image.open(source, formats=["PNG"])
+        except Image.DecompressionBombError:
+            raise PackageError(
+                f"Catalogue atlas {name} is a decompression bomb (far too many pixels); {needs}."
+            ) from None
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise PackageError(f"Catalogue atlas {name} is not a readable PNG ({str(exc)[:120]}).") from None
+        if img.size != want or img.mode != mode:
+            raise PackageError(f"Catalogue atlas {name} is a {img.size[0]} x {img.size[1]} {img.mode} image; {needs}.")
+        return img
 
     def _shard(self, i: int) -> np.ndarray:
         with self._lock:
@@ -139,17 +219,18 @@ class Catalogue:
             return self._cache[i]
 
     def _read_shard(self, i: int) -> np.ndarray:
-        shard = self.shards[i]
-        path = (self.folder or Path(".")) / shard["file"]
-        s, c, cols, count = self.image_size, self.channels, int(shard["cols"]), int(shard["count"])
+        s, c, cols, count = self.image_size, self.channels, int(self.shards[i]["cols"]), int(self.shards[i]["count"])
+        img = self._check_header(i, io.BytesIO(self._atlas_bytes(i)))  # the file may have changed since the load
         try:
-            with Image.open(io.BytesIO(path.read_bytes())) as img:
-                atlas = np.asarray(img.convert("L" if c == 1 else "RGB"))
-        except (OSError, ValueError) as exc:
-            raise PackageError(f"Catalogue atlas {path} is unreadable ({exc}).") from None
+            with img:
+                atlas = np.asarray(img)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise PackageError(f"Catalogue atlas {self.shards[i]['file']} is unreadable ({exc}).") from None
         rows = -(-count // cols)
-        if atlas.shape[:2] != (rows * s, cols * s):
-            raise PackageError(f"Catalogue atlas {path} is {atlas.shape[:2]}; expected {(rows * s, cols * s)}.")
+        if atlas.shape[:2] != (rows * s, cols * s):  # a truncated file can decode short
+            raise PackageError(
+                f"Catalogue atlas {self.shards[i]['file']} is {atlas.shape[:2]}; expected {(rows * s, cols * s)}."
+            )
         tiles = atlas.reshape(rows, s, cols, s, c).swapaxes(1, 2).reshape(rows * cols, s, s, c)[:count]
         tiles = np.ascontiguousarray(tiles[..., 0] if c == 1 else tiles)
         tiles.setflags(write=False)

@@ -10,7 +10,12 @@ Layout (``FORMAT_VERSION`` 1)::
                              per-dimension KL, and the typicality reference scores
     catalogue-NNN.png        optional: the catalogue's images at model resolution (PNG atlases)
     catalogue.json           optional: their original relative paths (``vae_core.package.catalogue``)
+    heldout.png, .json       optional: up to 500 held-out images and their labels, which the model
+                             never trained on (``vae_core.package.held_out``)
     checksums.sha256         sha256 of every other file, in ``sha256sum -c`` format
+
+The manifest's optional ``"health"`` entry holds the verdict on what the model learned and the
+figures behind it (``vae_core.package.health``); a package without one is "not measured".
 
 Nothing is pickled. :meth:`ModelPackage.save` holds the folder's lock, writes into a temporary
 sibling folder and swaps it into place (``vae_core.package_lock``), so a crash never leaves a
@@ -25,8 +30,10 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,19 +48,25 @@ from safetensors.torch import load_file as load_tensors
 from safetensors.torch import save_file as save_tensors
 
 from ..errors import InputError, PackageError, display_path
+from ..files import UnsafeFile, open_regular, parse_json, read_bytes
 from ..latent.likelihood import LikelihoodIndex, Ranking
 from ..latent.projection import PCA, place_by_neighbours
 from ..model.config import ModelConfig, TrainConfig
 from ..model.network import VAE
 from .catalogue import FILE_PATTERN as CATALOGUE_FILE
 from .catalogue import Catalogue, catalogue_files
+from .health import Health
+from .held_out import FILE_PATTERN as HELD_OUT_FILE
+from .held_out import HeldOut, held_out_files
+from .identity import CHECKSUMS, MAX_CHECKSUMS_BYTES, PackageIdentity, content_of
 from .lock import FolderLock, recover, swap_in, sweep
 from .schema import FORMAT_NAME, arrays_problem, manifest_problem, weights_problem
 
 FORMAT_VERSION = 1
 ARRAY_FILES = ("weights.safetensors", "latents.safetensors", "maps.safetensors")
 MANIFEST = "manifest.json"
-CHECKSUMS = "checksums.sha256"
+MAX_MANIFEST_BYTES = 64 * 2**20  # the shipped manifest is 19 kB; a skipped-file list of 200,000 fits
+MAX_FILE_BYTES = 64 * 2**30  # any one file of a package (10 million items' latents are 0.8 GB)
 _REBUILD = (
     "Rebuild it with `python -m vae_core build --package {path} --data DIR` (derived arrays from "
     "intact weights) or retrain with `python -m vae_core train --data DIR --out {path}`, or restore "
@@ -62,10 +75,11 @@ _REBUILD = (
 _CHECK_LINE = re.compile(r"^([0-9a-f]{64})  ([A-Za-z0-9_.-]+)$")
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file's bytes."""
+def sha256_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> str:
+    """Hex sha256 of a regular file's bytes (:class:`~vae_core.files.UnsafeFile` for a link, a
+    FIFO, a device or a file over ``limit`` bytes)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path, limit) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -107,6 +121,14 @@ class ModelPackage:
         for a package written before packages carried them.
     data_source
         Where the catalogue came from (kind, folder, fit, held-out rows, skipped files and why).
+    health
+        The verdict on what the model learned, with its figures (None: not measured, a package
+        built before packages carried it; ``python -m vae_core upgrade`` adds it).
+    held_out
+        A few hundred images the model never trained on, with labels (None for older packages).
+    content
+        The content fingerprint of the files it was loaded from or saved to (see :attr:`identity`);
+        empty for a package not yet saved.
     """
 
     model_config: ModelConfig
@@ -129,6 +151,9 @@ class ModelPackage:
     torch_threads: int = field(default=0, compare=False)
     catalogue: Catalogue | None = field(default=None, compare=False)
     data_source: dict[str, Any] = field(default_factory=dict)
+    health: Health | None = None
+    held_out: HeldOut | None = field(default=None, compare=False)
+    content: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         self.model.eval()
@@ -162,6 +187,12 @@ class ModelPackage:
         return (s, s) if self.channels == 1 else (s, s, 3)
 
     @property
+    def identity(self) -> PackageIdentity:
+        """Which package this is: its folder's name and the fingerprint of the files it was loaded
+        from (:mod:`vae_core.package.identity`); what hand-offs between pages carry and check."""
+        return PackageIdentity(self.path.name if self.path is not None else "", self.content, self.data_fingerprint)
+
+    @property
     def has_images(self) -> bool:
         """Whether the package carries its catalogue's images."""
         return self.catalogue is not None
@@ -177,6 +208,14 @@ class ModelPackage:
                 f"`python -m vae_core catalogue --package {self.path} --data DIR`."
             )
         return self.catalogue.images(indices)
+
+    @cached_property
+    def content_fingerprint(self) -> str:
+        """sha256 of the package's ``checksums.sha256`` as loaded: one digest that changes when any
+        file does ("" for a package not loaded from a folder)."""
+        if self.path is None or not (self.path / CHECKSUMS).is_file():
+            return ""
+        return sha256_file(self.path / CHECKSUMS)
 
     @cached_property
     def sigma(self) -> np.ndarray:
@@ -277,6 +316,10 @@ class ModelPackage:
             extra["catalogue"] = self.catalogue.manifest_entry()
         if self.data_source:
             extra["data"] = self.data_source
+        if self.health is not None:
+            extra["health"] = self.health.to_dict()
+        if self.held_out is not None:
+            extra["held_out"] = self.held_out.manifest_entry()
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -300,7 +343,7 @@ class ModelPackage:
             sweep(target)
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
             try:
-                self._write(tmp)
+                self.content = self._write(tmp)
                 swap_in(tmp, target)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -308,8 +351,13 @@ class ModelPackage:
         self.path = target
         return target
 
-    def _write(self, tmp: Path) -> None:
-        """Every file of the package, into the empty folder ``tmp``."""
+    def _write(self, tmp: Path) -> str:
+        """Every file of the package, into the empty folder ``tmp``; returns its content
+        fingerprint. A manifest the schema would refuse at load is refused here, before anything
+        replaces a package (so a writer never reports success for a package that cannot load)."""
+        problem = manifest_problem({**self.manifest(), "files": {}})
+        if problem:
+            raise PackageError(f"This package cannot be saved: {problem}.")
         save_tensors(self.model.state_dict(), str(tmp / "weights.safetensors"))
         save_arrays(
             {"mu": self.mu, "logvar": self.logvar, "labels": self.labels.astype(np.uint8)},
@@ -328,6 +376,7 @@ class ModelPackage:
             str(tmp / "maps.safetensors"),
         )
         files = list(ARRAY_FILES) + (self.catalogue.write(tmp) if self.catalogue is not None else [])
+        files += self.held_out.write(tmp) if self.held_out is not None else []
         manifest = self.manifest()
         manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
@@ -336,16 +385,22 @@ class ModelPackage:
         for f in tmp.iterdir():
             f.chmod(0o644)
         tmp.chmod(0o755)
+        return content_of(sums.encode())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ModelPackage:
         """Load and verify a package; :class:`PackageError` says what is wrong and how to fix it."""
         root = Path(path)
-        manifest, arrays, weights = read_checked(root)
+        manifest, arrays, weights, content, catalogue = _read_checked(root)
         mcfg = ModelConfig.from_dict(manifest["model_config"])
         model = VAE(mcfg)
         model.load_state_dict(weights)
         lat, maps = arrays["latents.safetensors"], arrays["maps.safetensors"]
+        held_out = None
+        if manifest.get("held_out"):
+            held_out = HeldOut.open(root, manifest["held_out"], len(manifest["class_names"]))
+            if (held_out.image_size, held_out.channels) != (mcfg.image_size, mcfg.image_channels):
+                raise _failure(root, "its held-out images do not have the model's size and channels.")
         return cls(
             model_config=mcfg,
             train_config=TrainConfig.from_dict(manifest["train_config"]),
@@ -364,15 +419,18 @@ class ModelPackage:
             metrics=manifest.get("metrics", {}),
             path=root,
             typicality_info=manifest.get("typicality", {}),
-            catalogue=Catalogue.open(root, manifest["catalogue"]) if manifest.get("catalogue") else None,
+            catalogue=catalogue,
             data_source=manifest.get("data", {}),
+            health=Health.from_dict(manifest["health"]) if manifest.get("health") else None,
+            held_out=held_out,
+            content=content,
         )
 
 
 def _failure(root: Path, problem: str) -> PackageError:
     """The one error a bad package gives: its first problem and how to rebuild it."""
     shown = display_path(root)
-    return PackageError(f"Model package {shown}: {problem} " + _REBUILD.format(path=shown))
+    return PackageError(f"Model package {shown}: {problem} " + _REBUILD.format(path=shlex.quote(shown)))
 
 
 def read_checked(
@@ -386,8 +444,15 @@ def read_checked(
     PackageError
         Naming the first problem found and how to rebuild the package.
     """
-    root = Path(path)
-    manifest = verify(root)
+    return _read_checked(Path(path))[:3]
+
+
+def _read_checked(
+    root: Path,
+) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]], dict[str, torch.Tensor], str, Catalogue | None]:
+    """:func:`read_checked` plus the content fingerprint of the checksums it verified against and
+    the catalogue (its index read and every atlas's header checked; nothing decoded)."""
+    manifest, content = _verify(root)
     try:
         arrays = {name: load_arrays(str(root / name)) for name in ARRAY_FILES if name != "weights.safetensors"}
         weights = load_tensors(str(root / "weights.safetensors"))
@@ -399,48 +464,78 @@ def read_checked(
         problem = weights_problem(weights, expected)
     if problem:
         raise _failure(root, problem + ".")
-    return manifest, arrays, weights
+    catalogue = None
+    if manifest.get("catalogue"):
+        cfg = ModelConfig.from_dict(manifest["model_config"])
+        try:
+            catalogue = Catalogue.open(
+                root, manifest["catalogue"], (int(manifest["n_items"]), cfg.image_size, cfg.image_channels)
+            )
+        except PackageError as exc:
+            raise _failure(root, str(exc)) from None
+    return manifest, arrays, weights, content, catalogue
 
 
 def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Check a package's files, checksums, format version and manifest schema; return its manifest.
 
     A package that a kill left between the two renames of a swap is recovered first. Arrays and
-    weights are checked by :func:`read_checked` (which ``ModelPackage.load`` uses).
+    weights are checked by :func:`read_checked` (which ``ModelPackage.load`` uses). Only regular
+    files are read (a link, FIFO or device in the folder is refused), each within its size limit.
 
     Raises
     ------
     PackageError
         Naming the first problem found and how to rebuild the package.
     """
-    root = Path(path)
+    return _verify(Path(path))[0]
+
+
+def _verify(root: Path) -> tuple[dict[str, Any], str]:
+    """:func:`verify`, also returning the content fingerprint of the checksums it read."""
 
     def fail(problem: str) -> PackageError:
         return _failure(root, problem)
 
+    if not str(root).strip():
+        raise PackageError("No package folder was given (the path is empty).")
     recover(root)
     if not root.is_dir():
         raise fail("no such folder.")
-    sums_path = root / CHECKSUMS
-    if not sums_path.is_file():
-        raise fail(f"{CHECKSUMS} is missing.")
+    try:
+        sums = read_bytes(root / CHECKSUMS, MAX_CHECKSUMS_BYTES)
+    except FileNotFoundError:
+        raise fail(f"{CHECKSUMS} is missing.") from None
+    except (OSError, UnsafeFile) as exc:
+        raise fail(f"{CHECKSUMS} cannot be read: it {_reason(exc)}.") from None
     expected: dict[str, str] = {}
-    for line in sums_path.read_text(errors="replace").splitlines():
+    for line in sums.decode("utf-8", errors="replace").splitlines():
         m = _CHECK_LINE.match(line)
         if not m:
             raise fail(f"{CHECKSUMS} is damaged (line {line[:40]!r}).")
         expected[m.group(2)] = m.group(1)
     extra = set(expected) - {MANIFEST, *ARRAY_FILES}
-    if not {MANIFEST, *ARRAY_FILES} <= set(expected) or not all(CATALOGUE_FILE.match(n) for n in extra):
-        raise fail(f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]} and catalogue files.")
+    optional = all(CATALOGUE_FILE.match(n) or HELD_OUT_FILE.match(n) for n in extra)
+    if not {MANIFEST, *ARRAY_FILES} <= set(expected) or not optional:
+        raise fail(
+            f"{CHECKSUMS} lists {sorted(expected)}; expected {[MANIFEST, *ARRAY_FILES]}, catalogue and held-out files."
+        )
     for name, digest in expected.items():
-        if not (root / name).is_file():
-            raise fail(f"{name} is missing.")
-        if sha256_file(root / name) != digest:
+        try:
+            if name == MANIFEST:
+                manifest_bytes = read_bytes(root / name, MAX_MANIFEST_BYTES)
+                found = hashlib.sha256(manifest_bytes).hexdigest()
+            else:
+                found = sha256_file(root / name)
+        except FileNotFoundError:
+            raise fail(f"{name} is missing.") from None
+        except (OSError, UnsafeFile) as exc:
+            raise fail(f"{name} cannot be read: it {_reason(exc)}.") from None
+        if found != digest:
             raise fail(f"{name} does not match its checksum (the file is damaged or truncated).")
     try:
-        manifest = json.loads((root / MANIFEST).read_text())
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        manifest = parse_json(manifest_bytes)
+    except ValueError as exc:
         raise fail(f"{MANIFEST} is not valid JSON ({str(exc)[:80]}).") from None
     if isinstance(manifest, dict) and manifest.get("format_version") != FORMAT_VERSION:
         raise fail(
@@ -449,11 +544,54 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise fail(problem + ".")
-    if set(catalogue_files(manifest)) != extra:
+    if set(catalogue_files(manifest)) != {n for n in extra if CATALOGUE_FILE.match(n)}:
         raise fail(f"the manifest's catalogue files disagree with {CHECKSUMS}.")
+    if set(held_out_files(manifest)) != {n for n in extra if HELD_OUT_FILE.match(n)}:
+        raise fail(f"the manifest's held-out files disagree with {CHECKSUMS}.")
     for name in (*ARRAY_FILES, *sorted(extra)):
         if manifest["files"].get(name, {}).get("sha256") != expected[name]:
             raise fail(f"the manifest's checksum of {name} disagrees with {CHECKSUMS}.")
+    return manifest, content_of(sums)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a file could not be read, as the end of "it ..." (no path)."""
+    if isinstance(exc, UnsafeFile):
+        return str(exc)
+    return f"is unreadable ({getattr(exc, 'strerror', None) or type(exc).__name__})"
+
+
+def amend(path: str | os.PathLike[str], change: Callable[[Path, dict[str, Any]], list[str]]) -> dict[str, Any]:
+    """Change a verified package in place without rewriting what does not change; returns the new
+    manifest.
+
+    Holding the folder's lock, the package is verified and its files are copied byte for byte to a
+    temporary sibling; ``change(tmp, manifest)`` writes new files there and edits the manifest,
+    returning the names it wrote (which replace any of the same name). The manifest's file list
+    and ``checksums.sha256`` are then recomputed, the copy is verified and swapped into place, so
+    a crash leaves the old package or the new one, never a mix.
+    """
+    root = Path(path)
+    with FolderLock(root):
+        manifest = verify(root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+        try:
+            for name in manifest["files"]:
+                shutil.copyfile(root / name, tmp / name)
+            written = change(tmp, manifest)
+            files = [*manifest["files"], *(n for n in written if n not in manifest["files"])]
+            manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+            sums = [(sha256_file(tmp / MANIFEST), MANIFEST)] + [(manifest["files"][n]["sha256"], n) for n in files]
+            (tmp / CHECKSUMS).write_text("".join(f"{digest}  {n}\n" for digest, n in sums))
+            for f in tmp.iterdir():
+                f.chmod(0o644)
+            tmp.chmod(0o755)
+            verify(tmp)
+            swap_in(tmp, root)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return manifest
 
 

@@ -28,6 +28,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, Bound, ModelConfig, TrainConfig
+from .health import VERDICTS
+from .held_out import ATLAS, INDEX, capacity
 
 FORMAT_NAME = "latent-atelier-model-package"
 MAX_ITEMS = 10_000_000
@@ -117,6 +119,60 @@ def _files(value: dict) -> Problem:
     return None
 
 
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+MAX_TEXT = 2000  # characters of a health reason or advice
+MAX_KL_TOTAL = 1e12  # nats: a runaway encoder can carry millions; beyond this the figure is garbage
+
+
+def _health(value: dict) -> Problem:
+    """The health verdict and its figures (``vae_core.package.health``), each within its range."""
+    if value.get("verdict") not in VERDICTS:
+        return f"verdict must be one of {', '.join(VERDICTS)}; got {_short(value.get('verdict'))}"
+    for key in ("reason", "advice"):
+        if not isinstance(value.get(key, ""), str) or len(value.get(key, "")) > MAX_TEXT:
+            return f"{key} must be a text of at most {MAX_TEXT} characters"
+    ranges = {"recon_error": (0.0, 255.0), "mean_image_error": (0.0, 255.0), "kl_total": (0.0, MAX_KL_TOTAL)}
+    for key, (low, high) in ranges.items():
+        v = value.get(key)
+        if not _number(v) or not low <= v <= high:
+            return f"{key} must be a number from {low:g} to {high:g}; got {_short(v)}"
+    for key in ("knn5_accuracy", "chance"):
+        v = value.get(key)
+        if v is not None and (not _number(v) or not 0.0 <= v <= 1.0):
+            return f"{key} must be a number from 0 to 1 (or null); got {_short(v)}"
+    d = value.get("latent_dim")
+    if not _whole(d, 1, int(MODEL_BOUNDS["latent_dim"].hi)):
+        return f"latent_dim must be a whole number within the model's bounds; got {_short(d)}"
+    if not _whole(value.get("active_dims"), 0, d):
+        return f"active_dims must be a whole number from 0 to {d}; got {_short(value.get('active_dims'))}"
+    if not _whole(value.get("held_out"), 1, MAX_ITEMS):
+        return f"held_out must be a whole number from 1 to {MAX_ITEMS:,}; got {_short(value.get('held_out'))}"
+    for key in ("train_images", "steps", "image_size"):
+        if key in value and not _whole(value[key], 0, 10**12):
+            return f"{key} must be a whole number of at least 0; got {_short(value[key])}"
+    return None
+
+
+def _held_out(value: dict) -> Problem:
+    """Where the held-out images are (``vae_core.package.held_out``) and how many, within bounds."""
+    if value.get("file") != ATLAS or value.get("index") != INDEX:
+        return f"must name the files {ATLAS!r} and {INDEX!r}"
+    size, channels = value.get("image_size"), value.get("channels")
+    if not _whole(size, 1, int(MODEL_BOUNDS["image_size"].hi)) or channels not in (1, 3):
+        return f"needs a valid image_size and 1 or 3 channels; got {_short(size)} and {_short(channels)}"
+    top = capacity(size, channels)
+    if not _whole(value.get("count"), 1, top):
+        return f"count must be a whole number from 1 to {top}; got {_short(value.get('count'))}"
+    if not _whole(value.get("cols"), 1, value["count"]):
+        return f"cols must be a whole number from 1 to the count; got {_short(value.get('cols'))}"
+    if not isinstance(value.get("source", ""), str) or len(value.get("source", "")) > 200:
+        return "source must be a text of at most 200 characters"
+    return None
+
+
 def _typicality(value: dict) -> Problem:
     if not isinstance(value.get("source"), str):
         return "must say its 'source' (a text)"
@@ -147,6 +203,8 @@ MANIFEST_FIELDS: dict[str, Field] = {
     "metrics": Field(dict, required=False, check=_numbers),
     "files": Field(dict, check=_files),
     "typicality": Field(dict, required=False, check=_typicality),  # how the reference was built
+    "health": Field(dict, required=False, check=_health),  # the verdict (older packages: not measured)
+    "held_out": Field(dict, required=False, check=_held_out),  # held-out images (older packages: none)
 }
 
 _KIND_NAMES = {str: "a text", int: "a whole number", dict: "an object", list: "a list", float: "a number"}

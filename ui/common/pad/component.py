@@ -181,8 +181,12 @@ def pad_data(
     film: bool = True,
     garment_labels: Sequence[str] | None = None,
     snap: bool = False,
+    player: bool = False,
+    stage: bool = False,
+    frame_labels: Sequence[Sequence[str]] | None = None,
+    frame_t: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """The pad element's data: plain JSON that changes only with the package or the
+    """The pad element's data: plain JSON that changes only with the package, the walk or the
     acknowledgement, and the weights array while not ``acked``."""
     supported = isinstance(decoder, DecoderSpec)
     data: dict[str, Any] = {
@@ -200,6 +204,10 @@ def pad_data(
         "garment_label": "Decoded garment",
         "garment_labels": None if garment_labels is None else [str(g) for g in garment_labels],
         "snap": bool(snap),
+        "player": bool(player),
+        "stage": bool(stage),
+        "frame_labels": None if frame_labels is None else [[str(x) for x in row] for row in frame_labels],
+        "frame_t": None if frame_t is None else [round(float(t), 6) for t in frame_t],
         "spec": decoder.to_json() if supported else None,
         "hash": decoder.hash if supported else None,
         "out": list(decoder.out_shape) if supported else [1, 28, 28],
@@ -253,6 +261,10 @@ def latent_pad(
     film: bool = True,
     garment_labels: Sequence[str] | None = None,
     snap: bool = False,
+    player: bool = False,
+    stage: bool = False,
+    frame_labels: Sequence[Sequence[str]] | None = None,
+    frame_t: Sequence[float] | None = None,
 ) -> PadReport | None:
     """Draw the pad; return the browser's new report of this run, or None.
 
@@ -279,6 +291,15 @@ def latent_pad(
         One caption per garment where the mapping draws several (:func:`paths_map`).
     snap
         On release, the sliders come to rest on their nearest step (discrete stops: walk frames).
+    player
+        A walk's player (one slider over :func:`paths_map`): the garments large above the slider,
+        and a bar to play the walk in the browser (every animation frame drawn; speed, loop or
+        ping-pong) and to show it full screen.
+    stage
+        A full-screen button under the garment (the player has one anyway).
+    frame_labels, frame_t
+        For the player: per garment, a caption for each point of its path (its nearest training
+        garment), and the t of each point; the caption under each garment follows the slider.
     """
     ss = st.session_state
     set_key, report_key, have_key = _state_keys(key)
@@ -296,7 +317,8 @@ def latent_pad(
     data = pad_data(
         key, decoder, sliders, mapping or dims_map(), latent_dim,
         acked=acked, ranges=ranges, guides=guides is not None, server_image=server_image, film=film,
-        garment_labels=garment_labels, snap=snap,
+        garment_labels=garment_labels, snap=snap, player=player, stage=stage,
+        frame_labels=frame_labels, frame_t=frame_t,
     )  # fmt: skip
     _COMPONENT(
         key=key,

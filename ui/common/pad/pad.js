@@ -338,6 +338,7 @@ function newPad(key) {
     key, root: null, data: null, decoder: null, values: [], range: 3, seq: -1, n: 0,
     dragging: false, frame: 0, timer: 0, lastReport: 0, reported: null, film: new Set(),
     setStateValue: () => {}, decodeMs: [], frames: 0, resend: 0, resent: 0,
+    playing: false, playFrame: 0, playLast: 0, playDir: 1, speed: 2, pingpong: true, playStats: null,
   };
 }
 
@@ -446,6 +447,7 @@ function paint(pad) {
     pad.frames += 1;
     r.canvas.dataset.frames = String(pad.frames);
   }
+  showCells(pad);
 }
 
 function schedule(pad) {
@@ -577,7 +579,7 @@ function build(pad, parent) {
       if (now && pad.root) showValue(pad, i);
       schedule(pad);
     };
-    input.addEventListener("pointerdown", () => { pad.dragging = true; pad.keyed = false; });
+    input.addEventListener("pointerdown", () => { setPlaying(pad, false); pad.dragging = true; pad.keyed = false; });
     // Keys step on the coarse grid; one press reports once, on keyup (a held key reports as a drag;
     // the keyup is heard on the window, in case a rerun replaced the focused slider meanwhile).
     input.addEventListener("keydown", (ev) => {
@@ -626,8 +628,9 @@ function build(pad, parent) {
 
   const view = el("figure", "la-pad-view");
   const labels = data.garment_labels || [data.garment_label || "Decoded garment"];
-  const garments = el("div", "la-pad-garments");
+  const garments = el("div", `la-pad-garments${labels.length > 1 ? " la-pad-many" : ""}`);
   garments.style.gridTemplateColumns = `repeat(${labels.length}, minmax(0, 1fr))`;
+  r.cellLabels = [];
   r.canvases = labels.map((label) => {
     const canvas = el("canvas", "la-pad-garment");
     canvas.width = data.out[2];
@@ -635,25 +638,147 @@ function build(pad, parent) {
     canvas.style.aspectRatio = `${data.out[2]} / ${data.out[1]}`;
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", label);
-    if (!data.garment_labels) { garments.appendChild(canvas); return canvas; }
+    if (!data.garment_labels && !data.frame_labels) { garments.appendChild(canvas); return canvas; }
     const cell = el("div", "la-pad-cell");
-    cell.append(canvas, el("span", "la-pad-cell-label", label));
+    const caption = el("span", "la-pad-cell-label", label);
+    cell.append(canvas, caption);
     garments.appendChild(cell);
+    r.cellLabels.push(caption);
     return canvas;
   });
   const fallback = el("img", "la-pad-garment la-pad-fallback");
   fallback.alt = labels[0];
   const note = el("figcaption", "la-pad-note");
   view.append(garments, fallback, note);
+  const box = el("div", "la-pad-box");
+  box.dataset.key = pad.key;
   root.append(controls, view);
+  if (data.player) root.classList.add("la-pad-player");
+  if (data.player) root.appendChild(stageBar(pad, r, box)); // under the frame slider
+  else if (data.stage) view.appendChild(stageBar(pad, r, box)); // under the garment
+  box.appendChild(root);
+  r.box = box;
   r.canvas = r.canvases[0];
   r.ctxs = r.canvases.map((c) => c.getContext("2d"));
   r.images = r.ctxs.map((ctx) => ctx.createImageData(data.out[2], data.out[1]));
   r.fallback = fallback;
   r.note = note;
-  parent.querySelectorAll(":scope > .la-pad").forEach((old) => old.remove());
-  parent.appendChild(root); // (the component's <style> lives beside it: keep it)
+  parent.querySelectorAll(":scope > .la-pad-box").forEach((old) => old.remove());
+  parent.appendChild(box); // (the component's <style> lives beside it: keep it)
   return r;
+}
+
+// ------------------------------------------------------------------ the stage
+// The player's bar (play, speed, loop or ping-pong) and, on every staged pad, full screen. Play
+// moves the slider in the browser on every animation frame (the decoder draws each one); the
+// server hears of it once, when play stops. The same canvases show play and rest, so nothing
+// moves or resizes between the two.
+const SPEEDS = [0.5, 1, 2, 4, 8]; // walk frames per second
+
+function stageBar(pad, r, box) {
+  const bar = el("div", "la-pad-bar");
+  if (pad.data.player) {
+    const playBtn = el("button", "la-pad-btn la-pad-play", "▶ Play");
+    playBtn.type = "button";
+    playBtn.addEventListener("click", () => setPlaying(pad, !pad.playing));
+    const speed = el("select", "la-pad-speed");
+    speed.setAttribute("aria-label", "Speed");
+    speed.title = "Speed: frames of the walk per second (every screen refresh draws a garment)";
+    SPEEDS.forEach((v) => {
+      const o = el("option", "", `${v} frames/s`);
+      o.value = String(v);
+      speed.appendChild(o);
+    });
+    speed.value = String(pad.speed);
+    speed.addEventListener("change", () => { pad.speed = Number(speed.value); });
+    const bounce = el("label", "la-pad-toggle");
+    const check = el("input");
+    check.type = "checkbox";
+    check.checked = pad.pingpong;
+    check.addEventListener("change", () => { pad.pingpong = check.checked; });
+    bounce.append(check, el("span", "", "Ping-pong"));
+    bounce.title = "On: A → B → A → … ; off: A → B, then again from A";
+    bar.append(playBtn, speed, bounce);
+    Object.assign(r, { playBtn, speed, bounce: check });
+  }
+  const full = el("button", "la-pad-btn la-pad-full");
+  full.type = "button";
+  full.innerHTML = `<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4"/></svg><span>Full screen</span>`;
+  full.title = "Show this large, on the whole screen (Esc leaves)";
+  full.addEventListener("click", () => {
+    if (box.getRootNode().fullscreenElement === box || document.fullscreenElement) document.exitFullscreen();
+    else if (box.requestFullscreen) box.requestFullscreen().catch((err) => console.warn("latent pad: full screen refused", err));
+  });
+  bar.appendChild(full);
+  r.full = full;
+  return bar;
+}
+
+// The full-screen button says what it will do (the change may come from Esc, outside the pad).
+document.addEventListener("fullscreenchange", () => {
+  pads.forEach((pad) => {
+    const r = pad.root;
+    if (!r || !r.full) return;
+    const on = r.box.getRootNode().fullscreenElement === r.box;
+    r.full.querySelector("span").textContent = on ? "Leave full screen" : "Full screen";
+    r.full.classList.toggle("la-on", on);
+  });
+});
+
+function setPlaying(pad, on) {
+  if (on === pad.playing || (on && !pad.decoder)) return;
+  pad.playing = on;
+  cancelAnimationFrame(pad.playFrame);
+  pad.playFrame = 0;
+  if (pad.root && pad.root.playBtn) {
+    pad.root.playBtn.textContent = on ? "❚❚ Pause" : "▶ Play";
+    pad.root.playBtn.classList.toggle("la-on", on);
+  }
+  if (on) {
+    pad.playLast = performance.now();
+    pad.playStats = { start: pad.playLast, frames: 0, distinct: 0, last: null };
+    pad.playFrame = requestAnimationFrame((now) => playStep(pad, now));
+  } else if (pad.values.length) { // rest on the nearest frame, and tell the server (its captions follow)
+    const [lo, , step] = bounds(pad, 0);
+    pad.values[0] = lo + Math.round((pad.values[0] - lo) / step) * step;
+    schedule(pad);
+    report(pad, true);
+  }
+}
+
+function playStep(pad, now) {
+  pad.playFrame = 0;
+  if (!pad.playing || !pad.root || !pad.values.length) return;
+  const dt = Math.min((now - pad.playLast) / 1000, 0.25); // (a hidden tab resumes, not leaps)
+  pad.playLast = now;
+  const [lo, hi] = bounds(pad, 0);
+  let t = pad.values[0] + pad.playDir * pad.speed * dt;
+  if (t > hi) {
+    if (pad.pingpong) { t = hi - (t - hi); pad.playDir = -1; } else t = lo + (t - hi);
+  } else if (t < lo) {
+    if (pad.pingpong) { t = lo + (lo - t); pad.playDir = 1; } else t = hi - (lo - t);
+  }
+  pad.values[0] = Math.min(Math.max(t, lo), hi);
+  paint(pad);
+  const s = pad.playStats;
+  s.frames += 1;
+  if (s.last !== pad.values[0]) { s.distinct += 1; s.last = pad.values[0]; }
+  pad.playFrame = requestAnimationFrame((n) => playStep(pad, n));
+}
+
+// The live caption under each garment of a walk: its t between the frames' t, and the nearest
+// training garment of the nearest frame (the server's labels, sent once with the walk).
+function showCells(pad) {
+  const r = pad.root, data = pad.data;
+  if (!r.cellLabels.length || !data.frame_labels || !pad.values.length) return;
+  const f = pad.values[0], ts = data.frame_t || [];
+  const i = Math.max(0, Math.min(ts.length - 1, Math.round(f)));
+  const j = Math.min(Math.floor(f), ts.length - 2), w = f - j;
+  const t = ts.length > 1 && j >= 0 ? ts[j] + w * (ts[j + 1] - ts[j]) : 0;
+  r.cellLabels.forEach((label, g) => {
+    const text = `${(data.garment_labels || [""])[g] || ""} · t = ${t.toFixed(2)} · ${data.frame_labels[g][i]}`;
+    if (label.textContent !== text) label.textContent = text;
+  });
 }
 
 // Apply a server-initiated change of the sliders, once per seq and not during a drag.
@@ -661,7 +786,7 @@ function applySet(pad) {
   const set = feeds[pad.key] && feeds[pad.key].set;
   if (!set || set.seq === pad.seq) return;
   pad.seq = set.seq;
-  if (pad.dragging) return; // user wins: the drag's own report follows on release
+  if (pad.dragging || pad.playing) return; // user wins: the drag's (or play's) own report follows
   if (set.values.length !== pad.data.sliders.length) return;
   pad.values = set.values.slice();
   if (pad.data.ranges && set.range) setRange(pad, set.range, false);
@@ -682,6 +807,7 @@ function refresh(pad) {
   // Until the feed brings the first values (its module can load after this one's), a slider has
   // nothing to step from: it is disabled, rather than taking a key press it would have to drop.
   r.inputs.forEach((input) => { input.disabled = !pad.values.length; });
+  if (r.playBtn) r.playBtn.disabled = !pad.decoder;
   if (!pad.values.length) return;
   pad.film.forEach((i) => drawFilm(pad, i));
   paint(pad);
@@ -713,12 +839,15 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
   let pad = pads.get(key);
   if (!pad) { pad = newPad(key); pads.set(key, pad); }
   pad.setStateValue = setStateValue;
-  const shape = [data.sliders, data.ranges, data.out, data.film, data.garment_labels];
+  const shape = [data.sliders, data.ranges, data.out, data.film, data.garment_labels, !!data.player, !!data.stage, !!data.frame_labels];
   const rebuild = !pad.root || !parentElement.contains(pad.root.root) || JSON.stringify(pad.shape) !== JSON.stringify(shape);
   pad.data = data;
   pad.shape = shape;
   if (pad.values.length && pad.values.length !== data.sliders.length) pad.values = [];
-  if (rebuild) pad.root = build(pad, parentElement);
+  if (rebuild) {
+    pad.root = build(pad, parentElement);
+    if (pad.playing && pad.root.playBtn) { pad.root.playBtn.textContent = "❚❚ Pause"; pad.root.playBtn.classList.add("la-on"); }
+  }
   useWeights(pad);
   refresh(pad);
   if (!pad.up) {
@@ -741,15 +870,23 @@ export default function ({ data, key: elementId, parentElement, setStateValue })
     },
     forget: () => { decoders.clear(); pad.decoder = null; }, // tests: a browser that lost the weights
     loseNextReport: () => { pad.lose = true; }, // tests: a report that never reaches the server
-    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent, taken: takenOf(pad) }),
+    stats: () => ({ ready: !!pad.decoder, kernel: pad.decoder ? pad.decoder.kernel : null, frames: pad.frames, decodeMs: pad.decodeMs.slice(), n: pad.n, seq: pad.seq, values: pad.values.slice(), range: pad.range, resent: pad.resent, taken: takenOf(pad), playing: pad.playing, play: pad.playStats && { ...pad.playStats, ms: performance.now() - pad.playStats.start } }),
+    play: (on) => setPlaying(pad, on), // (benchmarks)
   };
+  // Streamlit can mount the element anew (its place on the page moved: Linear -> Both adds a strip
+  // above) before it unmounts the old one: the old mount's cleanup then must leave the new alone.
+  const mine = pad.root;
   return () => {
+    if (pad.root !== mine) return;
     window.removeEventListener("pointerup", pad.up);
     window.removeEventListener("pointercancel", pad.up);
     window.removeEventListener("keyup", pad.keyup);
     pad.up = null;
     cancelAnimationFrame(pad.frame);
     pad.frame = 0;
+    cancelAnimationFrame(pad.playFrame);
+    pad.playFrame = 0;
+    pad.playing = false;
     clearTimeout(pad.resend);
     if (pad.timer) report(pad, true);
     pad.dragging = false;
