@@ -251,7 +251,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     pg = getattr(item, "funcargs", {}).get("page") if report.when == "call" and report.failed else None
-    if pg is None or pg.is_closed():
+    if not hasattr(pg, "is_closed") or pg.is_closed():  # no page, or a parameter named "page"
         return
     path = pg.failure_folder / "failure.png"
     try:

@@ -266,10 +266,10 @@ def test_a_damaged_checkpoint_says_how_to_start_over(tmp_path, small_splits, cap
     monkeypatch.setattr(
         "vae_core.model.data.load_split", lambda split, data=None: Split(tr.images[:64], tr.labels[:64])
     )
-    (tmp_path / "pkg.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint at all")
+    (tmp_path / ".pkg.ckpt").write_bytes(b"PK\x03\x04 not a checkpoint at all")  # train.checkpoint_path
     assert main(["train", "--out", str(tmp_path / "pkg"), "--epochs", "1", "--widths", "4", "8", "--hidden", "16"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: The training checkpoint pkg.ckpt is damaged") and err.count("\n") == 1
+    assert err.startswith("error: The training checkpoint .pkg.ckpt is damaged") and err.count("\n") == 1
     assert "--no-resume" in err and "Traceback" not in err
 
 

@@ -35,8 +35,6 @@ after every run (see ``ui.common.loader.freeze_startup_objects``) and torch's pe
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -677,11 +675,12 @@ def _render_history(pkg: ModelPackage) -> None:
 def _closest_html(pkg: ModelPackage, images: np.ndarray | None, index: int) -> str:
     """The closest real piece: its thumbnail (inline) and name."""
     thumb = tile_uri(np.asarray(thumbnails(pkg, images, np.array([index]))[0]))
-    name = html.escape(f"#{index} {pkg.class_names[int(pkg.labels[index])]}")
+    name = f"#{index} {pkg.class_names[int(pkg.labels[index])]}"
+    # the text between the tags is still Markdown: escaped as such (a class name renders literally)
     return (
-        f'<img src="{thumb}" alt="{name}" width="48" height="48" style="image-rendering: pixelated; '
-        'vertical-align: middle; border-radius: 4px; background: #000; margin-right: 0.5rem">'
-        f"Closest real piece: <b>{name}</b>"
+        f'<img src="{thumb}" alt="the closest real piece" width="48" height="48" '
+        'style="image-rendering: pixelated; vertical-align: middle; border-radius: 4px; background: #000; '
+        f'margin-right: 0.5rem">Closest real piece: {md(name)}'
     )
 
 

@@ -164,8 +164,8 @@ def save_checked(pkg: Any, out: str | os.PathLike[str]) -> Path:
         sweep(target)
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
-            pkg.save(stage / "package")
             try:
+                pkg.save(stage / "package")  # refuses what the schema would refuse at load
                 ModelPackage.load(stage / "package")
             except PackageError as exc:
                 problem = str(exc).split(": ", 1)[-1].split(" Rebuild")[0].split(" Retrain")[0]
