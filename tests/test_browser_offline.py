@@ -61,7 +61,10 @@ def _no_errors(pg) -> None:
 
 def _open(pg, url: str, title: str) -> None:
     pg.locator(NAV, has_text=title).click()
-    pg.wait_for_url(f"{url}/{title.lower().replace(' ', '_')}", timeout=60_000)
+    # a sidebar link is a same-document navigation: wait for the address, not a "load" event, and
+    # allow the query the page writes back (?package=...)
+    target = re.compile(re.escape(f"{url}/{title.lower().replace(' ', '_')}") + r"(\?.*)?$")
+    pg.wait_for_url(target, timeout=60_000, wait_until="commit")
     wait_for_app(pg, 120_000)
     _no_errors(pg)
 
