@@ -15,4 +15,5 @@ date -u
 "$PY" bench/stage_bench.py --out bench/results/stage.json || true  # (the shipped package)
 date -u
 "$PY" -m vae_core bench --package "$PACKAGE" --out bench/results/python.json ${BENCH_ARGS:-}
+"$PY" bench/explore_release_bench.py --package "$PACKAGE" --json > bench/results/explore_release.json
 date -u

@@ -1,8 +1,9 @@
-"""Explore: ten sliders build a latent vector z; see the garment it decodes to, its likeliest
-training garments, how typical it is, and where it sits on the latent map.
+"""Explore: sliders build a latent vector z; see the garment it decodes to, what it looks like,
+its likeliest catalogue pieces, how realistic it is, and where it sits on the latent map; step
+back through what you did, pin garments to compare.
 
 Thin page: widgets and layout come from :mod:`ui.explore.view`, logic from :mod:`ui.explore.step` and :mod:`vae_core`.
-A slider step reruns only the live fragment; the big map is redrawn on full reruns.
+A slider step reruns only the live fragment; the comparison and the big map are redrawn on full reruns.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ ex.apply_requests(pkg)
 
 st.title("Explore the latent space")
 st.caption(
-    f"Each of the {pkg.latent_dim} sliders moves one latent dimension; the model decodes z into a "
-    "garment, ranks the training garments by how likely each one is to have produced this z, and "
-    "places it on the map. The link in your address bar always reopens this exact garment."
+    f"Each of the {pkg.latent_dim} sliders changes one aspect of the garment the model draws; under each "
+    "slider, what the garment becomes at either end. Beside it: what it looks like and the catalogue "
+    "pieces closest to it. Undo with Ctrl+Z; the link in your address bar always reopens this exact garment."
 )
 health.notice(pkg)  # a weak or collapsed model: say so before the sliders
 images = get_train_images(pkg)
@@ -34,5 +35,6 @@ with st.expander("Start from your own garment", icon=":material/upload:"):
     ex.handle_upload(pkg, upload_garment(ex.K_UPLOAD, size=pkg.image_size, channels=pkg.channels))
 
 ex.explore_fragment(pkg, images)
+ex.render_compare(pkg, images)
 st.divider()
 ex.render_map(pkg)

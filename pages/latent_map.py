@@ -1,6 +1,7 @@
 """Latent map: every training garment's latent mean on a t-SNE or PCA map, to browse by eye.
 
-Drag a box or lasso to list garments, click one for its details, or find one by number.
+Drag a box or lasso to list garments, click one for its details, or find one by number; a list
+can be averaged into Explore, downloaded, or kept as one side of a direction.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ui.common.scroll import scroller
 from ui.common.shell import require_shell
 from ui.latent_map import view as mv
 from ui.latent_map.browse import projection
+from ui.latent_map.direction import direction_panel
 from vae_core import InputError
 
 require_shell()
@@ -133,3 +135,4 @@ with right:
             "by number above.",
             icon=":material/touch_app:",
         )
+    direction_panel(pkg)

@@ -1,4 +1,5 @@
-"""Latent Atelier's database: boards of saved garments, and named directions per package.
+"""Latent Atelier's database: boards of saved garments, and named directions and slider names per
+package.
 
 Plain Python on SQLAlchemy Core, one code path for SQLite (the default: one file in the app's
 data folder) and PostgreSQL (``$LATENT_ATELIER_DATABASE_URL``, for several app processes or
@@ -10,9 +11,10 @@ machines). Neither streamlit nor torch is imported. Typical use::
     s.boards.add_item(board.token, ItemDraft("Long coat", z, package_identity(pkg.path)))
     s.boards.items(board.token)                         # [Item(...)], in the board's order
     s.directions.list(package_identity(pkg.path))      # [Direction(...)]
+    s.sliders.set(package_identity(pkg.path), {2: "sleeve length"})  # z3's name
 
 Modules: ``db`` (settings, engine, transactions), ``schema`` (tables and migrations),
-``boards``, ``directions``, ``identity`` (a package's identity), ``values`` (checks), ``errors``.
+``boards``, ``directions``, ``sliders``, ``identity`` (a package's identity), ``values`` (checks), ``errors``.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from .errors import (
 )
 from .identity import PackageIdentity, package_identity
 from .schema import SCHEMA_VERSION, migrate
+from .sliders import SliderNameStore
 
 
 class Store:
     """The database at ``url`` (None: :func:`database_url`), migrated to :data:`SCHEMA_VERSION`
-    when opened; ``boards`` and ``directions`` hold the operations."""
+    when opened; ``boards``, ``directions`` and ``sliders`` hold the operations."""
 
     def __init__(self, url: str | None = None) -> None:
         self.db = Database(url)
@@ -46,6 +49,7 @@ class Store:
             raise
         self.boards = BoardStore(self.db)
         self.directions = DirectionStore(self.db)
+        self.sliders = SliderNameStore(self.db)
 
     def __repr__(self) -> str:
         return f"Store({shown_url(self.db.url)!r})"
@@ -79,6 +83,7 @@ __all__ = [
     "ItemNotFound",
     "PackageIdentity",
     "SchemaTooNew",
+    "SliderNameStore",
     "Store",
     "StoreError",
     "check_token",

@@ -1,7 +1,7 @@
 """The tables, and the ordered list of migrations that builds them.
 
 Why not Alembic: the app migrates its own database when it starts (a designer never runs a
-command), the schema is three tables, and both databases run DDL inside a transaction. So a
+command), the schema is four small tables, and both databases run DDL inside a transaction. So a
 migration is a numbered step, ``schema_version`` records the steps applied, and :func:`migrate`
 applies the missing ones in one transaction at start-up: all of them or none. Several processes
 starting at once take turns (PostgreSQL: an advisory lock; SQLite: the write lock). A database
@@ -85,6 +85,19 @@ directions = sa.Table(
     sa.Index("directions_package", "package_content", "package_name"),
 )
 
+slider_names = sa.Table(
+    "slider_names",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("package_name", sa.String(NAME_LEN), nullable=False),
+    sa.Column("package_data_fingerprint", sa.String(FINGERPRINT_LEN), nullable=False),  # informative
+    sa.Column("package_content", sa.String(FINGERPRINT_LEN), nullable=False),
+    sa.Column("dim", sa.Integer, nullable=False),  # the latent dimension (0-based) the slider moves
+    sa.Column("name", sa.String(NAME_LEN), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("package_content", "package_name", "dim", name="slider_names_one"),
+)
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -99,7 +112,14 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[boards, items, directions])
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "boards, items and directions", _create_v1),)
+def _create_v2(conn: Connection) -> None:
+    slider_names.create(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "boards, items and directions", _create_v1),
+    Migration(2, "slider names per package", _create_v2),
+)
 SCHEMA_VERSION = MIGRATIONS[-1].version  # the newest schema this code knows
 _PG_LOCK = 0x1A7E_A7E1  # pg_advisory_xact_lock key: one migrating process at a time
 

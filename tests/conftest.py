@@ -39,6 +39,15 @@ def data_dir() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_database(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests, their AppTest runs and the servers they start keep boards, directions and slider
+    names in a throwaway SQLite file, never in the user's database (unless a test sets its own)."""
+    if not os.environ.get("LATENT_ATELIER_DATABASE_URL"):
+        folder = tmp_path_factory.mktemp("database")
+        os.environ["LATENT_ATELIER_DATABASE_URL"] = f"sqlite:///{folder / 'latent-atelier.sqlite3'}"
+
+
 @pytest.fixture(scope="session")
 def small_splits(data_dir: Path) -> tuple[Split, Split]:
     """The first 600 training and 200 test items."""

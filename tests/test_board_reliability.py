@@ -179,7 +179,7 @@ def test_migrations_twice_are_a_no_op(url: str):
     again = open_store(url)
     assert again.applied == [] and snapshot() == before
     assert before[1] == list(range(1, SCHEMA_VERSION + 1))
-    assert set(before[0]) == {"schema_version", "boards", "items", "directions"}
+    assert set(before[0]) == {"schema_version", "boards", "items", "directions", "slider_names"}
 
 
 def test_newer_schema_is_refused(url: str):
@@ -194,3 +194,48 @@ def test_newer_schema_is_refused(url: str):
     assert f"schema version {SCHEMA_VERSION + 1}" in msg and f"versions up to {SCHEMA_VERSION}" in msg
     assert "Update the app" in msg and "Nothing was changed" in msg
     assert s.boards.open(token).name == "from the future"  # refused, not damaged
+
+
+def test_a_version_1_database_is_brought_to_the_newest_schema(url: str):
+    """A database made by the first schema (boards only) gains the slider names on opening, and
+    keeps its boards."""
+    from store.db import Database
+    from store.schema import MIGRATIONS
+
+    db = Database(url)
+    with db.write() as conn:  # what the app of schema version 1 left behind
+        schema_version.create(conn)
+        MIGRATIONS[0].apply(conn)
+        conn.execute(schema_version.insert().values(version=1, description="v1", applied_at=sa.func.now()))
+    db.dispose()
+    old = open_store(url)
+    assert old.applied == list(range(2, SCHEMA_VERSION + 1))
+    board = old.boards.create("from version 1")
+    assert old.sliders.set(PackageIdentity("p", "c" * 64), {0: "hem"}) == {0: "hem"}
+    again = open_store(url)
+    assert again.boards.open(board.token).name == "from version 1" and again.applied == []
+    for s in (old, again):
+        s.close()
+
+
+def test_sessions_naming_one_slider_at_once_all_succeed(url: str):
+    """Eight sessions name z3 at the same moment: none fails (upserts), one name is kept."""
+    stores = [open_store(url) for _ in range(8)]
+    start, errors = threading.Barrier(len(stores)), []
+
+    def name(i: int) -> None:
+        start.wait()
+        try:
+            stores[i].sliders.set(PKG, {2: f"name {i}"})
+        except Exception as exc:  # noqa: BLE001 (collected, then asserted)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=name, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert stores[0].sliders.get(PKG)[2] in {f"name {i}" for i in range(len(stores))}
+    for s in stores:
+        s.close()

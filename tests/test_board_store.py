@@ -1,4 +1,4 @@
-"""The store's board and direction operations (``store``), against SQLite and PostgreSQL."""
+"""The store's board, direction and slider-name operations (``store``), against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -185,6 +185,39 @@ def test_invalid_directions(store: Store, kwargs: dict, message: str):
     with pytest.raises(InvalidValue, match=message):
         store.directions.save(DirectionDraft(**{**fields, **kwargs}), latent_dim=2)
     assert store.directions.list(PKG) == []
+
+
+def test_slider_names_per_package(store: Store):
+    assert store.sliders.get(PKG) == {}
+    assert store.sliders.set(PKG, {2: "  sleeve   length ", 0: "Shoe ↔ shirt"}, latent_dim=10) == {
+        0: "Shoe ↔ shirt",
+        2: "sleeve length",
+    }
+    store.sliders.set(OTHER, {2: "hem"})
+    assert store.sliders.set(PKG, {2: "Sleeves", 5: "z6"}) == {0: "Shoe ↔ shirt", 2: "Sleeves", 5: "z6"}  # renamed
+    assert store.sliders.set(PKG, {0: "", 5: "   "}) == {2: "Sleeves"}  # an empty name: the default again
+    assert store.sliders.get(OTHER) == {2: "hem"}  # another package keeps its own
+    assert store.sliders.get(PackageIdentity("tiny-package", "e" * 64, PKG.data)) == {}  # content differs
+    assert store.sliders.get(PackageIdentity("renamed", PKG.content)) == {}  # name and content count
+    with pytest.raises(InvalidValue, match="content fingerprint is unknown"):
+        store.sliders.set(PackageIdentity("unreadable", ""), {0: "hem"})
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        ({3: "SLEEVES"}, "z3 and z4 cannot both be named 'SLEEVES'"),
+        ({10: "x"}, "no slider z11"),
+        ({-1: "x"}, "no slider z0"),
+        ({4: "z3"}, "another slider's own name"),
+        ({4: "x" * 201}, "at most 200"),
+    ],
+)
+def test_invalid_slider_names_change_nothing(store: Store, names: dict, message: str):
+    store.sliders.set(PKG, {2: "sleeves"}, latent_dim=10)
+    with pytest.raises(InvalidValue, match=message):
+        store.sliders.set(PKG, {1: "hem", **names}, latent_dim=10)
+    assert store.sliders.get(PKG) == {2: "sleeves"}
 
 
 # ---------------------------------------------------------------------------------- settings, identity

@@ -1,12 +1,12 @@
-"""One Explore step as a pure function: the typicality badge, encoding an upload, and
-:func:`explore_step` against the package's own calls."""
+"""One Explore step as a pure function: the typicality badge, "looks like", encoding an upload,
+and :func:`explore_step` against the package's own calls."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ui.explore.step import encode_garment, explore_step, typicality_text
+from ui.explore.step import encode_garment, explore_step, looks_like_text, typicality_text
 from vae_core import ModelPackage
 
 
@@ -16,20 +16,41 @@ def pkg(tiny_package_dir):
 
 
 # ------------------------------------------------------------------------------ typicality
-NEAR = "near-copy of a training garment"
-NOVEL = "novel: far from every training garment"
+UNLIKE = "unlike the catalogue (may look broken)"
 
 
 @pytest.mark.parametrize(
     ("percentile", "label", "color"),
-    [(99.0, NEAR, "blue"), (90.0, NEAR, "blue"), (50.0, "typical", "green"), (10.0, "typical", "green"),
-     (5.0, "unusual: between training garments", "orange"), (0.5, NOVEL, "red"), (0.0, NOVEL, "red")],
+    [(99.0, "realistic", "green"), (50.0, "realistic", "green"), (10.0, "realistic", "green"),
+     (5.0, "in between", "orange"), (1.0, "in between", "orange"), (0.5, UNLIKE, "red"), (0.0, UNLIKE, "red")],
 )  # fmt: skip
-def test_typicality_tiers(percentile, label, color):
+def test_typicality_tiers_speak_plainly(percentile, label, color):
     t = typicality_text(percentile, -7.25, 42)
     assert (t.label, t.color) == (label, color)
-    assert "-7.2 nats (item #42)" in t.detail
-    assert f"{percentile:.0f} %" in t.detail
+    assert "nats" not in t.detail and "log q" not in t.detail and "typical" not in t.detail + t.label
+    assert "novel" not in t.detail + t.label
+    assert "-7.2 nats (item #42)" in t.expert and f"Typicality percentile {percentile:.1f}." in t.expert
+
+
+# ------------------------------------------------------------------------------ looks like
+CLASSES = ("T-shirt", "Trouser", "Sneaker", "Ankle boot")
+
+
+@pytest.mark.parametrize(
+    ("probs", "text"),
+    [
+        ([0.0, 0.05, 0.12, 0.83], "Ankle boot 83 % · Sneaker 12 %"),  # 95 % reached: stop
+        ([0.34, 0.33, 0.2, 0.13], "T-shirt 34 % · Trouser 33 % · Sneaker 20 %"),  # at most three
+        ([0.996, 0.004, 0.0, 0.0], "T-shirt >99 %"),
+        ([0.9, 0.097, 0.003, 0.0], "T-shirt 90 % · Trouser 10 %"),  # under 1 %: left out
+    ],
+)
+def test_looks_like_text(probs, text):
+    assert looks_like_text(np.array(probs), CLASSES) == text
+
+
+def test_looks_like_is_empty_without_classes():
+    assert looks_like_text(np.array([1.0]), ("my garments",)) == ""
 
 
 # ------------------------------------------------------------------------------ upload
@@ -55,6 +76,7 @@ def test_explore_step_ranks_once_and_reuses_it(pkg, method):
     np.testing.assert_array_equal(step.euclidean.indices, pkg.rank_euclidean(z, 7).indices)
     assert step.percentile == pkg.typicality(z)
     np.testing.assert_allclose(step.here, pkg.place(z, method, 7))
+    np.testing.assert_allclose(step.probs, pkg.class_probabilities(z), rtol=1e-12)
 
 
 def test_explore_step_without_euclidean(pkg):

@@ -25,7 +25,7 @@ def test_colour_package_loads_ranks_and_carries_its_images(colour_package_dir: P
     pkg = ModelPackage.load(colour_package_dir)
     data = load_image_folder(garment_folder, 32)
     assert (pkg.channels, pkg.image_size, len(pkg)) == (3, 32, 300)
-    assert pkg.class_names == CLASSES and pkg.model_config.likelihood == "logistic"
+    assert pkg.class_names == CLASSES and pkg.model_config.likelihood == "logistic-channel"
     assert pkg.data_fingerprint == data.fingerprint()
     idx = [0, 150, 299, 7]
     np.testing.assert_array_equal(pkg.images(idx), data.images[idx])
@@ -59,7 +59,9 @@ def test_cli_trains_from_images_and_reports_skipped(tmp_path: Path, capsys):
     assert summary["images"] == 60 and summary["channels"] == 3 and summary["held_out"] == 6
     assert {s["path"] for s in summary["skipped"]} == set(BROKEN)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["train_config"]["kl_warmup_epochs"] == 0.7  # 3/4 of the run by default
+    tc = manifest["train_config"]  # --epochs: that many passes (54 images, 2 steps each), warm-up over 30 %
+    assert (tc["epochs"], tc["steps"], tc["batch_size"], tc["kl_warmup_steps"], tc["augment"]) == (1, 0, 32, 1, True)
+    assert manifest["model_config"]["likelihood"] == "logistic-channel"
     assert {s["path"] for s in manifest["data"]["skipped"]} == set(BROKEN)
     assert ModelPackage.load(out).channels == 3
 
@@ -132,3 +134,66 @@ def test_network_follows_image_size_and_channels(size: int, widths: tuple[int, .
     assert logits.shape == x.shape and mu.shape == (2, 10)
     allowed = {"Linear", "GELU", "Unflatten", "ConvTranspose2d", "Conv2d", "Sigmoid", "Sequential"}
     assert {type(m).__name__ for m in model.decoder.modules()} <= allowed  # the browser decoder's layers
+
+
+def _interrupt_second_epoch(monkeypatch) -> None:
+    """Make training stop with Ctrl-C while evaluating its second epoch (after the first
+    epoch's checkpoint was written)."""
+    import vae_core.model.train as tr
+
+    calls = []
+    real = tr.evaluate
+
+    def evaluate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tr, "evaluate", evaluate)
+
+
+def test_cli_honours_hidden_and_keeps_an_interrupted_runs_checkpoint_out_of_sight(tmp_path: Path, monkeypatch, capsys):
+    from vae_core.model.synthetic import make_garment_folder
+
+    folder, packages = tmp_path / "photos", tmp_path / "packages"
+    make_garment_folder(folder, per_class=12, seed=2)
+    packages.mkdir()
+    out = packages / "shop"
+    args = ["train", "--images", str(folder), "--out", str(out), "--epochs", "2", "--widths", "8", "16", "32"]
+    args += ["--hidden", "24", "--device", "cpu", "--threads", "1"]
+    with monkeypatch.context() as m:
+        _interrupt_second_epoch(m)
+        assert main(args) == 130
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in packages.iterdir()) == [".shop.ckpt"]  # hidden, beside the package
+    assert ".shop.ckpt" in err and "run the same command to resume" in err and "--no-resume" in err
+    assert main(args) == 0  # resumes from epoch 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model_config"]["hidden"] == 24
+    assert [row["epoch"] for row in manifest["history"]] == [1, 2]
+    assert sorted(p.name for p in packages.iterdir()) == ["shop"]  # the checkpoint is gone
+
+
+def test_cli_does_not_report_a_package_that_does_not_load(tmp_path: Path, monkeypatch, capsys):
+    import vae_core.package.build as build
+    from vae_core.model.synthetic import make_garment_folder
+
+    real = build.encode_images
+
+    def out_of_range(model, images, batch_size=2000):
+        mu, logvar = real(model, images, batch_size)
+        return mu, np.full_like(logvar, 50.0)  # beyond what every loader accepts
+
+    monkeypatch.setattr(build, "encode_images", out_of_range)
+    folder, out = tmp_path / "photos", tmp_path / "pkg"
+    make_garment_folder(folder, per_class=10, seed=3)
+    out.mkdir()  # what was there before stays as it was
+    (out / "manifest.json").write_text("{}")
+    args = ["train", "--images", str(folder), "--out", str(out), "--epochs", "1", "--widths", "8", "16", "32"]
+    assert main([*args, "--hidden", "16", "--device", "cpu", "--threads", "1"]) == 2
+    captured = capsys.readouterr()
+    assert "wrote" not in captured.out
+    assert "does not make a package that loads" in captured.err and "|logvar|" in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "pkg"]  # no staging folder left
+    assert (out / "manifest.json").read_text() == "{}"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from vae_core import InputError, LikelihoodIndex, log_q, top_k
+from vae_core import InputError, LikelihoodIndex, class_probabilities, log_q, top_k
 
 
 def _loop_log_q(z, mu, logvar):
@@ -110,3 +110,56 @@ def test_bad_z_is_refused(catalogue, bad):
 def test_k_larger_than_catalogue_returns_everything(catalogue):
     mu, logvar, labels = catalogue
     assert len(LikelihoodIndex(mu[:4], logvar[:4], labels[:4]).rank(np.zeros(10), 10).indices) == 4
+
+
+# ------------------------------------------------------------------ class probabilities ("looks like")
+def _brute_class_probabilities(z, mu, logvar, labels, n_classes):
+    """p(c | z) = sum_{i in c} q(z|x_i) / sum_i q(z|x_i), one item at a time, with scipy's
+    densities and logsumexp (an independent computation)."""
+    from scipy.special import logsumexp
+
+    logs = norm.logpdf(z, loc=mu.astype(np.float64), scale=np.exp(0.5 * logvar.astype(np.float64))).sum(1)
+    total = logsumexp(logs)
+    return np.array([math.exp(logsumexp(logs[labels == c]) - total) if np.any(labels == c) else 0.0
+                     for c in range(n_classes)])  # fmt: skip
+
+
+def test_class_probabilities_equal_brute_force(catalogue, rng):
+    mu, logvar, labels = catalogue
+    index = LikelihoodIndex(mu, logvar, labels)
+    for scale in (0.5, 2.0, 8.0):  # from near the means to far out, where every q(z|x) underflows
+        z = rng.normal(size=10) * scale
+        got = class_probabilities(index.log_q(z), labels, 12)  # two classes with no items
+        np.testing.assert_allclose(got, _brute_class_probabilities(z, mu, logvar, labels, 12), atol=1e-12)
+        assert got.sum() == pytest.approx(1.0, abs=1e-12) and got[10] == got[11] == 0.0
+
+
+def test_class_probabilities_by_hand():
+    # log q = (0, -ln 3, -ln 6) for items of classes (1, 0, 1): weights 1, 1/3, 1/6 -> total 1.5
+    got = class_probabilities(np.array([0.0, -math.log(3), -math.log(6)]), [1, 0, 1], 2)
+    np.testing.assert_allclose(got, [(1 / 3) / 1.5, (1 + 1 / 6) / 1.5], rtol=1e-14)
+    # a thousand nats below or above changes nothing (the shift by the best score)
+    shifted = class_probabilities(np.array([-1000.0, -1000 - math.log(3), -1006.0]), [1, 0, 1], 2)
+    assert shifted[0] == pytest.approx(1 / 3 / (1 + 1 / 3 + math.exp(-6)), rel=1e-14)
+
+
+def test_class_probabilities_rows_and_the_package(pkg, rng):
+    """Several z at once equal one at a time, and ``ModelPackage.class_probabilities`` equals the
+    class sums of the whole ranking (``rank`` with k = N)."""
+    zs = rng.normal(size=(4, pkg.latent_dim)) * 2
+    rows = class_probabilities(np.stack([pkg.index.log_q(z) for z in zs]), pkg.labels, len(pkg.class_names))
+    for z, row in zip(zs, rows, strict=True):
+        np.testing.assert_allclose(row, class_probabilities(pkg.index.log_q(z), pkg.labels, 10), rtol=1e-14)
+        ranking = pkg.rank(z, len(pkg))
+        w = np.exp(ranking.scores - ranking.scores[0])
+        expected = np.bincount(ranking.labels, weights=w, minlength=10) / w.sum()
+        np.testing.assert_allclose(pkg.class_probabilities(z), expected, atol=1e-12)
+        np.testing.assert_allclose(row, expected, atol=1e-12)
+
+
+def test_rank_scores_equals_rank(catalogue, rng):
+    index = LikelihoodIndex(*catalogue)
+    z = rng.normal(size=10)
+    a, b = index.rank(z, 7), index.rank_scores(index.log_q(z), 7)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.scores, b.scores)

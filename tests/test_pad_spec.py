@@ -197,3 +197,21 @@ def test_track_percentiles_are_the_typicality_badge(pkg, rng):
         zz[j] = positions[k]
         assert pct[j, k] == pytest.approx(pkg.typicality(zz), abs=1e-9)
     assert pct.min() >= 0 and pct.max() <= 100
+
+
+@pytest.mark.parametrize("scale", [0.5, 3.0])
+def test_direction_tracks_equal_brute_force(pkg, rng, scale):
+    """The envelope along arbitrary directions equals scoring every item at every position."""
+    from vae_core.latent.guides import direction_tracks
+
+    z = rng.normal(size=pkg.latent_dim) * scale
+    dirs = rng.normal(size=(3, pkg.latent_dim)) * np.array([[1.0], [0.01], [50.0]])  # lengths do not matter
+    positions = track_positions(3.0, 25)
+    got = direction_tracks(pkg.index.rows_, z, dirs, positions)
+    v = dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
+    brute = np.array([[pkg.index.log_q(z + t * vj).max() for t in positions] for vj in v])
+    np.testing.assert_allclose(got, brute, rtol=1e-9, atol=1e-9)
+    # along an axis, a direction track is the slider's own track, shifted to t = 0 at z
+    axis = np.eye(pkg.latent_dim)[[2]]
+    along_axis = direction_tracks(pkg.index.rows_, z, axis, positions)[0]
+    np.testing.assert_allclose(along_axis, likelihood_tracks(pkg.index.rows_, z, positions + z[2])[2], rtol=1e-9)

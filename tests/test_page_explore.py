@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,9 @@ from streamlit.testing.v1 import AppTest
 
 from ui.common.minimap import map_raster
 from ui.common.text import plain
+from ui.explore.sliders import slider_label
 from ui.explore.state import format_z, round_z, slider_specs
-from ui.explore.step import typicality_text
+from ui.explore.step import looks_like_text, typicality_text
 from vae_core import ModelPackage
 from vae_core.model.data import ENV_VAR as DATA_ENV
 
@@ -147,11 +149,22 @@ def assert_consistent(at: AppTest, pkg: ModelPackage, k: int = 12, moved_by_serv
 
 
 # ------------------------------------------------------------------------------ tests
+def page_text(at: AppTest) -> str:
+    """Every caption, markdown, badge and label the page's main area shows, and the pad's labels,
+    help and end names (the sidebar's package picker is the app's, not the page's)."""
+    parts = [plain(el.value) for kind in ("caption", "markdown", "info", "warning") for el in at.main.get(kind)]
+    parts += [str(getattr(w, "label", "")) + " " + str(getattr(w, "help", "") or "") for w in at.get("toggle")]
+    data = json.loads(pad_element(at, PAD).proto.mixed.json)
+    parts += [s["label"] + " " + s["help"] for s in data["sliders"]] + [data.get("guides_help") or ""]
+    parts += [e["lo"] + " " + e["hi"] + " " + e["title"] for e in pad_feed(at, PAD)["ends"]]
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:", "\n".join(parts))
+
+
 def test_default_page(app, pkg):
     at = app()
     specs = slider_specs(pkg.kl_per_dim)
     data = json.loads(pad_element(at, PAD).proto.mixed.json)  # the first draw carries the weights
-    assert [s["label"] for s in data["sliders"]] == [s.label for s in specs]
+    assert [s["label"] for s in data["sliders"]] == [slider_label(s, {}, expert=False)[0] for s in specs]
     assert [s["dim"] for s in data["sliders"]] == [s.dim for s in specs]
     assert data["ranges"] == [2.0, 3.0, 4.0, 5.0, 8.0] and pad_feed(at, PAD)["set"]["range"] == 3.0
     assert pad_range(at) == 3.0
@@ -164,6 +177,16 @@ def test_default_page(app, pkg):
     expected = typicality_text(pkg.typicality(z), float(best.scores[0]), int(best.indices[0]))
     assert any(expected.label in m.value for m in at.markdown)  # the badge
     assert expected.detail in captions(at)
+    # what it looks like, from every item's exact log q, and the closest real piece
+    looks = looks_like_text(pkg.class_probabilities(z), pkg.class_names)
+    assert any(plain(m.value) == f"**Looks like:** {looks}" for m in at.markdown)
+    assert any(f"Closest real piece: <b>#{int(best.indices[0])} " in m.value for m in at.markdown)
+    # every slider's ends are named, and a designer sees no nats, KL or log q
+    ends = pad_feed(at, PAD)["ends"]
+    assert len(ends) == pkg.latent_dim and all(e["lo"] and e["hi"] for e in ends)
+    text = page_text(at)
+    assert [line for line in text.splitlines() if "nats" in line or "log q" in line or "KL" in line] == []
+    assert "novel" not in text and "typical" not in text
     assert "The interactive map below shows this garment" in captions(at)
     assert len(at.get("plotly_chart")) == 1
     # the tiny package has 600 items, the data 60,000 images: thumbnails are decoded means
@@ -227,9 +250,27 @@ def test_k_changes_the_number_of_neighbours(app, pkg):
     assert query(at, "k") == "5"
 
 
+def test_expert_details_show_every_number(app, pkg):
+    at = app({"z": "1,-1,0.5,0,0,2,0,0,-0.5,0"})
+    assert not at.toggle(key="explore.expert").value
+    at.toggle(key="explore.expert").set_value(True).run()
+    assert not at.exception
+    data = json.loads(pad_element(at, PAD).proto.mixed.json)  # (AppTest never acknowledges the weights)
+    assert [s["label"] for s in data["sliders"]] == [s.label for s in slider_specs(pkg.kl_per_dim)]
+    z = z_of(at, pkg)
+    best = pkg.rank(z, 12)
+    badge = typicality_text(pkg.typicality(z), float(best.scores[0]), int(best.indices[0]))
+    assert badge.expert in captions(at) and "nats" in captions(at)
+    tiles = gallery_tiles(at, "explore.logq")
+    assert tiles[0]["caption"].split("\n")[1] == f"log q {best.scores[0]:.1f}"
+    at.toggle(key="explore.expert").set_value(False).run()  # and off again: the words only
+    assert "nats" not in page_text(at) and "\n" not in gallery_tiles(at, "explore.logq")[0]["caption"]
+
+
 def test_euclidean_toggle_shows_both_rankings(app, pkg):
     at = app({"z": "1,-1,0.5,0,0,2,0,0,-0.5,0"})
     assert neighbours(at, "explore.eu") == []
+    at.toggle(key="explore.expert").set_value(True).run()
     at.toggle(key="explore.euclid").set_value(True).run()
     assert not at.exception
     z = z_of(at, pkg)
@@ -267,6 +308,7 @@ def test_widgets_default_to_their_current_values(app, pkg):
     """A browser that remounts a widget without its value takes the element's default (under load
     the k box fell back to 1 at the first slider step): every run sends the current value as it."""
     at = app({"k": "7", "map": "pca"})
+    at.toggle(key="explore.expert").set_value(True).run()
     at.toggle(key="explore.euclid").set_value(True).run()
     assert at.number_input(key="explore.k").proto.default == 7
     assert at.radio(key="explore.method").proto.default == 1  # ("tsne", "pca")
@@ -376,3 +418,152 @@ def test_page_works_without_training_images(app, pkg, monkeypatch, tmp_path):
     assert any("Training images are unavailable" in i.value for i in at.info)
     assert "decoded mean" in captions(at)
     assert len(neighbours(at)) == 12
+
+
+# ------------------------------------------------------------------------------ history, pins, names, directions
+_ACTIONS = iter(range(1, 1_000_000))
+
+
+def strip_action(at: AppTest, do: str, step: int | None = None) -> AppTest:
+    """Rerun as after the history strip's ``setStateValue("action", ...)`` (a button, a thumbnail
+    or Ctrl+Z in the browser)."""
+    element = pad_element(at, "explore.history")
+    states = at._tree.get_widget_states()
+    mine = [w for w in states.widgets if w.id == element.proto.id]
+    widget = mine[0] if mine else states.widgets.add()
+    widget.id = element.proto.id
+    widget.json_value = json.dumps({"action": {"do": do, "step": step, "n": next(_ACTIONS)}})
+    at = at._run(states)
+    assert not at.exception, at.exception
+    return at
+
+
+def strip(at: AppTest) -> dict:
+    return json.loads(pad_element(at, "explore.history").proto.json)
+
+
+def test_undo_and_redo_restore_every_step_exactly(app, pkg):
+    at = app()
+    dims = [s.dim for s in slider_specs(pkg.kl_per_dim)]
+    at = move(at, pkg, {dims[0]: 1.25})
+    z1 = z_of(at, pkg)
+    at = move(at, pkg, {dims[1]: -2.0})
+    z2 = z_of(at, pkg)
+    at.number_input(key="explore.item").set_value(7).run()
+    at.button(key="explore.start_item").click().run()
+    z3 = z_of(at, pkg)
+    labels = [s["label"] for s in strip(at)["steps"]]
+    assert labels == [
+        "the centre of the space (z = 0)",
+        f"z{dims[0] + 1} to 1.25",
+        f"z{dims[1] + 1} to -2.00",
+        f"item #7 ({pkg.class_names[pkg.labels[7]]})",
+    ]
+    assert strip(at)["can_undo"] and not strip(at)["can_redo"]
+    at = strip_action(at, "undo")
+    assert tuple(z_of(at, pkg)) == tuple(z2)  # exactly, in the pad, the link and the neighbours
+    assert_consistent(at, pkg)
+    assert "then edited with the sliders" in captions(at)
+    at = strip_action(at, "undo")
+    assert tuple(z_of(at, pkg)) == tuple(z1) and tuple(pad_z(at, pkg)) == tuple(z1)
+    at = strip_action(at, "redo")
+    assert tuple(z_of(at, pkg)) == tuple(z2)
+    at = strip_action(at, "go", 3)  # a thumbnail
+    assert tuple(z_of(at, pkg)) == tuple(z3) and "item #7" in captions(at)
+    at = strip_action(at, "go", 0)
+    assert not z_of(at, pkg).any() and strip(at)["steps"][0]["current"]
+    at = move(at, pkg, {dims[2]: 0.5})  # a new step after undoing drops the undone ones
+    assert len(strip(at)["steps"]) == 2 and not strip(at)["can_redo"]
+    # the lineage a board would save is the step's own
+    origin = at.session_state["explore._origin"]
+    assert origin["kind"] == "zero" and at.session_state["explore._edits"]["total"] == 1
+
+
+def test_back_and_forward_move_through_the_same_steps(app, pkg):
+    """The browser's Back and Forward rerun the page with an earlier link: it shows that step."""
+    at = app()
+    links = [query(at, "z")]
+    for dim, v in ((0, 1.0), (1, -1.5), (2, 2.0)):
+        at = move(at, pkg, {dim: v})
+        links.append(query(at, "z"))
+    steps = len(strip(at)["steps"])
+    for back in (2, 1, 0):  # Back, Back, Back
+        at.query_params["z"] = links[back]
+        at.run()
+        assert not at.exception
+        assert format_z(z_of(at, pkg)) == links[back] and format_z(pad_z(at, pkg)) == links[back]
+        assert [s["current"] for s in strip(at)["steps"]].index(True) == back
+    at.query_params["z"] = links[1]  # Forward
+    at.run()
+    assert format_z(z_of(at, pkg)) == links[1] and len(strip(at)["steps"]) == steps  # no new step
+    assert_consistent(at, pkg)
+    at.query_params["z"] = "0.5,0.5,0,0,0,0,0,0,0,0"  # an address no step holds: a new step
+    at.run()
+    assert format_z(z_of(at, pkg)) == "0.5,0.5,0,0,0,0,0,0,0,0" and len(strip(at)["steps"]) == 3
+
+
+def test_pin_up_to_four_garments_to_compare(app, pkg):
+    at = app()
+    for item in (3, 5, 7, 9, 11):
+        at.number_input(key="explore.item").set_value(item).run()
+        at.button(key="explore.start_item").click().run()
+        at.button(key="explore.pin").click().run()
+        assert not at.exception
+    pins = at.session_state["explore._pins"]
+    looks = [pkg.class_names[int(np.argmax(pkg.class_probabilities(round_z(pkg.mu[i])[0])))] for i in (5, 7, 9, 11)]
+    assert [p["label"] for p in pins] == [f"Pin {n}: {c}" for n, c in zip((2, 3, 4, 5), looks, strict=True)]
+    assert [pins[0]["z"]] == [round_z(pkg.mu[5])[0]]
+    for i, item in enumerate((5, 7, 9, 11)):  # garment, looks like, neighbours and z of each
+        z = np.asarray(round_z(pkg.mu[item])[0])
+        assert neighbours(at, f"explore.pin.{i}.neighbours") == pkg.rank(z, 4).indices.tolist()
+        assert f"z = {format_z(z)}" in [c.value for c in at.get("code")]
+        looks = looks_like_text(pkg.class_probabilities(z), pkg.class_names)
+        assert f"**Looks like** {looks}" in [plain(m.value) for m in at.markdown]
+    at.button(key="explore.pin.1.open").click().run()  # back in the sliders
+    np.testing.assert_allclose(z_of(at, pkg), round_z(pkg.mu[7])[0])
+    at.button(key="explore.pin.0.unpin").click().run()
+    assert [p["label"][:5] for p in at.session_state["explore._pins"]] == ["Pin 3", "Pin 4", "Pin 5"]
+
+
+def test_slider_names_are_kept_per_package(app, pkg, monkeypatch, tmp_path, tiny_package_dir):
+    from store import open_store, package_identity
+
+    url = f"sqlite:///{tmp_path / 'names.sqlite3'}"
+    monkeypatch.setenv("LATENT_ATELIER_DATABASE_URL", url)
+    at = app()
+    top = slider_specs(pkg.kl_per_dim)[0]
+    at.text_input(key=f"explore.sliders.name.{top.dim}").input("sleeve length")
+    next(b for b in at.button if b.label == "Save names").click().run()
+    assert not at.exception
+    assert json.loads(pad_element(at, PAD).proto.mixed.json)["sliders"][0]["label"] == "sleeve length"
+    assert open_store(url).sliders.get(package_identity(tiny_package_dir)) == {top.dim: "sleeve length"}
+    fresh = app()  # another session: the name is the package's
+    assert json.loads(pad_element(fresh, PAD).proto.mixed.json)["sliders"][0]["label"] == "sleeve length"
+    fresh = move(fresh, pkg, {top.dim: 1.0})
+    assert strip(fresh)["steps"][-1]["label"] == "sleeve length to 1.00"
+
+
+def test_a_saved_direction_is_a_slider(app, pkg, monkeypatch, tmp_path, tiny_package_dir):
+    from store import DirectionDraft, open_store, package_identity
+    from vae_core.latent.directions import direction_between, unit
+
+    url = f"sqlite:///{tmp_path / 'directions.sqlite3'}"
+    monkeypatch.setenv("LATENT_ATELIER_DATABASE_URL", url)
+    shoes, shirts = np.flatnonzero(pkg.labels == 7)[:20], np.flatnonzero(pkg.labels == 6)[:20]
+    v = direction_between(pkg.mu, shoes, shirts)
+    draft = DirectionDraft("more sneaker", v.tolist(), package_identity(tiny_package_dir), "selections", shoes, shirts)
+    open_store(url).directions.save(draft)
+    at = app()
+    data = json.loads(pad_element(at, PAD).proto.mixed.json)
+    slider = data["sliders"][-1]
+    assert (slider["label"], slider["dim"], slider["dir"]) == ("⇄ more sneaker", -1, 0)
+    np.testing.assert_allclose(data["map"]["dirs"][0], unit(v))
+    feed = pad_feed(at, PAD)
+    assert len(feed["guides"]["tracks"]) == len(feed["ends"]) == pkg.latent_dim + 1
+    # the browser moves z along it by 1.5 and, on release, reports the dimension sliders' new values
+    z = np.round(z_of(at, pkg) + 1.5 * unit(v), 3)
+    at = pad_report(at, PAD, [float(z[s.dim]) for s in slider_specs(pkg.kl_per_dim)] + [0.0], z.tolist())
+    assert not at.exception
+    np.testing.assert_allclose(z_of(at, pkg), z)
+    assert strip(at)["steps"][-1]["label"] == "along ‘more sneaker’ +1.50"
+    assert_consistent(at, pkg, moved_by_server=False)

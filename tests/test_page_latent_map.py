@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import gallery_tiles, run_page
+from conftest import click_gallery, gallery_tiles, run_page
 from conftest import plotly_array as _array
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +20,7 @@ from ui.latent_map import view as map_view
 from vae_core.latent.clusters import kmeans_labels
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "latent_map.py")
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture()
@@ -106,7 +107,9 @@ def test_find_by_index_shows_the_detail_panel_and_marks_it(app, pkg):
     assert len(app.image) == 2  # original (or decoded mean) and reconstruction
     captions = [c for img in app.image for c in [img.proto.imgs[0].caption]]
     assert captions[1] == "reconstruction: decode(mu)"
-    assert [b.label for b in app.button][-3:] == ["Open in Explore", "Use as A", "Use as B"]
+    labels = [b.label for b in app.button]
+    at = labels.index("Open in Explore")
+    assert labels[at : at + 3] == ["Open in Explore", "Use as A", "Use as B"]
     spec = _map_spec(app)
     star = [t for t in spec["data"] if t["name"] == "#123"]
     assert star and star[0]["marker"]["symbol"] == "star"
@@ -161,16 +164,67 @@ def test_show_class_lists_every_item_with_a_histogram_and_pages(app, pkg):
         assert any("page 2 of" in m.value for m in app.markdown)
 
 
-def test_inspect_a_listed_garment_then_go_back(app, pkg):
+def test_a_listed_garment_opens_from_its_tile_then_go_back(app, pkg):
     app.selectbox(key="map.class").set_value("Trouser").run()
     app.button(key="map.show_class").click().run()
     first = int(np.flatnonzero(pkg.labels == 1)[0])
-    app.selectbox(key="map.inspect.0").set_value(first).run()
+    app = click_gallery(app, "map.gallery", str(first))  # the tile's "open" button
+    assert not app.exception
     assert any(m.value == f"**#{first} · Trouser**" for m in app.markdown)
     app.button(key="map.back").click().run()
     assert any(m.value.startswith("**All ") for m in app.markdown)
     app.button(key="map.clear").click().run()
     assert _nothing_selected(app)
+
+
+def test_a_list_averages_into_explore(app, pkg):
+    app.selectbox(key="map.class").set_value("Sneaker").run()
+    app.button(key="map.show_class").click().run()
+    app.button(key="map.average").click().run()
+    garment = app.session_state["explore.pending_z"]
+    members = np.flatnonzero(pkg.labels == 7)
+    np.testing.assert_allclose(garment.z, pkg.mu[members].astype(np.float64).mean(axis=0), rtol=1e-12)
+    assert garment.label == f"the average of {len(members)} garments selected on the map"
+    assert garment.origin["kind"] == "sent" and garment.package.matches(pkg.identity)
+
+
+def test_two_lists_make_a_named_direction(pkg, monkeypatch, tmp_path, tiny_package_dir, data_dir):
+    from store import open_store
+
+    url = f"sqlite:///{tmp_path / 'directions.sqlite3'}"
+    monkeypatch.setenv("LATENT_ATELIER_DATABASE_URL", url)
+    app = run_page(APP, tiny_package_dir, data_dir, monkeypatch)  # the whole app: its link to Explore
+    app.switch_page("pages/latent_map.py").run()
+    assert app.button(key="map.dir_save").disabled  # nothing kept as B yet
+    for name, slot in (("Shirt", "a"), ("Sneaker", "b")):
+        app.selectbox(key="map.class").set_value(name).run()
+        app.button(key="map.show_class").click().run()
+        app.button(key=f"map.keep_{slot}").click().run()
+    text = "\n".join(plain(m.value) for m in app.markdown)
+    shirts, sneakers = np.flatnonzero(pkg.labels == 6), np.flatnonzero(pkg.labels == 7)
+    assert f"**A** · {len(shirts)} garments, all Shirt" in text
+    assert f"**B** · {len(sneakers)} garments, all Sneaker" in text
+    app.button(key="map.dir_save").click().run()  # no name yet: says so, saves nothing
+    assert any("Name the direction first" in e.value for e in app.error)
+    app.text_input(key="map.dir_name").input("more sneaker").run()
+    app.button(key="map.dir_save").click().run()
+    assert not app.exception and any("Saved the direction **more sneaker**" in s.value for s in app.success)
+    assert [link.proto.label for link in app.get("page_link")] == ["Try it on Explore"]
+    (saved,) = open_store(url).directions.list(pkg.identity)
+    expected = pkg.mu[sneakers].astype(np.float64).mean(0) - pkg.mu[shirts].astype(np.float64).mean(0)
+    np.testing.assert_allclose(saved.vector, expected, rtol=1e-12)
+    assert (saved.method, saved.to_indices, saved.from_indices) == ("selections", tuple(sneakers), tuple(shirts))
+    app.button(key="map.dir_whole").click().run()  # from the whole catalogue instead
+    app.text_input(key="map.dir_name").input("sneaker").run()
+    app.button(key="map.dir_save").click().run()
+    second = open_store(url).directions.list(pkg.identity)[1]
+    assert second.method == "catalogue_to_selection" and second.from_indices is None
+    np.testing.assert_allclose(
+        second.vector, pkg.mu[sneakers].astype(np.float64).mean(0) - pkg.mu.astype(np.float64).mean(0)
+    )
+    app.text_input(key="map.dir_name").input("SNEAKER").run()  # names are unique per package
+    app.button(key="map.dir_save").click().run()
+    assert any("already has a direction named" in e.value for e in app.error)
 
 
 def test_open_in_explore_hands_over_the_items_mean(app, pkg):

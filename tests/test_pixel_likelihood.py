@@ -12,12 +12,14 @@ from scipy.stats import logistic
 from vae_core.model.pixel_likelihood import bits_per_dim, discretised_logistic_nll
 
 
-@pytest.mark.parametrize(("mean", "log_s"), [(0.5, -2.0), (0.02, -4.0), (0.97, -6.5), (0.3, 1.0)])
+@pytest.mark.parametrize(
+    ("mean", "log_s"), [(0.5, -2.0), (0.02, -4.0), (0.97, -6.5), (0.3, 1.0), (1.08, -3.0), (-0.2, -2.5)]
+)
 def test_masses_sum_to_one_and_match_scipy(mean: float, log_s: float):
     values = torch.arange(256, dtype=torch.float64) / 255.0  # every 8-bit value, one per "image"
     x = values.reshape(256, 1, 1, 1)
-    logit = torch.full_like(x, math.log(mean / (1 - mean)))
-    nll = discretised_logistic_nll(logit, x, torch.full((1, 1, 1), log_s, dtype=torch.float64))
+    location = torch.full_like(x, mean)  # beyond [0, 1] too: the end bins take the tails
+    nll = discretised_logistic_nll(location, x, torch.full((1, 1, 1), log_s, dtype=torch.float64))
     p = torch.exp(-nll).numpy()
     assert p.sum() == pytest.approx(1.0, abs=1e-9)
     s, h = math.exp(log_s), 0.5 / 255

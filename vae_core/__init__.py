@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the lazy names are, for readers and type checkers
     from .errors import DataError, InputError, LatentAtelierError, PackageError
-    from .latent.likelihood import LikelihoodIndex, Ranking, log_q, top_k
+    from .latent.likelihood import LikelihoodIndex, Ranking, class_probabilities, log_q, top_k
     from .model.config import ModelConfig, TrainConfig
     from .model.data import CLASS_NAMES, Split, load_split, read_split
     from .model.network import VAE, vae_loss
@@ -40,6 +40,7 @@ _HOMES = {
     "PackageError": ".errors",
     "LikelihoodIndex": ".latent.likelihood",
     "Ranking": ".latent.likelihood",
+    "class_probabilities": ".latent.likelihood",
     "log_q": ".latent.likelihood",
     "top_k": ".latent.likelihood",
     "ModelConfig": ".model.config",
@@ -71,6 +72,7 @@ __all__ = [
     "Split",
     "TrainConfig",
     "VAE",
+    "class_probabilities",
     "load_split",
     "log_q",
     "read_split",

@@ -266,7 +266,8 @@ def get_test_split(pkg: ModelPackage | None = None):
 def decoder_for_browser(path: str) -> DecoderSpec | Unsupported:
     """The package's decoder as a layer list with float16 weights, for the latent pad (or why the
     browser cannot run it)."""
-    return decoder_spec(_load_package(path).model.decoder)
+    model = _load_package(path).model
+    return decoder_spec(model.decoder, sigmoid=model.output_sigmoid)  # else the browser clips to [0, 1]
 
 
 @st.cache_resource(show_spinner=False, hash_funcs=_BY_IDENTITY)

@@ -54,6 +54,10 @@ K_UPLOAD_ID = "explore._upload_id"
 K_UPLOAD_SHOW = "explore._upload_show"
 K_ORIGIN = "explore._origin"  # where the garment was loaded from (ui/board/lineage.py)
 K_EDITS = "explore._edits"  # its released slider changes since
+K_EXPERT = "explore.expert"  # the "Expert details" switch
+K_HISTORY = "explore._history"  # the steps to undo and redo (ui/explore/history.py)
+K_URL = "explore._url"  # the query this page last wrote into the address bar
+K_STRIP = "explore.history"  # the history strip's widget key
 
 
 # ---------------------------------------------------------------------------------- sliders

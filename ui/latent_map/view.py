@@ -1,5 +1,6 @@
 """The Latent map page's panels: map controls, the find box, the selected-items gallery with its
-class histogram, and the detail panel of one garment.
+class histogram and what a selection can become (its average in Explore, a CSV, a ZIP of its
+pictures, one side of a direction), and the detail panel of one garment.
 
 What the user is looking at lives in two session-state keys, written only by callbacks so the
 latest action wins: ``map.items`` (a list of training indices and a title: a box/lasso selection
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ui.board import lineage
 from ui.common import state as state
 from ui.common.figures import histogram_figure, posterior_figure
 from ui.common.gallery import Tile, gallery
@@ -18,6 +20,7 @@ from ui.common.loader import get_package, get_train_images, item_images
 from ui.common.map_layer import map_layer, take_point
 from ui.common.scroll import request_scroll
 from ui.common.text import md
+from ui.latent_map import direction
 from ui.latent_map.browse import (
     AREA,
     POINT,
@@ -27,8 +30,10 @@ from ui.latent_map.browse import (
     page_slice,
     parse_index,
 )
+from ui.latent_map.export import MAX_ZIP_IMAGES, selection_csv, selection_zip
 from vae_core import InputError, ModelPackage
 from vae_core.images import upscale
+from vae_core.latent.directions import mean_code
 
 CHART = "map.chart"
 ITEMS, FOCUS, PAGE = "map.items", "map.focus", "map.page"
@@ -105,14 +110,6 @@ def _focus(index: int | None) -> None:
     st.session_state[FOCUS] = index
 
 
-def _inspect(key: str) -> None:
-    if st.session_state.get(key) is not None:
-        _forget_find()
-        st.session_state[FOCUS] = int(st.session_state[key])
-        st.session_state[MARK] = True
-        st.session_state[key] = None
-
-
 def _turn_page(delta: int) -> None:
     st.session_state[PAGE] = st.session_state.get(PAGE, 0) + delta
 
@@ -156,22 +153,19 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
         return
     counts = class_histogram(pkg.labels, indices, len(pkg.class_names))
     st.plotly_chart(histogram_figure(counts, pkg.class_names), key="map.hist", config={"displayModeBar": False})
+    selection_actions(pkg, items)
     pg = page_slice(len(indices), st.session_state.get(PAGE, 0), PER_PAGE)
     st.session_state[PAGE] = pg.page
     shown = indices[pg.start : pg.stop]
     images = item_images(pkg, shown, notify=False)
     tiles = [Tile(img, f"#{i}", str(i)) for img, i in zip(images, shown, strict=True)]
-    gallery(tiles, columns=COLUMNS, key="map.gallery")
-    st.selectbox(
-        "Inspect a garment",
-        shown,
-        index=None,
-        key=f"map.inspect.{pg.page}",
-        placeholder="choose one of the garments above",
-        format_func=lambda i: f"#{i} {pkg.class_names[pkg.labels[i]]}",
-        on_change=_inspect,
-        args=(f"map.inspect.{pg.page}",),
-    )
+    opened = gallery(tiles, columns=COLUMNS, action="open", key="map.gallery", help="Show this garment")
+    if opened is not None:  # a tile's garment: its detail panel, with the way back to this list
+        _forget_find()
+        st.session_state[FOCUS] = int(opened)
+        st.session_state[MARK] = True
+        request_scroll(DETAIL_SELECTOR, "nearest")
+        st.rerun()
     if pg.n_pages > 1:
         prev, label, nxt = st.columns([1, 1.6, 1], vertical_alignment="center")
         prev.button(
@@ -197,6 +191,64 @@ def items_panel(pkg: ModelPackage, items: dict) -> None:
             icon=":material/chevron_right:",
             icon_position="right",
             width="stretch",
+        )
+
+
+def _open_average(pkg: ModelPackage, indices: tuple[int, ...]) -> None:
+    z = mean_code(pkg.mu, indices)
+    n = len(indices)
+    label = f"the average of {n:,} garment{'s' if n != 1 else ''} selected on the map"
+    state.open_in_explore(z, None, label, origin=lineage.origin("sent", z, label))
+
+
+def selection_actions(pkg: ModelPackage, items: dict) -> None:
+    """What the listed garments can become: their average in Explore, a CSV, a ZIP of their
+    pictures, side A or B of a direction."""
+    indices = tuple(int(i) for i in items["indices"])
+    n = len(indices)
+    with st.container(horizontal=True, key="map.selection_actions"):
+        if st.button(
+            "Average into Explore",
+            key="map.average",
+            icon=":material/functions:",
+            help="Open the mean of these garments' codes in Explore: a garment between all of them.",
+        ):
+            _open_average(pkg, indices)
+        st.download_button(
+            "CSV",
+            lambda: selection_csv(pkg, indices),  # made on click
+            file_name=f"latent-atelier-selection-{n}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            help="Index, class and source file of every garment listed.",
+            on_click="ignore",
+            key="map.csv",
+        )
+        more = f" (the first {MAX_ZIP_IMAGES:,}; the CSV lists all {n:,})" if n > MAX_ZIP_IMAGES else ""
+        st.download_button(
+            "ZIP of images",
+            lambda: selection_zip(pkg, indices, lambda idx: item_images(pkg, idx, notify=False)),
+            file_name=f"latent-atelier-selection-{n}.zip",
+            mime="application/zip",
+            icon=":material/folder_zip:",
+            help=f"Their pictures as PNGs{more}, with the CSV.",
+            on_click="ignore",
+            key="map.zip",
+        )
+    with st.container(horizontal=True, key="map.keep"):
+        st.button(
+            "Keep as A",
+            key="map.keep_a",
+            on_click=direction.keep,
+            args=("A", items, pkg),
+            help="The garments a direction starts from (without A: the whole catalogue).",
+        )
+        st.button(
+            "Keep as B",
+            key="map.keep_b",
+            on_click=direction.keep,
+            args=("B", items, pkg),
+            help="The garments a direction goes toward.",
         )
 
 

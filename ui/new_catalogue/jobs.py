@@ -127,12 +127,14 @@ class JobStatus:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-def train_command(images: Path, image_size: int, channels: int | None, epochs: int) -> list[str]:
+def train_command(images: Path, image_size: int, channels: int | None, epochs: int | None = None) -> list[str]:
     """The trainer's command for a folder of images: ``python -m vae_core train --images ...``
     with ``{out}`` and ``{progress}`` left for the job to fill in (``channels`` None: the trainer
-    decides, colour if any image is)."""
+    decides, colour if any image is; ``epochs`` None or 0: the trainer's recipe, a fixed number
+    of steps whatever the folder's size)."""
     command = [sys.executable, "-m", "vae_core", "train", "--images", str(images), "--out", "{out}"]
-    command += ["--image-size", str(image_size), "--epochs", str(epochs), "--progress-jsonl", "{progress}"]
+    command += ["--image-size", str(image_size)] + (["--epochs", str(epochs)] if epochs else [])
+    command += ["--progress-jsonl", "{progress}"]
     command += ["--allow-collapsed"]  # the page shows the verdict with the package, collapsed or not
     return command + (["--channels", str(channels)] if channels else [])
 

@@ -51,7 +51,7 @@ K = "new_catalogue."  # widget keys of this page
 SIZES = (28, 32, 64)
 CHANNELS = {"auto": None, "grey": 1, "colour": 3}
 CHANNEL_LABELS = {"auto": "auto (colour if any image is)", "grey": "grey", "colour": "colour"}
-DEFAULT_EPOCHS, MAX_EPOCHS = 30, 300
+DEFAULT_EPOCHS, MAX_EPOCHS = 0, 300  # 0: the trainer's recipe (vae_core.model.recipe)
 REFRESH_SECONDS = 2.0
 LIMITS = ZipLimits()
 MSG = 400  # characters of a message shown (messages quote names at most 80 characters long)
@@ -166,7 +166,9 @@ def _running_panel(jobs: Path, job: Job) -> None:
     snap = snapshot(status.events, spec.created, time.time(), spec.epochs)
     st.subheader(f"Training {md(spec.name)}")
     st.caption(f"From {md(spec.source)}. It runs on the server: close or reload this page and come back at any time.")
-    stage = f"{snap.label}: epoch {min(snap.epochs_done + 1, snap.epochs)} of {snap.epochs}"
+    stage = snap.label
+    if snap.epochs:  # known from the first finished epoch when the recipe chose the length
+        stage = f"{snap.label}: epoch {min(snap.epochs_done + 1, snap.epochs)} of {snap.epochs}"
     if snap.stage not in ("batch", "epoch"):
         counts = f" ({snap.stage_done:,} of {snap.stage_total:,})" if snap.stage_total > 1 else ""
         stage = f"{snap.label}{counts}"
@@ -348,7 +350,14 @@ def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
     c1, c2, c3 = st.columns([1, 2, 1])
     size = c1.segmented_control("Image size (pixels)", SIZES, default=32, key=f"{K}size") or 32
     channels = c2.radio("Colour", list(CHANNELS), key=f"{K}channels", format_func=CHANNEL_LABELS.get, horizontal=True)
-    epochs = c3.number_input("Epochs", 1, MAX_EPOCHS, DEFAULT_EPOCHS, key=f"{K}epochs")
+    epochs = c3.number_input(
+        "Epochs",
+        0,
+        MAX_EPOCHS,
+        DEFAULT_EPOCHS,
+        key=f"{K}epochs",
+        help="0: automatic (a fixed number of training steps, enough for a small folder); N: N passes over the images",
+    )
     return name, int(size), CHANNELS[channels], int(epochs)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError, display_path
-from ..model.config import ModelConfig, TrainConfig
+from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, ModelConfig, check_bounds
+from ..model.recipe import AUGMENT_BELOW, RECIPE_STEPS
 
 SKIPPED_SHOWN = 20  # skipped files listed in the summary (all are in the manifest)
 
@@ -37,6 +39,40 @@ def add_image_arguments(t: argparse.ArgumentParser) -> None:
         help="conv widths, one per stride-2 block (default: Fashion-MNIST "
         f"{' '.join(map(str, ModelConfig().channels))}; with --images, chosen from the image size)",
     )
+    t.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"with --images: optimiser steps in all, whatever the folder's size (default {RECIPE_STEPS[32]:,} "
+        "at 32 px; --epochs N instead trains N passes)",
+    )
+    t.add_argument(
+        "--no-augment",
+        dest="augment",
+        action="store_false",
+        default=None,
+        help=f"with --images: no flips, shifts, zooms or colour changes (default: on below {AUGMENT_BELOW:,} images)",
+    )
+    t.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        help="with --images: stop when the held-out -ELBO has not improved for N epochs and keep the best "
+        "(default: off)",
+    )
+
+
+# The options of an image-folder run and the TrainConfig fields they set.
+IMAGE_OPTIONS = {
+    "epochs": "--epochs",
+    "steps": "--steps",
+    "batch_size": "--batch-size",
+    "lr": "--lr",
+    "kl_warmup_epochs": "--kl-warmup",
+    "seed": "--seed",
+    "threads": "--threads",
+    "patience": "--patience",
+}
 
 
 def image_channels(args: argparse.Namespace) -> int | None:
@@ -46,32 +82,44 @@ def image_channels(args: argparse.Namespace) -> int | None:
     return args.channels
 
 
+def train_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The TrainConfig fields the user chose on the command line (the recipe fills in the rest),
+    checked against their bounds."""
+    given = getattr(args, "given", set())
+    chosen = {"seed": args.seed, "threads": args.threads}
+    for field, value in (("steps", args.steps), ("patience", args.patience), ("augment", args.augment)):
+        if value is not None:
+            chosen[field] = value
+    for field, name in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "lr")):
+        if name in given:
+            chosen[field] = getattr(args, name)
+    if "kl_warmup" in given:
+        chosen["kl_warmup_epochs"] = float(args.kl_warmup)
+    check_bounds(chosen, TRAIN_BOUNDS, IMAGE_OPTIONS)
+    if chosen.get("steps") and "epochs" in chosen:
+        raise InputError("give either --steps or --epochs, not both.")
+    return chosen
+
+
 def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001 (the CLI's callback)
-    from ..package.folder_train import default_kl_warmup
+    from ..model.train import checkpoint_path
 
     if args.data:
         raise InputError("give either --data (Fashion-MNIST) or --images (a folder of images), not both.")
     out = Path(args.out)
-    epochs = args.epochs if args.epochs_given else 30
-    warmup = args.kl_warmup if args.kl_warmup_given else default_kl_warmup(epochs)
-    tcfg = TrainConfig(
-        epochs=epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        seed=args.seed,
-        threads=args.threads,
-        kl_warmup_epochs=warmup,
-    )
-    ckpt = out.parent / f"{out.name}.ckpt"
+    settings = train_settings(args)
+    check_bounds({"hidden": args.hidden, "latent_dim": args.latent_dim}, MODEL_BOUNDS, IMAGE_MODEL_OPTIONS)
+    ckpt = checkpoint_path(out)
     if not args.resume and ckpt.exists():
         ckpt.unlink()
     try:
-        res = _train(args, out, tcfg, ckpt, progress)
+        res = _train(args, out, settings, ckpt, progress)
     except BaseException:
         progress("close", 0, 0, {})
         raise
     ckpt.unlink(missing_ok=True)
     pkg, data, m = res.package, res.data, res.package.metrics
+    tcfg = pkg.train_config
     summary = {
         "out": str(out),
         "images": len(data),
@@ -80,6 +128,8 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
         "image_size": args.image_size,
         "held_out": len(pkg.data_source.get("held_out_rows", [])),
         "skipped": [{"path": s.path, "reason": s.reason} for s in data.skipped],
+        "steps": pkg.history[-1]["steps"] if pkg.history else 0,
+        "augment": tcfg.augment,
         "test_neg_elbo": m["test_neg_elbo"],
         "test_bits_per_dim": m["test_bits_per_dim"],
         "knn5_accuracy": m["knn5_accuracy"],
@@ -93,7 +143,8 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
     kind = "colour" if data.channels == 3 else "grey"
     print(
         f"wrote {out}: {len(data)} {kind} images of {len(data.class_names)} classes at {args.image_size} px "
-        f"({summary['held_out']} held out); test -ELBO {m['test_neg_elbo']:.1f} nats/image = "
+        f"({summary['held_out']} held out); {summary['steps']:,} steps of {tcfg.batch_size} images"
+        f"{' with augmentation' if tcfg.augment else ''}; test -ELBO {m['test_neg_elbo']:.1f} nats/image = "
         f"{m['test_bits_per_dim']:.3f} bits/dim, 5-NN accuracy {m['knn5_accuracy']:.4f}; "
         f"training {res.train_seconds:.0f} s, build {res.build_seconds:.0f} s"
     )
@@ -106,7 +157,10 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
     return 0
 
 
-def _train(args: argparse.Namespace, out: Path, tcfg: TrainConfig, ckpt: Path, progress):  # noqa: ANN001, ANN202
+IMAGE_MODEL_OPTIONS = {"hidden": "--hidden", "latent_dim": "--latent-dim"}
+
+
+def _train(args: argparse.Namespace, out: Path, settings: dict[str, Any], ckpt: Path, progress):  # noqa: ANN001, ANN202
     from ..model.image_folder import parse_background
     from ..package.folder_train import train_from_folder
 
@@ -118,9 +172,11 @@ def _train(args: argparse.Namespace, out: Path, tcfg: TrainConfig, ckpt: Path, p
         fit=args.fit,
         background=parse_background(args.background),
         val_fraction=args.val_fraction,
-        train_config=tcfg,
+        settings=settings,
         latent_dim=args.latent_dim,
+        hidden=args.hidden,
         widths=tuple(args.widths) if args.widths else None,
+        batch_norm=args.batch_norm,
         device=args.device,
         progress=progress,
         checkpoint=ckpt,

@@ -247,11 +247,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: TrainConfig) -> int:
     """Train, build and save while holding the output folder's lock."""
     from ..model.data import load_split
-    from ..model.train import train
+    from ..model.train import checkpoint_path, train
     from ..package.build import build_package
+    from ..package.folder_train import save_checked
 
     train_split, test_split = load_split("train", args.data), load_split("test", args.data)
-    ckpt = out.parent / f"{out.name}.ckpt"
+    ckpt = checkpoint_path(out)
     if not args.resume and ckpt.exists():
         ckpt.unlink()
     progress = _with_jsonl(_progress_bar(), args.progress_jsonl)
@@ -270,7 +271,7 @@ def _train_locked(args: argparse.Namespace, out: Path, mcfg: ModelConfig, tcfg: 
         n_jobs=max(args.threads, 2),
         train_seconds=result.seconds,
     )
-    pkg.save(out)
+    save_checked(pkg, out)  # only a package that loads back is written
     ckpt.unlink(missing_ok=True)
     m = pkg.metrics
     print(
@@ -558,16 +559,18 @@ def _parser() -> argparse.ArgumentParser:
         "--epochs",
         type=_Given,
         default=tc.epochs,
-        help=f"passes over the training images (default: {tc.epochs}; with --images: 30)",
+        help=f"passes over the training images (default: {tc.epochs}; with --images: see --steps)",
     )
-    t.add_argument("--batch-size", type=int, default=tc.batch_size, help="images per optimiser step")
-    t.add_argument("--lr", type=float, default=tc.lr, help="peak Adam learning rate, decaying to 0 on a cosine")
+    t.add_argument(
+        "--batch-size", type=_Given, default=tc.batch_size, help="images per optimiser step (128; --images: 32)"
+    )
+    t.add_argument("--lr", type=_GivenFloat, default=tc.lr, help="peak Adam learning rate, decaying to 0 on a cosine")
     t.add_argument(
         "--kl-warmup",
         type=_GivenFloat,
         default=tc.kl_warmup_epochs,
         help=f"epochs over which the KL weight rises from 0 to 1 (default: {tc.kl_warmup_epochs:g}; with --images: "
-        "3/4 of the epochs)",
+        "the first 30%% of the steps)",
     )
     t.add_argument("--seed", type=int, default=tc.seed, help="seeds weights, shuffling and sampling")
     t.add_argument("--threads", type=int, default=tc.threads, help="torch CPU threads, 0 for torch's own choice")
@@ -721,6 +724,19 @@ class _GivenFloat(float):
     """A float option value that was typed on the command line."""
 
 
+def _interrupted(args: argparse.Namespace) -> str:
+    """What an interrupted command says: for ``train``, where its state waits and what to do."""
+    from ..model.train import checkpoint_path
+
+    ckpt = checkpoint_path(args.out) if args.command == "train" else None
+    if ckpt is None or not ckpt.is_file():
+        return "interrupted"
+    return (
+        f"interrupted: the training state is kept in {display_path(ckpt)}; run the same command to resume, "
+        "or add --no-resume (or delete that file) to start over"
+    )
+
+
 def _old_spellings(argv: list[str]) -> list[str]:
     """``argv`` with superseded spellings replaced, each with a note on stderr.
 
@@ -749,15 +765,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(_old_spellings(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "train":
-        args.epochs_given = isinstance(args.epochs, _Given)
-        args.kl_warmup_given = isinstance(args.kl_warmup, _GivenFloat)
+        typed = ("epochs", "batch_size", "lr", "kl_warmup")  # options typed on the command line
+        args.given = {k for k in typed if isinstance(getattr(args, k), (_Given, _GivenFloat))}
     try:
         return int(args.func(args))
     except LatentAtelierError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: a training checkpoint (if any) lets the same command resume", file=sys.stderr)
+        print(_interrupted(args), file=sys.stderr)
         return 130
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

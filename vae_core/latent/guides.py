@@ -12,6 +12,8 @@ no sampling) as one small matrix product per block of items followed by a runnin
 sliders at once. ``track_percentiles`` turns the envelope into the typicality percentile the page's
 badge uses (the share of real garments' codes whose best match scores lower), which is what the
 pad draws: dark where the garment would be typical, pale where no training garment is close.
+A slider that moves z along a direction (z + t v) gets its track from ``direction_tracks``: the
+scores are parabolas in t there too.
 """
 
 from __future__ import annotations
@@ -96,12 +98,10 @@ def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: n
     """
     index = rows if isinstance(rows, TrackIndex) else TrackIndex(rows)
     z = np.asarray(z, dtype=np.float64).reshape(-1)
-    t = np.asarray(positions, dtype=np.float64).reshape(-1)
-    d, n_t = z.shape[0], t.shape[0]
+    t = _positions(positions)
+    d = z.shape[0]
     if index.latent_dim != d:
         raise ValueError(f"rows must be (N, {2 * d + 1}) for a {d}-dimensional z; got {index.rows.shape}")
-    if np.any(np.diff(t) < 0):
-        raise ValueError("positions must be ascending")
     a = index.a
     s = index.rows @ np.concatenate([z * z, z, [1.0]])  # (N,) log q(z | x_i)
     u = t[None, :] - z[:, None]  # (d, T)
@@ -111,26 +111,87 @@ def likelihood_tracks(rows: np.ndarray | TrackIndex, z: np.ndarray, positions: n
         np.multiply(a, (2.0 * z)[:, None], out=g)
         g += index.b  # (d, N)
         np.multiply(g, index.half_inv_a, out=vertex)
-        _peak(s, a, g, vertex, u[:, :1], u[:, -1:], peak, work)  # (d, N): best over the whole slider
-        seeds = np.unique(np.concatenate([_top(s, _SEEDS), _top(peak, _SEEDS // 8).ravel()]))
-        us = u[:, None]  # (d, 1, T)
-        out = np.max(s[None, seeds, None] + a[:, seeds, None] * us**2 + g[:, seeds, None] * us, axis=1)
-        runs = np.arange(0, n_t, _SEGMENT)  # first position of each run
-        ends = np.minimum(runs + _SEGMENT, n_t)
-        for j in range(d):
-            c = np.flatnonzero(peak[j] >= out[j].min() - _MARGIN)  # can reach the envelope somewhere
-            if c.size <= _DIRECT:
-                _raise(out[j], s[c], a[j, c], g[j, c], u[j])
-                continue
-            # many: per run, only those whose peak over the run reaches the run's lowest L
-            sc, ac, gc = s[c], a[j, c], g[j, c]
-            reach = _peak(sc[:, None], ac[:, None], gc[:, None], vertex[j, c, None], u[j, runs], u[j, ends - 1])
-            passed = reach >= np.minimum.reduceat(out[j], runs) - _MARGIN  # (n, runs)
-            for r in np.flatnonzero(passed.any(axis=0)):
-                m = passed[:, r]
-                _raise(out[j, runs[r] : ends[r]], sc[m], ac[m], gc[m], u[j, runs[r] : ends[r]])
+        return _envelope(s, a, g, vertex, u, peak, work)
     finally:
         index._give(scratch)
+
+
+def direction_tracks(
+    rows: np.ndarray | TrackIndex, z: np.ndarray, directions: np.ndarray, positions: np.ndarray
+) -> np.ndarray:
+    """Best log q over the items along each direction through z, (m, T).
+
+    A slider that moves z along a unit vector v (z + t v) scores item i as a parabola in t too:
+    with A_d = a_id and B_d = b_id,
+
+        log q(z + t v | x_i) = s_i + t sum_d (2 A_d z_d + B_d) v_d + t^2 sum_d A_d v_d^2,
+
+    so the envelope is found exactly as in :func:`likelihood_tracks`, with u = t.
+
+    Parameters
+    ----------
+    rows
+        As for :func:`likelihood_tracks`.
+    z
+        (d,) the current latent vector (t = 0).
+    directions
+        (m, d) directions; each is scaled to unit length (t is in units of z).
+    positions
+        (T,) positions t along every direction, ascending.
+
+    Returns
+    -------
+    (m, T) float64: ``out[j, k] = max_i log q(z + positions[k] v_j | x_i)``, v_j = directions[j] / |directions[j]|.
+    """
+    index = rows if isinstance(rows, TrackIndex) else TrackIndex(rows)
+    z = np.asarray(z, dtype=np.float64).reshape(-1)
+    t = _positions(positions)
+    dirs = np.atleast_2d(np.asarray(directions, dtype=np.float64))
+    if dirs.shape[1] != z.shape[0] or index.latent_dim != z.shape[0]:
+        d = index.latent_dim
+        raise ValueError(f"directions must be (m, {d}) and z ({d},); got {dirs.shape}, {z.shape}")
+    norms = np.linalg.norm(dirs, axis=1, keepdims=True)
+    if np.any(norms == 0) or not np.all(np.isfinite(dirs)):
+        raise ValueError("every direction must be a finite, non-zero vector")
+    v = dirs / norms  # (m, d)
+    s = index.rows @ np.concatenate([z * z, z, [1.0]])  # (N,)
+    a = (v * v) @ index.a  # (m, N), all < 0
+    g = v @ (index.a * (2.0 * z)[:, None] + index.b)  # (m, N)
+    vertex = g * (-0.5 / a)
+    u = np.repeat(t[None, :], len(v), axis=0)  # (m, T)
+    return _envelope(s, a, g, vertex, u, np.empty_like(a), np.empty_like(a))
+
+
+def _positions(positions: np.ndarray) -> np.ndarray:
+    t = np.asarray(positions, dtype=np.float64).reshape(-1)
+    if np.any(np.diff(t) < 0):
+        raise ValueError("positions must be ascending")
+    return t
+
+
+def _envelope(s, a, g, vertex, u, peak, work) -> np.ndarray:
+    """The exact upper envelope max_i (s_i + a_ji u^2 + g_ji u) at the offsets ``u`` (m, T) of each
+    of m sliders, from the items' scores s (N,), coefficients a, g (m, N) (a < 0) and vertices
+    (m, N); ``peak`` and ``work`` are (m, N) scratch arrays. See :func:`likelihood_tracks`."""
+    n_t = u.shape[1]
+    _peak(s, a, g, vertex, u[:, :1], u[:, -1:], peak, work)  # (m, N): best over the whole slider
+    seeds = np.unique(np.concatenate([_top(s, _SEEDS), _top(peak, _SEEDS // 8).ravel()]))
+    us = u[:, None]  # (m, 1, T)
+    out = np.max(s[None, seeds, None] + a[:, seeds, None] * us**2 + g[:, seeds, None] * us, axis=1)
+    runs = np.arange(0, n_t, _SEGMENT)  # first position of each run
+    ends = np.minimum(runs + _SEGMENT, n_t)
+    for j in range(u.shape[0]):
+        c = np.flatnonzero(peak[j] >= out[j].min() - _MARGIN)  # can reach the envelope somewhere
+        if c.size <= _DIRECT:
+            _raise(out[j], s[c], a[j, c], g[j, c], u[j])
+            continue
+        # many: per run, only those whose peak over the run reaches the run's lowest L
+        sc, ac, gc = s[c], a[j, c], g[j, c]
+        reach = _peak(sc[:, None], ac[:, None], gc[:, None], vertex[j, c, None], u[j, runs], u[j, ends - 1])
+        passed = reach >= np.minimum.reduceat(out[j], runs) - _MARGIN  # (n, runs)
+        for r in np.flatnonzero(passed.any(axis=0)):
+            m = passed[:, r]
+            _raise(out[j, runs[r] : ends[r]], sc[m], ac[m], gc[m], u[j, runs[r] : ends[r]])
     return out
 
 

@@ -14,6 +14,10 @@ so with one row ``[a, b, c]`` per item, precomputed once, scoring the whole cata
 matrix-vector product with ``[z^2, z, 1]`` followed by a selection of the top k (:func:`top_k`).
 Rows are kept in float64: the three terms can be thousands of nats each and cancel, and float64
 keeps the result within 1e-9 relative of the direct formula.
+
+The same scores answer "what does z look like": under a uniform prior over the catalogue,
+p(x_i | z) is proportional to q(z | x_i), and summing it per class gives the class probabilities
+(:func:`class_probabilities`).
 """
 
 from __future__ import annotations
@@ -91,6 +95,51 @@ def top_k(scores: np.ndarray, k: int, sample: int = 16_384) -> np.ndarray:
     return candidates[order[:k]].astype(np.int64)
 
 
+NEGLIGIBLE_NATS = 50.0  # a term this far below the best one is below float64's resolution of the sum
+
+
+def class_probabilities(log_q: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class probabilities given z under a uniform prior over the catalogue's items.
+
+    With p(x_i) = 1/N, Bayes gives p(x_i | z) = q(z | x_i) / sum_j q(z | x_j), so
+
+        p(c | z) = sum_{i: y_i = c} q(z | x_i) / sum_j q(z | x_j)
+                 = exp( logsumexp_{i: y_i = c} log q(z|x_i) - logsumexp_j log q(z|x_j) ).
+
+    Computed with the log-sum-exp shift by the best score m = max_i log q(z|x_i), over every item's
+    exact score. Terms more than :data:`NEGLIGIBLE_NATS` below m are skipped: each is below
+    e^-50 = 2e-22 of the best term, which alone contributes 1 to the shifted total, so all of them
+    together (N e^-50, under 2e-16 for a million items) change no probability by more than
+    float64's rounding of the sum.
+
+    Parameters
+    ----------
+    log_q
+        (N,) exact log q(z|x_i) of every item for one z, or (M, N) for M vectors z.
+    labels
+        (N,) class of every item, integers in [0, n_classes).
+    n_classes
+        Number of classes C.
+
+    Returns
+    -------
+    (C,) or (M, C) float64 probabilities, each row summing to 1.
+    """
+    scores = np.asarray(log_q, dtype=np.float64)
+    rows = np.atleast_2d(scores)  # (M, N)
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+    if rows.shape[1] != labels.shape[0]:
+        raise InputError(f"log_q has {rows.shape[1]} items per row but there are {labels.shape[0]} labels.")
+    best = rows.max(axis=1, keepdims=True)  # (M, 1)
+    flat = np.flatnonzero(rows >= best - NEGLIGIBLE_NATS)  # the terms that count (2-D nonzero is 50x slower)
+    r, i = np.divmod(flat, rows.shape[1])  # their row and item
+    weights = np.exp(rows.ravel()[flat] - best[r, 0])  # (terms,) in (e^-50, 1]
+    sums = np.bincount(r * n_classes + labels[i], weights=weights, minlength=rows.shape[0] * n_classes)
+    sums = sums.reshape(rows.shape[0], n_classes)  # (M, C)
+    probs = sums / sums.sum(axis=1, keepdims=True)
+    return probs[0] if scores.ndim == 1 else probs
+
+
 @dataclass(frozen=True)
 class Ranking:
     """A ranked list: item ``indices`` (k,), their ``scores`` (k,) and class ``labels`` (k,)."""
@@ -147,6 +196,14 @@ class LikelihoodIndex:
         features = np.concatenate([z * z, z, [1.0]])  # (2d + 1,)
         return _scores(self.rows_, features)
 
+    def log_q_many(self, zs: np.ndarray) -> np.ndarray:
+        """log q(z_m|x_i) of every item for M vectors at once, (M, N) (one matrix product)."""
+        zs = np.atleast_2d(np.asarray(zs, dtype=np.float64))
+        if zs.shape[1] != self.dim or not np.all(np.isfinite(zs)):
+            raise InputError(f"zs must be finite and (M, {self.dim}); got shape {zs.shape}.")
+        features = np.concatenate([zs * zs, zs, np.ones((len(zs), 1))], axis=1)  # (M, 2d + 1)
+        return features @ self.rows_.T
+
     def sq_distances(self, z: np.ndarray | list[float]) -> np.ndarray:
         """Squared Euclidean distances ||z - mu_i||^2 for every item, (N,)."""
         z = self.check_z(z)
@@ -157,7 +214,11 @@ class LikelihoodIndex:
 
     def rank(self, z: np.ndarray | list[float], k: int = 10) -> Ranking:
         """The k items with the highest log q(z|x), highest first, with their log q scores."""
-        scores = self.log_q(z)
+        return self.rank_scores(self.log_q(z), k)
+
+    def rank_scores(self, scores: np.ndarray, k: int = 10) -> Ranking:
+        """The top-k :class:`Ranking` of scores already computed by :meth:`log_q` (so one pass over
+        the catalogue can serve a ranking and :func:`class_probabilities`)."""
         return self._ranking(top_k(scores, k), scores)
 
     def rank_euclidean(self, z: np.ndarray | list[float], k: int = 10) -> Ranking:

@@ -84,7 +84,11 @@ TRAIN_BOUNDS: dict[str, Bound] = {
     "seed": Bound(0, 2**63 - 1),
     "threads": Bound(0, 4096),
     "limit": Bound(0, 2**62),
+    "steps": Bound(0, 10_000_000),
+    "kl_warmup_steps": Bound(0, 10_000_000),
+    "patience": Bound(0, 100_000),
 }
+LIKELIHOODS = ("bernoulli", "logistic", "logistic-channel")  # see vae_core.model.pixel_likelihood
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,8 @@ class ModelConfig:
     image_size: int = 28  # images are image_channels x image_size x image_size, values in [0, 1]
     batch_norm: bool = True  # batch normalisation after each encoder convolution
     image_channels: int = 1  # 1 (grey) or 3 (RGB); manifests written before colour had none
-    likelihood: str = "bernoulli"  # p(x|z): "bernoulli" or "logistic" (discretised, 8-bit)
+    likelihood: str = "bernoulli"  # p(x|z): "bernoulli", "logistic" or "logistic-channel" (8-bit)
+    refine: bool = True  # a 3x3 convolution after each stride-2 one (False: about half the work)
 
     def __post_init__(self) -> None:
         check_bounds(self.to_dict(), MODEL_BOUNDS)
@@ -111,8 +116,11 @@ class ModelConfig:
             )
         if self.image_channels not in (1, 3):
             raise InputError(f"image_channels must be 1 or 3; got {self.image_channels}.")
-        if self.likelihood not in ("bernoulli", "logistic"):
-            raise InputError(f"likelihood must be 'bernoulli' or 'logistic'; got {self.likelihood!r}.")
+        if self.likelihood not in LIKELIHOODS:
+            raise InputError(f"likelihood must be one of {', '.join(LIKELIHOODS)}; got {self.likelihood!r}.")
+        for flag in ("batch_norm", "refine"):
+            if not isinstance(getattr(self, flag), bool):
+                raise InputError(f"{flag} must be true or false; got {_short(getattr(self, flag))}.")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -131,9 +139,15 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How the VAE is trained (Adam with a cosine learning-rate decay)."""
+    """How the VAE is trained (Adam with a cosine learning-rate decay).
 
-    epochs: int = 40  # passes over the training split
+    Defaults are those of the shipped Fashion-MNIST package; image folders get the recipe of
+    :func:`vae_core.package.folder_train.folder_recipe` (a number of steps, a KL warm-up over a
+    share of them, augmentation for small folders). Manifests written before a field existed
+    load with its default, which is the behaviour they were trained with.
+    """
+
+    epochs: int = 40  # passes over the training split (when steps is 0)
     batch_size: int = 128  # images per optimiser step
     lr: float = 1.5e-3  # peak Adam learning rate
     lr_min: float = 1e-5  # learning rate at the end of the cosine decay
@@ -141,9 +155,15 @@ class TrainConfig:
     seed: int = 0  # seeds weight init, shuffling and the reparameterisation noise
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     limit: int = 0  # train on the first `limit` images only (0 = all); for tests and smoke runs
+    steps: int = 0  # optimiser steps in all (0: `epochs` passes); a small folder gets as many as a big one
+    kl_warmup_steps: int = 0  # when > 0, the KL warm-up lasts this many steps instead of kl_warmup_epochs
+    augment: bool = False  # flips, small shifts and zooms, mild colour changes (vae_core.model.augment)
+    patience: int = 0  # stop when the held-out -ELBO has not improved for this many epochs (0: never)
 
     def __post_init__(self) -> None:
         check_bounds(self.to_dict(), TRAIN_BOUNDS)
+        if not isinstance(self.augment, bool):
+            raise InputError(f"augment must be true or false; got {_short(self.augment)}.")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -110,9 +110,11 @@ def held_out_error(model: VAE, images: np.ndarray, mu: np.ndarray, batch_size: i
 
 
 def optimiser_steps(train_config: TrainConfig, n_train: int, epochs_run: int = 0) -> int:
-    """Optimiser steps a run took: epochs (those run, else those asked for) x batches per epoch."""
+    """Optimiser steps a run took: epochs (those run, else those asked for) x batches per epoch,
+    at most ``train_config.steps`` when the run was given a number of steps."""
     n = min(n_train, train_config.limit) if train_config.limit else n_train
-    return int((epochs_run or train_config.epochs) * math.ceil(n / train_config.batch_size))
+    steps = int((epochs_run or train_config.epochs) * math.ceil(n / train_config.batch_size))
+    return min(steps, train_config.steps) if train_config.steps else steps
 
 
 def measure_health(

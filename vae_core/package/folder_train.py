@@ -9,31 +9,27 @@ them is left out of training and gives the test metrics (its rows are also exclu
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, PackageError
+from ..errors import InputError, PackageError, display_path
 from ..model.config import ModelConfig, TrainConfig
 from ..model.image_folder import ImageSet, held_out, load_image_folder
+from ..model.recipe import LIKELIHOOD, RECIPE_REFINE, WIDTHS, folder_recipe
 from .catalogue import Catalogue
 from .format import CHECKSUMS, MANIFEST, sha256_file, verify
-from .lock import FolderLock, swap_in
+from .lock import FolderLock, swap_in, sweep
 from .schema import catalogue_problem
 
 Progress = Callable[[str, int, int, dict[str, float]], None]
-
-# Conv widths per image size: one stride-2 block per entry, ending at 7 x 7 (28) or 4 x 4, so the
-# dense layer's input (last width x side^2) stays at 2,048 to 3,136 and the weights small.
-WIDTHS = {28: (32, 64), 32: (32, 64, 128), 64: (32, 64, 128, 128), 128: (16, 32, 64, 128, 128)}
 
 
 def _quiet(stage: str, done: int, total: int, info: dict[str, float]) -> None:
@@ -41,10 +37,19 @@ def _quiet(stage: str, done: int, total: int, info: dict[str, float]) -> None:
 
 
 def model_config_for(
-    image_size: int, channels: int, latent_dim: int = 10, hidden: int = 512, widths: tuple[int, ...] | None = None
+    image_size: int,
+    channels: int,
+    latent_dim: int = 10,
+    hidden: int = 512,
+    widths: tuple[int, ...] | None = None,
+    *,
+    likelihood: str = LIKELIHOOD,
+    batch_norm: bool = True,
+    refine: bool | None = None,
 ) -> ModelConfig:
     """The network for ``image_size`` x ``image_size`` images with ``channels`` channels and a
-    discretised logistic likelihood (8-bit data); ``widths`` overrides :data:`WIDTHS`."""
+    discretised logistic likelihood (8-bit data); ``widths`` overrides :data:`WIDTHS` and
+    ``refine`` (None: the recipe's) :data:`RECIPE_REFINE`."""
     if image_size not in WIDTHS:
         raise InputError(f"--image-size must be one of {', '.join(map(str, WIDTHS))}, not {image_size}.")
     widths = tuple(widths or WIDTHS[image_size])
@@ -56,7 +61,9 @@ def model_config_for(
         hidden=hidden,
         image_size=image_size,
         image_channels=channels,
-        likelihood="logistic",
+        likelihood=likelihood,
+        batch_norm=batch_norm,
+        refine=RECIPE_REFINE[image_size] if refine is None else refine,
     )
 
 
@@ -80,30 +87,39 @@ def train_from_folder(
     background: tuple[int, int, int] = (255, 255, 255),
     val_fraction: float = 0.1,
     train_config: TrainConfig | None = None,
+    settings: Mapping[str, Any] | None = None,
     latent_dim: int = 10,
+    hidden: int = 512,
     widths: tuple[int, ...] | None = None,
+    batch_norm: bool = True,
+    likelihood: str = LIKELIHOOD,
+    refine: bool | None = None,
     device: str = "auto",
     progress: Progress = _quiet,
     checkpoint: str | os.PathLike[str] | None = None,
     n_jobs: int = 2,
 ) -> FolderResult:
-    """Read a folder of images, train a VAE on it, build and save its package at ``out``.
+    """Read a folder of images, train a VAE on it, build its package and save it at ``out``
+    (only once it loads back: :func:`save_checked`).
 
-    ``train_config.kl_warmup_epochs`` is used as given; the command line defaults it to three
-    quarters of the epochs. Returns the loaded-equivalent package (with its catalogue).
+    ``train_config`` is used as given; without it the run follows :func:`folder_recipe`, with
+    ``settings`` (TrainConfig fields the user chose, e.g. ``{"steps": 3000}``) over it. Returns
+    the package (with its catalogue) and the data it was made from.
     """
     from ..model.train import resolve_device, train
     from .build import build_package
 
-    tcfg = train_config or TrainConfig(epochs=30, kl_warmup_epochs=22.5)
     dev = resolve_device(device)
     data = load_image_folder(images_dir, image_size, channels, fit, background, progress)
     problem = catalogue_problem(data.class_names, len(data))  # what the package schema will check, before training
     if problem:
         raise InputError(problem)
-    rows, test_rows = held_out(len(data), val_fraction, tcfg.seed)
+    seed = int((settings or {}).get("seed", train_config.seed if train_config else 0))
+    rows, test_rows = held_out(len(data), val_fraction, seed)
+    tcfg = train_config or folder_recipe(len(rows), image_size, settings)
     test = data.subset(test_rows) if len(test_rows) else data.subset(rows)
-    mcfg = model_config_for(image_size, data.channels, latent_dim, widths=widths)
+    shape = {"likelihood": likelihood, "batch_norm": batch_norm, "refine": refine}
+    mcfg = model_config_for(image_size, data.channels, latent_dim, hidden, widths, **shape)
     x = data.as_uint8_nchw()
     result = train(x[rows], test.as_uint8_nchw(), mcfg, tcfg, progress, checkpoint, device=dev)
     t = time.perf_counter()
@@ -128,8 +144,40 @@ def train_from_folder(
         catalogue=Catalogue.from_images(data.images, data.paths, data.root),
         data_source=source,
     )
-    pkg.save(out)
+    save_checked(pkg, out)
     return FolderResult(pkg, data, result.seconds, time.perf_counter() - t)
+
+
+def save_checked(pkg: Any, out: str | os.PathLike[str]) -> Path:
+    """Save a freshly built package to ``out`` only if it loads back.
+
+    The package is written to a staging folder beside ``out`` (``.OUT.*``, swept if a kill leaves
+    it), loaded there with every check a reader makes (:meth:`ModelPackage.load`), and only then
+    swapped in; a package that does not load raises :class:`PackageError` and leaves whatever was
+    at ``out`` untouched.
+    """
+    from .format import ModelPackage
+
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FolderLock(target):
+        sweep(target)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            pkg.save(stage / "package")
+            try:
+                ModelPackage.load(stage / "package")
+            except PackageError as exc:
+                problem = str(exc).split(": ", 1)[-1].split(" Rebuild")[0].split(" Retrain")[0]
+                raise PackageError(
+                    f"The trained model does not make a package that loads ({problem}), so nothing was written "
+                    f"to {display_path(target)}. Train again, e.g. with the default settings."
+                ) from None
+            swap_in(stage / "package", target)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    pkg.path = target
+    return target
 
 
 def add_catalogue(
@@ -188,8 +236,3 @@ def _swap_in_catalogue(root_dir: Path, manifest: dict[str, Any], catalogue: Cata
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def default_kl_warmup(epochs: int) -> float:
-    """The KL warm-up the command line uses for image folders: three quarters of the run."""
-    return math.floor(0.75 * epochs * 10) / 10

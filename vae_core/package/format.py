@@ -49,7 +49,7 @@ from safetensors.torch import save_file as save_tensors
 
 from ..errors import InputError, PackageError, display_path
 from ..files import UnsafeFile, open_regular, parse_json, read_bytes
-from ..latent.likelihood import LikelihoodIndex, Ranking
+from ..latent.likelihood import LikelihoodIndex, Ranking, class_probabilities
 from ..latent.projection import PCA, place_by_neighbours
 from ..model.config import ModelConfig, TrainConfig
 from ..model.network import VAE
@@ -274,6 +274,11 @@ class ModelPackage:
     def rank_euclidean(self, z: np.ndarray | list[float], k: int = 10) -> Ranking:
         """Top-k training items by Euclidean distance from z to their mean, nearest first."""
         return self.index.rank_euclidean(z, k)
+
+    def class_probabilities(self, z: np.ndarray | list[float]) -> np.ndarray:
+        """(C,) what z looks like: p(class | z) under a uniform prior over the catalogue, from
+        every item's exact log q(z|x) (:func:`vae_core.latent.likelihood.class_probabilities`)."""
+        return class_probabilities(self.index.log_q(z), self.labels, len(self.class_names))
 
     def map_xy(self, method: str) -> np.ndarray:
         """(N, 2) coordinates of the catalogue on the ``"tsne"`` or ``"pca"`` map."""

@@ -55,9 +55,10 @@ GUIDES_HELP = (
 class PadSlider:
     """One slider: ``name`` (e.g. "z3"), the ``label`` shown and its ``help`` tooltip.
 
-    ``dim`` is the latent dimension it moves (Explore's one-slider-per-dimension pads); ``lo``,
-    ``hi`` and ``step`` (the arrow keys' step) its bounds where the pad has no range choice. The
-    pointer moves in fifths of ``step``, so a slow drag still changes the garment on every move.
+    ``dim`` is the latent dimension it moves (Explore's one-slider-per-dimension pads), or ``dir``
+    the direction of :func:`dims_map` it moves z along (then ``dim`` is -1); ``lo``, ``hi`` and
+    ``step`` (the arrow keys' step) its bounds where the pad has no range choice. The pointer moves
+    in fifths of ``step``, so a slow drag still changes the garment on every move.
     """
 
     name: str
@@ -68,11 +69,12 @@ class PadSlider:
     lo: float = -3.0
     hi: float = 3.0
     step: float = STEP
+    dir: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name, "label": self.label, "help": self.help, "aria": self.label,
-            "dim": self.dim, "active": self.active, "min": self.lo, "max": self.hi,
+            "dim": self.dim, "dir": self.dir, "active": self.active, "min": self.lo, "max": self.hi,
             "step": self.step, "fine": self.step / 5,
         }  # fmt: skip
 
@@ -88,9 +90,17 @@ class PadReport:
     final: bool
 
 
-def dims_map() -> dict[str, Any]:
-    """One slider per latent dimension (``PadSlider.dim``)."""
-    return {"kind": "dims"}
+def dims_map(dirs: np.ndarray | None = None) -> dict[str, Any]:
+    """One slider per latent dimension (``PadSlider.dim``), and sliders that move z along the unit
+    vectors ``dirs`` (m, d) (``PadSlider.dir``): z = the dimension sliders' values + sum_j t_j dirs[j].
+
+    A direction slider rests at 0: when it is let go the browser writes its move into the
+    dimension sliders and returns it to 0, so the reported z is always the dimension sliders' values.
+    """
+    if dirs is None or len(dirs) == 0:
+        return {"kind": "dims"}
+    rows = np.asarray(dirs, dtype=np.float64).reshape(len(dirs), -1)
+    return {"kind": "dims", "dirs": [[float(v) for v in row] for row in rows]}
 
 
 def affine_map(base: np.ndarray, dirs: np.ndarray) -> dict[str, Any]:
@@ -185,6 +195,7 @@ def pad_data(
     stage: bool = False,
     frame_labels: Sequence[Sequence[str]] | None = None,
     frame_t: Sequence[float] | None = None,
+    guides_help: str | None = None,
 ) -> dict[str, Any]:
     """The pad element's data: plain JSON that changes only with the package, the walk or the
     acknowledgement, and the weights array while not ``acked``."""
@@ -200,7 +211,7 @@ def pad_data(
         "step": STEP,
         "fine": FINE,
         "film": bool(film and supported),
-        "guides_help": GUIDES_HELP if guides else None,
+        "guides_help": (guides_help or GUIDES_HELP) if guides else None,
         "garment_label": "Decoded garment",
         "garment_labels": None if garment_labels is None else [str(g) for g in garment_labels],
         "snap": bool(snap),
@@ -233,10 +244,12 @@ def feed_data(
     guides: np.ndarray | None = None,
     guides_range: float | None = None,
     taken: int = 0,
+    ends: Sequence[dict[str, str] | None] | None = None,
 ) -> dict[str, Any]:
-    """The feed element's data: the server-set values ``{seq, values, range}``, the guides and
-    the number of the last report the server has taken (``taken``)."""
-    data: dict[str, Any] = {"key": key, "set": current, "guides": None, "taken": int(taken)}
+    """The feed element's data: the server-set values ``{seq, values, range}``, the guides, the
+    names of each slider's ends (``{lo, hi, title}`` or None per slider) and the number of the
+    last report the server has taken (``taken``)."""
+    data: dict[str, Any] = {"key": key, "set": current, "guides": None, "taken": int(taken), "ends": ends}
     if guides is not None:
         data["guides"] = {
             "range": None if guides_range is None else float(guides_range),
@@ -265,6 +278,8 @@ def latent_pad(
     stage: bool = False,
     frame_labels: Sequence[Sequence[str]] | None = None,
     frame_t: Sequence[float] | None = None,
+    ends: Sequence[dict[str, str] | None] | None = None,
+    guides_help: str | None = None,
 ) -> PadReport | None:
     """Draw the pad; return the browser's new report of this run, or None.
 
@@ -300,6 +315,11 @@ def latent_pad(
     frame_labels, frame_t
         For the player: per garment, a caption for each point of its path (its nearest training
         garment), and the t of each point; the caption under each garment follows the slider.
+    ends
+        Per slider, the names of its two ends ``{lo, hi, title}`` (or None), shown under it; they
+        travel in the feed, so new ones leave the pad's element unchanged.
+    guides_help
+        The note under the sliders explaining the guides (default :data:`GUIDES_HELP`).
     """
     ss = st.session_state
     set_key, report_key, have_key = _state_keys(key)
@@ -318,7 +338,7 @@ def latent_pad(
         key, decoder, sliders, mapping or dims_map(), latent_dim,
         acked=acked, ranges=ranges, guides=guides is not None, server_image=server_image, film=film,
         garment_labels=garment_labels, snap=snap, player=player, stage=stage,
-        frame_labels=frame_labels, frame_t=frame_t,
+        frame_labels=frame_labels, frame_t=frame_t, guides_help=guides_help,
     )  # fmt: skip
     _COMPONENT(
         key=key,
@@ -327,7 +347,7 @@ def latent_pad(
         on_have_change=lambda: _on_report(key, "have"),
     )
     report = _take(key)
-    feed(f"{key}.feed", feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0)))
+    feed(f"{key}.feed", feed_data(key, ss[set_key], guides, guides_range, ss.get(f"{key}._taken", 0), ends))
     return report
 
 

@@ -24,7 +24,7 @@ const feeds = (window.__latentPadFeeds = window.__latentPadFeeds || {}); // key 
 window.addEventListener("latent-pad-feed", (ev) => {
   const pad = pads.get(ev.detail);
   const feed = feeds[ev.detail];
-  const sig = JSON.stringify([feed.set, feed.guides]); // (a new "taken" alone changes nothing shown)
+  const sig = JSON.stringify([feed.set, feed.guides, feed.ends]); // (a new "taken" alone changes nothing shown)
   if (!pad || !pad.root || sig === pad.feedSig) return;
   pad.feedSig = sig;
   refresh(pad);
@@ -352,15 +352,20 @@ function pathZ(points, t, d) {
   return z;
 }
 
-// The z of each garment from the slider values: one dimension per slider ("dims"), base +
-// sum_j t_j dir_j ("affine"), or one garment per path, all moved by one slider ("paths").
+// The z of each garment from the slider values: one dimension per slider ("dims", where a slider
+// with a "dir" moves z along that unit direction of the map: z += t dir), base + sum_j t_j dir_j
+// ("affine"), or one garment per path, all moved by one slider ("paths").
 function zsOf(pad, values) {
   const m = pad.data.map;
   const d = pad.data.latent_dim;
   if (m.kind === "paths") return m.paths.map((points) => pathZ(points, values[0], d));
   const z = new Float64Array(d);
   if (m.kind === "dims") {
-    pad.data.sliders.forEach((s, i) => { z[s.dim] = values[i]; });
+    pad.data.sliders.forEach((s, i) => { if (s.dim >= 0) z[s.dim] = values[i]; });
+    pad.data.sliders.forEach((s, i) => {
+      const dir = s.dir >= 0 && m.dirs ? m.dirs[s.dir] : null;
+      if (dir && values[i]) for (let j = 0; j < d; j++) z[j] += values[i] * dir[j];
+    });
   } else if (m.kind === "affine") {
     for (let j = 0; j < d; j++) z[j] = m.base[j];
     m.dirs.forEach((dir, i) => { for (let j = 0; j < d; j++) z[j] += values[i] * dir[j]; });
@@ -368,6 +373,25 @@ function zsOf(pad, values) {
   return [z];
 }
 const zOf = (pad, values) => zsOf(pad, values)[0]; // the first (or only) garment's z
+const isDir = (pad, i) => pad.data.map.kind === "dims" && pad.data.sliders[i].dir >= 0;
+
+// Direction sliders rest at 0: once let go, the move is written into the dimension sliders (the
+// garment does not change, but for the rounding to the 3 decimals links keep) and the direction
+// slider returns to the middle, ready for the next one.
+function bake(pad) {
+  if (!pad.values.some((v, i) => v && isDir(pad, i))) return;
+  const z = zOf(pad, pad.values);
+  pad.values = pad.values.map((v, i) => (isDir(pad, i) ? 0 : round3(z[pad.data.sliders[i].dim]))); // (as the server keeps z)
+  schedule(pad);
+}
+
+// What each slider shows: its value; a dimension slider shows the garment's coordinate while a
+// direction slider moves it.
+function shownValues(pad) {
+  if (!pad.values.some((v, i) => v && isDir(pad, i))) return pad.values;
+  const z = zOf(pad, pad.values);
+  return pad.values.map((v, i) => (isDir(pad, i) ? v : z[pad.data.sliders[i].dim]));
+}
 
 // [min, max, keyboard step, pointer step] of slider i: the pointer moves in fine steps (a
 // coarse step would hold the garment still between steps while the hand moves on), the arrow
@@ -391,6 +415,7 @@ function keyValue(pad, i, key) {
 
 function report(pad, final) {
   useWeights(pad); // a browser that lost the weights says so with its next report
+  if (final) bake(pad);
   clearTimeout(pad.timer);
   pad.timer = 0;
   pad.n += 1;
@@ -422,8 +447,8 @@ function reportSoon(pad) {
 }
 
 // Slider i's input, label and aria-valuetext show its value (the DOM is touched only where it changed).
-function showValue(pad, i) {
-  const v = pad.values[i], input = pad.root.inputs[i], output = pad.root.outputs[i], text = fmt(v);
+function showValue(pad, i, shown) {
+  const v = shown ? shown[i] : pad.values[i], input = pad.root.inputs[i], output = pad.root.outputs[i], text = fmt(v);
   if (Number(input.value) !== v) input.value = String(v);
   if (output.textContent !== text) {
     input.setAttribute("aria-valuetext", text);
@@ -435,7 +460,8 @@ function paint(pad) {
   pad.frame = 0;
   if (!pad.root || !pad.values.length) return;
   const r = pad.root;
-  pad.values.forEach((_, i) => showValue(pad, i));
+  const shown = shownValues(pad);
+  pad.values.forEach((_, i) => showValue(pad, i, shown));
   if (pad.decoder) {
     const t0 = performance.now();
     zsOf(pad, pad.values).forEach((z, g) => {
@@ -465,6 +491,19 @@ function setRange(pad, a, clamp) {
   pad.root.radios.forEach((radio) => { radio.checked = Number(radio.value) === a; });
   drawGuides(pad);
   pad.film.forEach((i) => drawFilm(pad, i));
+}
+
+// The names of each slider's two ends ("Pullover ◂", "▸ Sneaker"), when the feed brings them.
+function drawEnds(pad) {
+  const ends = feeds[pad.key] && feeds[pad.key].ends;
+  pad.root.ends.forEach((row, i) => {
+    const e = ends && ends[i];
+    row.hidden = !e;
+    if (!e) return;
+    row.firstChild.textContent = `${e.lo} ◂`;
+    row.lastChild.textContent = `▸ ${e.hi}`;
+    row.title = e.title || "";
+  });
 }
 
 // The likelihood track behind each slider: a strip shaded by the typicality percentile the
@@ -514,7 +553,7 @@ function build(pad, parent) {
   const root = el("div", "la-pad");
   root.dataset.key = pad.key;
   const controls = el("div", "la-pad-controls");
-  const r = { root, inputs: [], outputs: [], tracks: [], films: [], radios: [] };
+  const r = { root, inputs: [], outputs: [], tracks: [], films: [], radios: [], ends: [] };
 
   if (data.ranges) {
     const group = el("div", "la-pad-ranges");
@@ -616,9 +655,12 @@ function build(pad, parent) {
       });
       film.appendChild(frame);
     }
-    row.append(head, track, film);
+    const ends = el("div", "la-pad-ends"); // what the garment becomes at each end (from the feed)
+    ends.hidden = true;
+    ends.append(el("span", "la-pad-end-lo"), el("span", "la-pad-end-hi"));
+    row.append(head, track, ends, film);
     list.appendChild(row);
-    r.inputs.push(input); r.outputs.push(output); r.tracks.push(track); r.films.push(film);
+    r.inputs.push(input); r.outputs.push(output); r.tracks.push(track); r.films.push(film); r.ends.push(ends);
   });
   controls.appendChild(list);
   if (data.guides_help) {
@@ -663,7 +705,8 @@ function build(pad, parent) {
   r.images = r.ctxs.map((ctx) => ctx.createImageData(data.out[2], data.out[1]));
   r.fallback = fallback;
   r.note = note;
-  parent.querySelectorAll(":scope > .la-pad-box").forEach((old) => old.remove());
+  // the pad drawn before (new labels rebuild it); ":scope >" matches nothing in a shadow root
+  Array.from(parent.children).forEach((old) => { if (old.classList.contains("la-pad-box")) old.remove(); });
   parent.appendChild(box); // (the component's <style> lives beside it: keep it)
   return r;
 }
@@ -809,6 +852,7 @@ function refresh(pad) {
   r.inputs.forEach((input) => { input.disabled = !pad.values.length; });
   if (r.playBtn) r.playBtn.disabled = !pad.decoder;
   if (!pad.values.length) return;
+  drawEnds(pad);
   pad.film.forEach((i) => drawFilm(pad, i));
   paint(pad);
 }
