@@ -72,12 +72,15 @@ def test_help_shows_defaults_and_no_absolute_path(name: str):
 
 def test_train_help_states_the_shipped_defaults():
     from vae_core.model.config import TrainConfig
+    from vae_core.model.recipe import RECIPE_STEPS
 
     text = " ".join(_commands()["train"].format_help().split())
     tc = TrainConfig()
-    assert f"(default: {tc.kl_warmup_epochs:g}; with --images: 3/4 of the epochs)" in text
-    assert f"(default: {tc.epochs}; with --images: 30)" in text
-    assert f"images per optimiser step (default: {tc.batch_size})" in text
+    assert f"(default: {tc.kl_warmup_epochs:g}; with --images: the first 30% of the steps)" in text
+    assert f"(default: {tc.epochs}; with --images: see --steps)" in text
+    assert f"(default {RECIPE_STEPS[32]:,} at 32 px;" in text
+    assert f"images per optimiser step (default: {tc.batch_size}; with --images: 32)" in text
+    assert "(default: 128)" not in text  # said once, not twice
     assert "--channels {1,3}" in text  # one number, not a list
 
 

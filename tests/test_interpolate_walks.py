@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ui.common.text import md
 from ui.interpolate.walks import OFF_DATA_PERCENTILE, frame_caption, frame_walk, nearest_caption
 from vae_core import ModelPackage
 from vae_core.latent.interpolation import walk
@@ -37,5 +38,5 @@ def test_captions_mark_the_midpoint_and_frames_off_the_data(tiny_package_dir):
     cap = nearest_caption(pkg, fw, 0)
     name = pkg.class_names[int(fw.nearest_label[0])]
     first, second = cap.split("  \n")  # two short lines: the class, then "#index" (⚠: off the data)
-    assert first == name and second.removesuffix(" ⚠") == f"#{int(fw.nearest[0])}"
+    assert first == md(name) == "T\\-shirt\\/top" and second.removesuffix(" ⚠") == f"#{int(fw.nearest[0])}"
     assert second.endswith(" ⚠") == (fw.typicality[0] < OFF_DATA_PERCENTILE)

@@ -264,6 +264,6 @@ def test_the_form_is_reset_once_a_watched_job_ends(packages: Path):
     at = run(at)
     assert texts(at.error) == ["My-Shop: Training stopped."]
     assert at.text_input(key="new_catalogue.name").value == ""  # a fresh form
-    assert at.number_input(key="new_catalogue.epochs").value == 30
+    assert at.number_input(key="new_catalogue.epochs").value == 0  # back to the recipe
     (uploader,) = at.get("file_uploader")
     assert uploader.key != "new_catalogue.zip" and start_button(at).disabled  # no zip chosen

@@ -250,7 +250,8 @@ def test_an_image_package_is_described_as_its_own_without_a_data_folder(colour_p
     assert "trained on 270 of your own colour images in 3 classes at 32 px (30 more held out" in caption
     assert "Fashion-MNIST" not in caption and "Package: **my-garments**" in caption
     help_text = {m.label: m.help for m in at.metric}["Reconstruction"]
-    assert "discretised logistic (8-bit) negative log-likelihood" in help_text and "Bernoulli" not in help_text
+    assert "discretised logistic (8-bit, one scale per colour channel) negative log-likelihood" in help_text
+    assert "Bernoulli" not in help_text
     pairs = [img for img in at.image if "(#" in plain(img.proto.imgs[0].caption)]
     assert len(pairs) == 10  # one per class (3), topped up with other held-out images
     assert any(c.value.startswith("Top: images the model never trained on") for c in at.caption)

@@ -27,7 +27,11 @@ from vae_core.latent.traversal import (
 TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#ff7f0e"
 EXPLORE_Z = "explore.z"  # the Explore page's current z, read only when present
 RECON_SEED = "model.recon_seed"
-LIKELIHOODS = {"bernoulli": "Bernoulli", "logistic": "discretised logistic (8-bit)"}
+LIKELIHOODS = {
+    "bernoulli": "Bernoulli",
+    "logistic": "discretised logistic (8-bit)",
+    "logistic-channel": "discretised logistic (8-bit, one scale per colour channel)",
+}
 
 
 def training_data(pkg: ModelPackage) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, LatentAtelierError, PackageError, display_path
 from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, ModelConfig, TrainConfig, check_bounds
+from ..model.recipe import RECIPE_BATCH, WARMUP_SHARE
 from ..package import DEFAULT_PACKAGE
 from .bench import add_bench_arguments
 from .images import add_catalogue_arguments, add_image_arguments
@@ -562,7 +563,10 @@ def _parser() -> argparse.ArgumentParser:
         help=f"passes over the training images (default: {tc.epochs}; with --images: see --steps)",
     )
     t.add_argument(
-        "--batch-size", type=_Given, default=tc.batch_size, help="images per optimiser step (128; --images: 32)"
+        "--batch-size",
+        type=_Given,
+        default=tc.batch_size,
+        help=f"images per optimiser step (default: {tc.batch_size}; with --images: {RECIPE_BATCH})",
     )
     t.add_argument("--lr", type=_GivenFloat, default=tc.lr, help="peak Adam learning rate, decaying to 0 on a cosine")
     t.add_argument(
@@ -570,7 +574,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_GivenFloat,
         default=tc.kl_warmup_epochs,
         help=f"epochs over which the KL weight rises from 0 to 1 (default: {tc.kl_warmup_epochs:g}; with --images: "
-        "the first 30%% of the steps)",
+        f"the first {WARMUP_SHARE * 100:.0f}%% of the steps)",
     )
     t.add_argument("--seed", type=int, default=tc.seed, help="seeds weights, shuffling and sampling")
     t.add_argument("--threads", type=int, default=tc.threads, help="torch CPU threads, 0 for torch's own choice")
@@ -767,6 +771,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "train":
         typed = ("epochs", "batch_size", "lr", "kl_warmup")  # options typed on the command line
         args.given = {k for k in typed if isinstance(getattr(args, k), (_Given, _GivenFloat))}
+        for k in args.given:  # plain numbers from here on: a checkpoint's safe loader knows no _Given
+            setattr(args, k, (int if isinstance(getattr(args, k), int) else float)(getattr(args, k)))
     try:
         return int(args.func(args))
     except LatentAtelierError as exc:

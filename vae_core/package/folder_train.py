@@ -144,7 +144,12 @@ def train_from_folder(
         catalogue=Catalogue.from_images(data.images, data.paths, data.root),
         data_source=source,
     )
-    save_checked(pkg, out)
+    try:
+        save_checked(pkg, out)
+    except PackageError:
+        if checkpoint:  # "train again" must not resume these weights
+            Path(checkpoint).unlink(missing_ok=True)
+        raise
     return FolderResult(pkg, data, result.seconds, time.perf_counter() - t)
 
 
