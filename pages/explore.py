@@ -31,10 +31,9 @@ health.notice(pkg)  # a weak or collapsed model: say so before the sliders
 images = get_train_images(pkg)
 ex.render_notices()
 ex.render_toolbar(pkg)
-with st.expander("Start from your own garment", icon=":material/upload:"):
-    ex.handle_upload(pkg, upload_garment(ex.K_UPLOAD, size=pkg.image_size, channels=pkg.channels))
-
 ex.explore_fragment(pkg, images)
+with st.expander("Start from your own garment", icon=":material/upload:"):  # under the pad: the sliders fit a laptop
+    ex.handle_upload(pkg, upload_garment(ex.K_UPLOAD, size=pkg.image_size, channels=pkg.channels))
 ex.render_compare(pkg, images)
 st.divider()
 ex.render_map(pkg)

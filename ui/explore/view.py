@@ -421,34 +421,33 @@ def on_open_pin(z: tuple[float, ...], label: str) -> None:
 def render_toolbar(pkg: ModelPackage) -> None:
     """Reset / sample / start-from-item / save / pin / name the sliders / expert details (full
     reruns, so the big map and the comparison follow)."""
-    with st.container(horizontal=True, vertical_alignment="bottom", key="explore.toolbar"):
-        st.button("Reset to 0", key="explore.reset", icon=":material/restart_alt:", on_click=on_reset)
+    with st.container(horizontal=True, vertical_alignment="center", key="explore.toolbar"):  # one row on a laptop
+        st.button("Reset", key="explore.reset", icon=":material/restart_alt:", on_click=on_reset, help="All sliders to 0.")
         st.button(
-            "Sample from prior",
+            "Sample",
             key="explore.sample",
             icon=":material/casino:",
             on_click=on_sample,
             help="Draw z from the prior N(0, I): a garment the model considers plausible.",
         )
-        st.space("medium")
-        st.number_input(
-            f"Training item (0 to {len(pkg) - 1:,})",
-            min_value=0,
-            max_value=len(pkg) - 1,
-            step=1,
-            key=K_ITEM,
-            width=190,
-        )
-        _remember(K_ITEM)
-        st.button(
-            "Start from item",
-            key="explore.start_item",
-            icon=":material/input:",
-            on_click=on_start_item,
-            args=(pkg,),
-            help="Load this training item's posterior mean into the sliders.",
-        )
-        st.space("medium")
+        with st.popover("Start from item", icon=":material/input:"):
+            st.number_input(
+                f"Training item (0 to {len(pkg) - 1:,})",
+                min_value=0,
+                max_value=len(pkg) - 1,
+                step=1,
+                key=K_ITEM,
+                width=190,
+            )
+            _remember(K_ITEM)
+            st.button(
+                "Start from it",
+                key="explore.start_item",
+                icon=":material/input:",
+                on_click=on_start_item,
+                args=(pkg,),
+                help="Load this training item's posterior mean into the sliders.",
+            )
         save_popover(pkg)
         st.button(
             "Pin",
@@ -459,7 +458,6 @@ def render_toolbar(pkg: ModelPackage) -> None:
             help=f"Keep this garment side by side with others to compare (up to {compare.MAX_PINS}), below.",
         )
         saved.sliders_popover(pkg, slider_specs(pkg.kl_per_dim), _ends_by_dim())
-        st.space("medium")
         st.toggle(
             "Expert details",
             value=expert(),
@@ -489,6 +487,7 @@ def handle_upload(pkg: ModelPackage, prepared: PreparedImage | None) -> None:
         load_z(z, f"your upload {md(file.name)}", origin)
         ss[K_UPLOAD_ID] = identity
         ss[K_UPLOAD_SHOW] = (prepared.image, recon, file.name, prepared.inverted)
+        st.rerun()  # the pad, drawn above this, shows the upload's code
     shown = ss.get(K_UPLOAD_SHOW)
     if shown is None:
         return
