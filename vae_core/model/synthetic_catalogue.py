@@ -192,10 +192,13 @@ def make_artwork_folder(
     seed: int = 0,
     size_range: tuple[int, int] = (32, 160),
     classes: tuple[str, ...] = ARTWORK_CLASSES,
+    palette: tuple[tuple[int, int, int], ...] | None = None,
+    pattern: str | None = None,
 ) -> list[Path]:
     """Write ``per_class`` artworks of each class as ``root/CLASS/CLASS_NNNN.png``; returns the
     files written. Each original is 32 to 160 px on its longer side (``size_range``), of a
-    random aspect between 3:4 and 4:3."""
+    random aspect between 3:4 and 4:3. ``palette`` limits the main colours to these (e.g. a
+    small test folder), ``pattern`` fixes the pattern (see :func:`draw_artwork`)."""
     rng = np.random.default_rng(seed)
     written = []
     for cls in classes:
@@ -206,7 +209,8 @@ def make_artwork_folder(
             aspect = rng.uniform(0.75, 1.0)
             w, h = (side, max(8, round(side * aspect))) if rng.random() < 0.5 else (max(8, round(side * aspect)), side)
             path = folder / f"{cls}_{i:04d}.png"
-            draw_artwork(cls, rng, w, h).save(path, optimize=False, compress_level=1)
+            fill = palette[int(rng.integers(len(palette)))] if palette else None
+            draw_artwork(cls, rng, w, h, fill=fill, pattern=pattern).save(path, compress_level=1)
             written.append(path)
     return written
 
