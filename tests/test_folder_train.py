@@ -199,3 +199,28 @@ def test_cli_does_not_report_a_package_that_does_not_load(tmp_path: Path, monkey
     assert "|logvar|" in captured.err or "'health' kl_total" in captured.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos", "pkg"]  # no staging folder left
     assert (out / "manifest.json").read_text() == "{}"
+
+
+# A small studio's plain garments in six colours, one of them red.
+PALETTE = ((220, 30, 30), (30, 80, 200), (40, 170, 60), (240, 200, 40), (120, 60, 160), (250, 140, 30))
+
+
+@pytest.mark.slow
+def test_the_default_recipe_learns_a_small_colour_folder_and_keeps_red_red(tmp_path: Path):
+    from vae_core.model.synthetic_catalogue import make_artwork_folder, red_garment
+    from vae_core.package.folder_train import train_from_folder
+
+    folder = tmp_path / "studio"
+    make_artwork_folder(folder, per_class=30, seed=0, palette=PALETTE, pattern="plain")  # 240 images, 8 classes
+    settings = {"steps": 400, "threads": 2}  # the recipe, shortened
+    res = train_from_folder(folder, tmp_path / "pkg", image_size=32, settings=settings, device="cpu", n_jobs=1)
+    pkg = res.package
+    assert pkg.train_config.augment and pkg.model_config.likelihood == "logistic-channel"
+    f = pkg.health.figures  # measured on the 24 held-out images
+    assert pkg.health.verdict == "healthy" and f.active_dims >= 8 and f.kl_total >= 8.0
+    assert f.recon_error < 0.5 * f.mean_image_error
+    assert f.knn5_accuracy > 3 * f.chance
+    red = red_garment(32, seed=1, cls="tops")  # a plain red top it has never seen
+    mu, _ = pkg.encode(red[None])
+    r, g, b = pkg.decode(mu[0])[red.min(axis=2) < 200].mean(axis=0)  # over the garment's pixels
+    assert r > g + 0.15 and r > b + 0.15, (r, g, b)

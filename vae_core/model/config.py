@@ -87,6 +87,7 @@ TRAIN_BOUNDS: dict[str, Bound] = {
     "steps": Bound(0, 10_000_000),
     "kl_warmup_steps": Bound(0, 10_000_000),
     "patience": Bound(0, 100_000),
+    "bound_share": Bound(0.0, 1.0, integer=False),
 }
 LIKELIHOODS = ("bernoulli", "logistic", "logistic-channel")  # see vae_core.model.pixel_likelihood
 
@@ -159,6 +160,7 @@ class TrainConfig:
     kl_warmup_steps: int = 0  # when > 0, the KL warm-up lasts this many steps instead of kl_warmup_epochs
     augment: bool = False  # flips, small shifts and zooms, mild colour changes (vae_core.model.augment)
     patience: int = 0  # stop when the held-out -ELBO has not improved for this many epochs (0: never)
+    bound_share: float = 0.0  # "logistic-channel": the first share of the steps minimises the closed-end bound
 
     def __post_init__(self) -> None:
         check_bounds(self.to_dict(), TRAIN_BOUNDS)

@@ -82,13 +82,17 @@ class VAE(nn.Module):
         [0, 1]); the browser's decoder needs to know which to append."""
         return self.config.likelihood != "logistic-channel"
 
-    def reconstruction_nll(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def reconstruction_nll(self, out: torch.Tensor, x: torch.Tensor, training: bool = False) -> torch.Tensor:
         """-log p(x|z) per image (B,) in nats under this model's pixel likelihood, for the
-        decoder's output ``out`` and images ``x`` (B, C, S, S) in [0, 1]."""
+        decoder's output ``out`` and images ``x`` (B, C, S, S) in [0, 1]. ``training``: the loss
+        the optimiser minimises early in a run, which for ``"logistic-channel"`` is the upper bound
+        that scores the end values by their own bins (:func:`discretised_logistic_nll`,
+        ``open_ends=False``; see ``TrainConfig.bound_share``); every reported figure is exact."""
         if self.log_scale is None:
             return bernoulli_nll(out, x)
         location = torch.sigmoid(out) if self.output_sigmoid else out
-        return discretised_logistic_nll(location, x, self.log_scale)
+        open_ends = not (training and self.config.likelihood == "logistic-channel")
+        return discretised_logistic_nll(location, x, self.log_scale, open_ends=open_ends)
 
     @torch.no_grad()
     def start_at(self, channel_means: torch.Tensor) -> None:

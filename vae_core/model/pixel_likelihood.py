@@ -14,7 +14,14 @@ Two parameterisations (``ModelConfig.likelihood``):
 * ``"logistic-channel"`` (image folders, the default since issue 19): the location is the decoder's
   output itself, unbounded, as in PixelCNN++, and one learned scale per colour channel is shared by
   every pixel and every image (a calibrated decoder with a shared variance, Rybkin et al. 2021). The
-  picture shown is the location clipped to [0, 1].
+  picture shown is the location clipped to [0, 1]. It is *trained* on the bins' own masses
+  (``open_ends=False``): the end bins then hold only their own bin, not the tails, so the loss is
+  an upper bound of the exact negative log-likelihood; every figure reported (held-out -ELBO,
+  bits/dim, health) uses the exact one. With the open-ended end bins a white background (255) or a
+  black outline (0) costs nothing once the location is past the end of the scale, and the decoder
+  spends its first thousands of steps there: garments come out in one average colour (on 240
+  flat-colour garments at 32 px, a VAE trained 400 steps missed each garment's mean colour by
+  0.18 with the end bins open and by 0.07 without; a continuous Gaussian gave 0.09).
 * ``"logistic"`` (packages trained before): the location is ``sigmoid(logits)``, inside (0, 1), and
   every sub-pixel has its own learned scale. On images with large white backgrounds it collapses:
   a location below 1 leaves the end bin of 255 at most sigmoid(1/(510 s)) of the mass, so every
@@ -34,7 +41,9 @@ LOG_SCALE_INIT = -2.0  # s = 0.14 (36 grey levels) at the start (see vae_core.mo
 _HALF_BIN = 0.5 / 255.0
 
 
-def discretised_logistic_nll(location: torch.Tensor, x: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
+def discretised_logistic_nll(
+    location: torch.Tensor, x: torch.Tensor, log_scale: torch.Tensor, open_ends: bool = True
+) -> torch.Tensor:
     """-log P(x) per image (B,), in nats, of 8-bit images ``x`` (B, C, H, W) in [0, 1].
 
     With m = ``location`` (on the [0, 1] scale; any real value), s = exp(log_scale) (broadcast
@@ -45,12 +54,17 @@ def discretised_logistic_nll(location: torch.Tensor, x: torch.Tensor, log_scale:
                    = log(expm1(a - b)) - softplus(-b) - softplus(a)     (exact, no cancellation)
         log P(0)   = log sigmoid(a)     = -softplus(-a)
         log P(255) = log(1 - sigmoid(b)) = -softplus(b)
+
+    ``open_ends=False`` scores 0 and 255 like every other value (their own bin's mass only): an
+    upper bound of the exact value, which the training loop minimises (see the module docstring).
     """
     log_s = log_scale.clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
     inv_s = torch.exp(-log_s)
     a = (x + _HALF_BIN - location) * inv_s
     b = (x - _HALF_BIN - location) * inv_s
     inner = torch.log(torch.expm1(2 * _HALF_BIN * inv_s)) - F.softplus(-b) - F.softplus(a)
+    if not open_ends:
+        return -inner.flatten(1).sum(1)
     logp = torch.where(x < _HALF_BIN, -F.softplus(-a), torch.where(x > 1 - _HALF_BIN, -F.softplus(b), inner))
     return -logp.flatten(1).sum(1)
 

@@ -18,13 +18,16 @@ WIDTHS = {28: (32, 64), 32: (32, 64, 128), 64: (32, 64, 128, 128), 128: (16, 32,
 # The image-folder recipe (issue 19; measured in bench/train_bench.py): a discretised logistic
 # located at the decoder's output with one scale per channel, started at the mean colour; a fixed
 # number of optimiser steps of RECIPE_BATCH images, whatever the folder's size, the KL weight
-# rising over the first WARMUP_SHARE of them; augmentation for folders under AUGMENT_BELOW images.
+# rising over the first WARMUP_SHARE of them; augmentation for folders under AUGMENT_BELOW images;
+# the first BOUND_SHARE of the steps minimise the likelihood's closed-end bound, so colour is
+# learned (vae_core.model.pixel_likelihood), the rest the exact value, so backgrounds are sharp.
 LIKELIHOOD = "logistic-channel"
 RECIPE_STEPS = {28: 1500, 32: 1500, 64: 1500, 128: 1500}
 RECIPE_REFINE = {28: True, 32: True, 64: True, 128: True}  # the 3x3 convolutions after each stride-2 one
 RECIPE_BATCH = 32
 WARMUP_SHARE = 0.3
 AUGMENT_BELOW = 5000
+BOUND_SHARE = 0.8
 
 
 def folder_recipe(n_train: int, image_size: int, settings: Mapping[str, Any] | None = None) -> TrainConfig:
@@ -50,6 +53,7 @@ def folder_recipe(n_train: int, image_size: int, settings: Mapping[str, Any] | N
         "kl_warmup_epochs": 0.0,
         "kl_warmup_steps": round(WARMUP_SHARE * total),
         "augment": n_train < AUGMENT_BELOW,
+        "bound_share": BOUND_SHARE,
     }
     if "kl_warmup_epochs" in chosen:
         recipe["kl_warmup_steps"] = 0

@@ -117,7 +117,7 @@ def _param_groups(model: VAE) -> list[dict[str, Any]]:
     so a log scale that must travel from its start to about -4.5 would otherwise take thousands
     of steps, and a small catalogue gets only a few hundred."""
     scale = [] if model.log_scale is None else [model.log_scale]
-    rest = [p for p in model.parameters() if all(p is not q for q in scale)]
+    rest = [p for p in model.parameters() if p.requires_grad and all(p is not q for q in scale)]
     groups = [{"params": rest, "lr_scale": 1.0}]
     if scale:
         groups.append({"params": scale, "lr_scale": 10.0})
@@ -219,6 +219,7 @@ def train(
                 "cannot resume from it. Run the same command with --no-resume (or delete the file) to start over."
             ) from None
     t0 = time.perf_counter() - elapsed
+    bound = cfg.bound_share > 0 and model_config.likelihood == "logistic-channel"  # see VAE.reconstruction_nll
     for epoch in range(start_epoch, epochs):
         if cfg.patience and epoch - best["epoch"] >= cfg.patience:
             break  # early stop: the held-out -ELBO has not improved for `patience` epochs
@@ -237,11 +238,15 @@ def train(
             for group in opt.param_groups:
                 group["lr"] = group["lr_scale"] * _lr_at(done, total_steps, cfg)
             out, mu, logvar = model(x, noise)
-            recon, kl = model.reconstruction_nll(out, x), kl_divergence(mu, logvar)
+            early = done < cfg.bound_share * total_steps  # the bound's share of the run
+            recon, kl = model.reconstruction_nll(out, x, training=early), kl_divergence(mu, logvar)
             loss = (recon + _kl_weight(done, steps_per_epoch, cfg) * kl).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if bound:  # the history reports the exact value, as for the held-out images
+                with torch.no_grad():
+                    recon = model.reconstruction_nll(out, x)
             sums += (float(recon.detach().sum()), float(kl.detach().sum()))
             seen += len(x)
             if step % 20 == 0:
