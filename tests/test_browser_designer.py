@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 from conftest import wait_for_app
+from test_browser_map import _POINTS_JS
 
 from bench.cdp import drag
 from ui.explore.sliders import LOOKS, UNCHANGED
@@ -175,19 +176,6 @@ def test_undo_thumbnails_and_back_restore_earlier_garments_exactly(page, app_ser
     _shows(page, shipped, z2)
     assert "Closest real piece" in page.locator(".st-key-explore-looks").inner_text()
     _no_errors(page)
-
-
-_POINTS_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
-  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, out = [];
-  gd._fullData.forEach(t => {
-    if (!t.customdata || t.visible !== true) return;
-    for (let i = 0; i < t.x.length; i++)
-      out.push([box.left + xa.l2p(t.x[i]), box.top + ya.l2p(t.y[i]), Number(t.customdata[i])]);
-  });
-  return {points: out, plot: [box.left, box.top, box.width, box.height]};
-}"""
 
 
 def _box_select(page, x0: float, y0: float, x1: float, y1: float) -> None:

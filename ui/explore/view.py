@@ -422,7 +422,9 @@ def render_toolbar(pkg: ModelPackage) -> None:
     """Reset / sample / start-from-item / save / pin / name the sliders / expert details (full
     reruns, so the big map and the comparison follow)."""
     with st.container(horizontal=True, vertical_alignment="center", key="explore.toolbar"):  # one row on a laptop
-        st.button("Reset", key="explore.reset", icon=":material/restart_alt:", on_click=on_reset, help="All sliders to 0.")
+        st.button(
+            "Reset", key="explore.reset", icon=":material/restart_alt:", on_click=on_reset, help="All sliders to 0."
+        )
         st.button(
             "Sample",
             key="explore.sample",

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from vae_core import LatentAtelierError
+from vae_core.package.lock import process_alive
 
 from .progress import read_events
 
@@ -239,21 +240,11 @@ def sweep_uploads(jobs: str | os.PathLike[str]) -> list[Path]:
         if not entry.name.startswith(UPLOAD_PREFIX) or not entry.is_dir(follow_symlinks=False):
             continue
         pid = entry.name[len(UPLOAD_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and _process_alive(int(pid)) and int(pid) != 0:
+        if pid.isdigit() and process_alive(int(pid)) and int(pid) != 0:
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reap() -> None:

@@ -8,7 +8,6 @@ them is left out of training and gives the test metrics (its rows are also exclu
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -25,7 +24,7 @@ from ..model.config import ModelConfig, TrainConfig
 from ..model.image_folder import ImageSet, held_out, load_image_folder
 from ..model.recipe import LIKELIHOOD, RECIPE_REFINE, WIDTHS, folder_recipe
 from .catalogue import Catalogue
-from .format import CHECKSUMS, MANIFEST, sha256_file, verify
+from .format import amend, verify
 from .lock import FolderLock, swap_in, sweep
 from .schema import catalogue_problem
 
@@ -213,31 +212,13 @@ def add_catalogue(
             f"against {str(manifest.get('data_fingerprint'))[:12]})."
         )
     catalogue = Catalogue.from_images(images, paths, root)
-    with FolderLock(root_dir):
-        _swap_in_catalogue(root_dir, manifest, catalogue)
-    return root_dir
 
-
-def _swap_in_catalogue(root_dir: Path, manifest: dict[str, Any], catalogue: Catalogue) -> None:
-    """Copy the package to a temporary sibling with the catalogue added, check it, swap it in."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root_dir.name}.", dir=root_dir.parent))
-    try:
-        old = set(manifest.get("files", {})) - {n for n in manifest.get("files", {}) if n.startswith("catalogue")}
-        for name in old:
-            shutil.copyfile(root_dir / name, tmp / name)
-        files = sorted(old) + catalogue.write(tmp)
+    def add(tmp: Path, manifest: dict[str, Any]) -> list[str]:  # the old catalogue's files go
+        for name in [n for n in manifest["files"] if n.startswith("catalogue")]:
+            (tmp / name).unlink()
+            del manifest["files"][name]
         manifest["catalogue"] = catalogue.manifest_entry()
-        manifest["files"] = {n: {"sha256": sha256_file(tmp / n), "bytes": (tmp / n).stat().st_size} for n in files}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
-        sums = [f"{sha256_file(tmp / MANIFEST)}  {MANIFEST}"] + [
-            f"{manifest['files'][n]['sha256']}  {n}" for n in files
-        ]
-        (tmp / CHECKSUMS).write_text("\n".join(sums) + "\n")
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        tmp.chmod(0o755)
-        verify(tmp)
-        swap_in(tmp, root_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        return catalogue.write(tmp)
+
+    amend(root_dir, add)  # verified again under the folder's lock, swapped in whole
+    return root_dir

@@ -49,7 +49,8 @@ def _named(target: str | os.PathLike[str]) -> Path:
     return t if t.name else t.absolute()
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user counts)."""
     if pid <= 0:
         return False
     try:
@@ -86,7 +87,7 @@ def holder_is_live(info: dict | None) -> bool:
         return False  # unreadable lock: its writer died before finishing the file
     if info.get("host") != socket.gethostname():
         return True
-    return _alive(pid)
+    return process_alive(pid)
 
 
 def describe_holder(info: dict) -> str:
