@@ -78,7 +78,7 @@ def test_train_help_states_the_shipped_defaults():
     tc = TrainConfig()
     assert f"(default: {tc.kl_warmup_epochs:g}; with --images: the first 30% of the steps)" in text
     assert f"(default: {tc.epochs}; with --images: see --steps)" in text
-    assert f"(default {RECIPE_STEPS[32]:,} at 32 px;" in text
+    assert f"(default {RECIPE_STEPS[32]:,} at 32 px, {RECIPE_STEPS[64]:,} at 64 px;" in text
     assert f"images per optimiser step (default: {tc.batch_size}; with --images: 32)" in text
     assert "(default: 128)" not in text  # said once, not twice
     assert "--channels {1,3}" in text  # one number, not a list

@@ -44,7 +44,7 @@ def add_image_arguments(t: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help=f"with --images: optimiser steps in all, whatever the folder's size (default {RECIPE_STEPS[32]:,} "
-        "at 32 px; --epochs N instead trains N passes)",
+        f"at 32 px, {RECIPE_STEPS[64]:,} at 64 px; --epochs N instead trains N passes)",
     )
     t.add_argument(
         "--no-augment",

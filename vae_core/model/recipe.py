@@ -22,8 +22,8 @@ WIDTHS = {28: (32, 64), 32: (32, 64, 128), 64: (32, 64, 128, 128), 128: (16, 32,
 # the first BOUND_SHARE of the steps minimise the likelihood's closed-end bound, so colour is
 # learned (vae_core.model.pixel_likelihood), the rest the exact value, so backgrounds are sharp.
 LIKELIHOOD = "logistic-channel"
-RECIPE_STEPS = {28: 1500, 32: 1500, 64: 1500, 128: 1500}
-RECIPE_REFINE = {28: True, 32: True, 64: True, 128: True}  # the 3x3 convolutions after each stride-2 one
+RECIPE_STEPS = {28: 1500, 32: 1500, 64: 3000, 128: 1500}
+RECIPE_REFINE = {28: True, 32: True, 64: False, 128: False}  # the 3x3 convolutions after each stride-2 one
 RECIPE_BATCH = 32
 WARMUP_SHARE = 0.3
 AUGMENT_BELOW = 5000
