@@ -224,3 +224,11 @@ def test_the_default_recipe_learns_a_small_colour_folder_and_keeps_red_red(tmp_p
     mu, _ = pkg.encode(red[None])
     r, g, b = pkg.decode(mu[0])[red.min(axis=2) < 200].mean(axis=0)  # over the garment's pixels
     assert r > g + 0.15 and r > b + 0.15, (r, g, b)
+
+
+def test_the_network_follows_the_recipe_per_size():
+    from vae_core.package.folder_train import model_config_for
+
+    small, large = model_config_for(32, 3), model_config_for(64, 3)
+    assert (small.hidden, small.refine, large.hidden, large.refine) == (512, True, 256, False)
+    assert model_config_for(64, 3, hidden=128).hidden == 128

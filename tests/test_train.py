@@ -142,6 +142,8 @@ def test_the_image_folder_recipe_trains_on_the_bound_first_and_reports_exact_fig
 
     cfg = folder_recipe(300, 32)
     assert cfg.bound_share == BOUND_SHARE == 0.8 and TrainConfig().bound_share == 0.0  # Fashion-MNIST: exact
+    assert (cfg.lr, cfg.steps, folder_recipe(300, 64).lr, folder_recipe(300, 64).steps) == (1.5e-3, 1500, 3e-3, 3000)
+    assert folder_recipe(300, 64, {"lr": 1e-3}).lr == 1e-3  # what the user chose wins
     rng = np.random.default_rng(0)
     x = np.where(rng.random((24, 3, 8, 8)) < 0.7, 255, rng.integers(0, 256, (24, 3, 8, 8))).astype(np.uint8)
     mcfg = ModelConfig(image_size=8, channels=(4,), hidden=8, image_channels=3, likelihood="logistic-channel")

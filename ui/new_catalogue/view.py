@@ -354,8 +354,7 @@ def render_settings(source: Source | None) -> tuple[str, int, int | None, int]:
             SIZES,
             default=32,
             key=f"{K}size",
-            help="32 keeps colours best and trains in a few minutes; 64 draws sharper shapes but may lose some "
-            "colours (reds came out yellow on a many-coloured test folder) and takes about three times as long.",
+            help="32 trains in a few minutes; 64 draws sharper shapes and takes about three times as long.",
         )
         or 32
     )

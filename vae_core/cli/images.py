@@ -108,7 +108,8 @@ def cmd_train_images(args: argparse.Namespace, progress) -> int:  # noqa: ANN001
         raise InputError("give either --data (Fashion-MNIST) or --images (a folder of images), not both.")
     out = Path(args.out)
     settings = train_settings(args)
-    check_bounds({"hidden": args.hidden, "latent_dim": args.latent_dim}, MODEL_BOUNDS, IMAGE_MODEL_OPTIONS)
+    model = {"hidden": args.hidden, "latent_dim": args.latent_dim}
+    check_bounds({k: v for k, v in model.items() if v is not None}, MODEL_BOUNDS, IMAGE_MODEL_OPTIONS)
     ckpt = checkpoint_path(out)
     if not args.resume and ckpt.exists():
         ckpt.unlink()

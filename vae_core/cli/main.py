@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, LatentAtelierError, PackageError, display_path
 from ..model.config import MODEL_BOUNDS, TRAIN_BOUNDS, ModelConfig, TrainConfig, check_bounds
-from ..model.recipe import RECIPE_BATCH, WARMUP_SHARE
+from ..model.recipe import RECIPE_BATCH, RECIPE_HIDDEN, RECIPE_LR, WARMUP_SHARE
 from ..package import DEFAULT_PACKAGE
 from .bench import add_bench_arguments
 from .images import add_catalogue_arguments, add_image_arguments
@@ -214,7 +214,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     values = {
         "latent_dim": args.latent_dim,
         "channels": list(widths or ModelConfig().channels),
-        "hidden": args.hidden,
+        "hidden": ModelConfig().hidden if args.hidden is None else args.hidden,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,
@@ -227,7 +227,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     mcfg = ModelConfig(
         latent_dim=args.latent_dim,
         channels=tuple(widths or ModelConfig().channels),
-        hidden=args.hidden,
+        hidden=ModelConfig().hidden if args.hidden is None else args.hidden,
         batch_norm=args.batch_norm,
     )
     tcfg = TrainConfig(
@@ -568,7 +568,13 @@ def _parser() -> argparse.ArgumentParser:
         default=tc.batch_size,
         help=f"images per optimiser step (default: {tc.batch_size}; with --images: {RECIPE_BATCH})",
     )
-    t.add_argument("--lr", type=_GivenFloat, default=tc.lr, help="peak Adam learning rate, decaying to 0 on a cosine")
+    t.add_argument(
+        "--lr",
+        type=_GivenFloat,
+        default=tc.lr,
+        help=f"peak Adam learning rate, decaying to 0 on a cosine (default: {tc.lr:g}; with --images: "
+        f"{RECIPE_LR[64]:g} at 64 px)",
+    )
     t.add_argument(
         "--kl-warmup",
         type=_GivenFloat,
@@ -589,7 +595,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_image_arguments(t)
     t.add_argument("--json", action="store_true", help="print a JSON summary when done")
-    t.add_argument("--hidden", type=int, default=d.hidden, help="units of the dense layer between convolutions and z")
+    t.add_argument(
+        "--hidden",
+        type=int,
+        default=None,
+        help=f"units of the dense layer between convolutions and z (default: {d.hidden}; with --images: "
+        f"{RECIPE_HIDDEN[32]}, {RECIPE_HIDDEN[64]} at 64 px)",
+    )
     t.add_argument(
         "--no-batch-norm", dest="batch_norm", action="store_false", help="no batch normalisation in the encoder"
     )

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError, PackageError, display_path
 from ..model.config import ModelConfig, TrainConfig
 from ..model.image_folder import ImageSet, held_out, load_image_folder
-from ..model.recipe import LIKELIHOOD, RECIPE_REFINE, WIDTHS, folder_recipe
+from ..model.recipe import LIKELIHOOD, RECIPE_HIDDEN, RECIPE_REFINE, WIDTHS, folder_recipe
 from .catalogue import Catalogue
 from .format import amend, verify
 from .lock import FolderLock, swap_in, sweep
@@ -39,7 +39,7 @@ def model_config_for(
     image_size: int,
     channels: int,
     latent_dim: int = 10,
-    hidden: int = 512,
+    hidden: int | None = None,
     widths: tuple[int, ...] | None = None,
     *,
     likelihood: str = LIKELIHOOD,
@@ -47,8 +47,8 @@ def model_config_for(
     refine: bool | None = None,
 ) -> ModelConfig:
     """The network for ``image_size`` x ``image_size`` images with ``channels`` channels and a
-    discretised logistic likelihood (8-bit data); ``widths`` overrides :data:`WIDTHS` and
-    ``refine`` (None: the recipe's) :data:`RECIPE_REFINE`."""
+    discretised logistic likelihood (8-bit data); ``widths`` overrides :data:`WIDTHS`, ``hidden``
+    :data:`RECIPE_HIDDEN` and ``refine`` :data:`RECIPE_REFINE` (None: the recipe's)."""
     if image_size not in WIDTHS:
         raise InputError(f"--image-size must be one of {', '.join(map(str, WIDTHS))}, not {image_size}.")
     widths = tuple(widths or WIDTHS[image_size])
@@ -57,7 +57,7 @@ def model_config_for(
     return ModelConfig(
         latent_dim=latent_dim,
         channels=widths,
-        hidden=hidden,
+        hidden=RECIPE_HIDDEN[image_size] if hidden is None else hidden,
         image_size=image_size,
         image_channels=channels,
         likelihood=likelihood,
@@ -88,7 +88,7 @@ def train_from_folder(
     train_config: TrainConfig | None = None,
     settings: Mapping[str, Any] | None = None,
     latent_dim: int = 10,
-    hidden: int = 512,
+    hidden: int | None = None,
     widths: tuple[int, ...] | None = None,
     batch_norm: bool = True,
     likelihood: str = LIKELIHOOD,
