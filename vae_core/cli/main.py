@@ -211,10 +211,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     widths = args.widths
     if widths and len(widths) != 2:
         raise InputError("Fashion-MNIST takes two conv widths (--widths A B).")
+    hidden = ModelConfig().hidden if args.hidden is None else args.hidden
     values = {
         "latent_dim": args.latent_dim,
         "channels": list(widths or ModelConfig().channels),
-        "hidden": ModelConfig().hidden if args.hidden is None else args.hidden,
+        "hidden": hidden,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,
@@ -227,7 +228,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     mcfg = ModelConfig(
         latent_dim=args.latent_dim,
         channels=tuple(widths or ModelConfig().channels),
-        hidden=ModelConfig().hidden if args.hidden is None else args.hidden,
+        hidden=hidden,
         batch_norm=args.batch_norm,
     )
     tcfg = TrainConfig(

@@ -219,7 +219,6 @@ def train(
                 "cannot resume from it. Run the same command with --no-resume (or delete the file) to start over."
             ) from None
     t0 = time.perf_counter() - elapsed
-    bound = cfg.bound_share > 0 and model_config.likelihood == "logistic-channel"  # see VAE.reconstruction_nll
     for epoch in range(start_epoch, epochs):
         if cfg.patience and epoch - best["epoch"] >= cfg.patience:
             break  # early stop: the held-out -ELBO has not improved for `patience` epochs
@@ -244,7 +243,7 @@ def train(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            if bound:  # the history reports the exact value, as for the held-out images
+            if early and model_config.likelihood == "logistic-channel":  # trained on the bound: report exactly
                 with torch.no_grad():
                     recon = model.reconstruction_nll(out, x)
             sums += (float(recon.detach().sum()), float(kl.detach().sum()))
