@@ -9,8 +9,6 @@ them is left out of training and gives the test metrics (its rows are also exclu
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from ..model.image_folder import ImageSet, held_out, load_image_folder
 from ..model.recipe import LIKELIHOOD, RECIPE_HIDDEN, RECIPE_REFINE, WIDTHS, folder_recipe
 from .catalogue import Catalogue
 from .format import amend, verify
-from .lock import FolderLock, swap_in, sweep
 from .schema import catalogue_problem
 
 Progress = Callable[[str, int, int, dict[str, float]], None]
@@ -153,34 +150,18 @@ def train_from_folder(
 
 
 def save_checked(pkg: Any, out: str | os.PathLike[str]) -> Path:
-    """Save a freshly built package to ``out`` only if it loads back.
-
-    The package is written to a staging folder beside ``out`` (``.OUT.*``, swept if a kill leaves
-    it), loaded there with every check a reader makes (:meth:`ModelPackage.load`), and only then
-    swapped in; a package that does not load raises :class:`PackageError` and leaves whatever was
-    at ``out`` untouched.
-    """
-    from .format import ModelPackage
-
+    """Save a freshly built package to ``out`` only if it loads back (``ModelPackage.save`` with
+    ``check_loads``); a package that does not load raises :class:`PackageError` saying why and
+    leaves whatever was at ``out`` untouched."""
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FolderLock(target):
-        sweep(target)
-        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            try:
-                pkg.save(stage / "package")  # refuses what the schema would refuse at load
-                ModelPackage.load(stage / "package")
-            except PackageError as exc:
-                problem = str(exc).split(": ", 1)[-1].split(" Rebuild")[0].split(" Retrain")[0]
-                raise PackageError(
-                    f"The trained model does not make a package that loads ({problem}), so nothing was written "
-                    f"to {display_path(target)}. Train again, e.g. with the default settings."
-                ) from None
-            swap_in(stage / "package", target)
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-    pkg.path = target
+    try:
+        pkg.save(target, check_loads=True)  # the schema's refusals, then every check a reader makes
+    except PackageError as exc:
+        problem = str(exc).split(": ", 1)[-1].split(" Rebuild")[0].split(" Retrain")[0]
+        raise PackageError(
+            f"The trained model does not make a package that loads ({problem}), so nothing was written "
+            f"to {display_path(target)}. Train again, e.g. with the default settings."
+        ) from None
     return target
 
 

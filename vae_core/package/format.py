@@ -340,9 +340,11 @@ class ModelPackage:
             **extra,
         }
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(self, path: str | os.PathLike[str], check_loads: bool = False) -> Path:
         """Write the package atomically to ``path`` (replacing any package there), holding the
-        folder's lock; stale temporaries of killed writers are swept first."""
+        folder's lock; stale temporaries of killed writers are swept first. ``check_loads``: the
+        written copy is first loaded with every check a reader makes (:meth:`load`), and a
+        :class:`PackageError` there leaves ``path`` as it was."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         with FolderLock(target):
@@ -350,6 +352,8 @@ class ModelPackage:
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
             try:
                 self.content = self._write(tmp)
+                if check_loads:
+                    ModelPackage.load(tmp)
                 swap_in(tmp, target)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
